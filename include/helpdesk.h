@@ -1,0 +1,319 @@
+/* helpdesk.h -- shared definitions of the helpdesk Redis module.
+ *
+ * Every command runs through hdDispatch (module.c), which validates the desk
+ * name, fixes the command's clock once ("now", replicated as a value), and then
+ * calls the command's handler with an Hd context.
+ *
+ * Writes go through the effects layer (effects.c): each helper applies the
+ * change with the low-level key API and replicates the equivalent plain Redis
+ * command, so replicas and the AOF replay values decided on the master and
+ * never re-run module logic. Handlers validate everything first and write
+ * second: a command that replies with an error has written nothing. */
+#ifndef HELPDESK_H
+#define HELPDESK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include "redismodule.h"
+
+#define HD_VERSION_STRING "1.0.0"
+#define HD_MODULE_VERSION 10000
+
+#define HD_DESK_MAX 64
+#define HD_ID_MAX 64
+#define HD_SUBJECT_MAX 1024
+#define HD_KEY_MAX 512
+#define HD_COUNT_MAX 10000        /* upper bound for COUNT arguments */
+#define HD_PRIORITY_MIN 1
+#define HD_PRIORITY_MAX 1000
+
+/* ------------------------------------------------------------------------ */
+/* Per-call context                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef struct Hd {
+    RedisModuleCtx *ctx;
+    RedisModuleString *desk;    /* argv[1] */
+    const char *dname;          /* desk name bytes */
+    size_t dlen;
+    long long now;              /* Unix ms, read once per command */
+} Hd;
+
+/* Handler of one command: argv/argc are the full command line. */
+typedef int (*HdHandler)(Hd *hd, RedisModuleString **argv, int argc);
+
+typedef struct HdCommand {
+    const char *name;           /* e.g. "ticket.create" */
+    HdHandler handler;
+    const char *flags;          /* RedisModule_CreateCommand flags */
+    int arity;                  /* -N: at least N */
+    int write;                  /* key spec RW (1) or RO (0) */
+    const char *summary;
+    const char *complexity;
+    RedisModuleCommandArg *args; /* NULL-name terminated, after the desk */
+} HdCommand;
+
+/* Command tables, one per file, each terminated by {NULL}. */
+extern HdCommand hdCustomerCommands[];
+extern HdCommand hdAgentCommands[];
+extern HdCommand hdTicketCommands[];
+extern HdCommand hdDeskCommands[];
+extern HdCommand hdCheckCommands[];
+extern HdCommand hdClassifyCommands[];  /* classify.c */
+extern HdCommand hdChatCommands[];      /* chat.c */
+extern HdCommand hdStateCommands[];     /* state.c */
+
+/* ------------------------------------------------------------------------ */
+/* Module-wide settings and counters (module.c)                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct HdGlobals {
+    int enforce_identity;
+    long long max_text;
+    long long sla_timer_ms;
+    /* INFO counters */
+    long long tickets_created, tickets_closed, tickets_merged, alerts;
+    long long claims, blocked_waiters, sla_breaches;
+} HdGlobals;
+extern HdGlobals hdg;
+
+/* ------------------------------------------------------------------------ */
+/* Replies and errors (module.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Reply with "CODE <sentence>"; always returns REDISMODULE_OK so handlers can
+ * `return hdError(...)`. */
+int hdError(Hd *hd, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int hdSyntax(Hd *hd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------ */
+/* Key names (keys.c)                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
+RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+RedisModuleString *hdTicketKey(Hd *hd, long long tid);
+RedisModuleString *hdTicketMember(Hd *hd, long long tid); /* "ticket:<tid>" */
+RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
+RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid);
+RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid);
+RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid);
+RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid);
+RedisModuleString *hdEmailKey(Hd *hd, const char *email_lower, size_t len);
+RedisModuleString *hdRoutingKey(Hd *hd, const char *category, size_t len);
+RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len);
+
+/* Validation of names. Return 1 when valid. */
+int hdValidDeskName(const char *s, size_t len);
+int hdDeskHasHashTag(const char *s, size_t len);
+int hdValidId(const char *s, size_t len);            /* [A-Za-z0-9_.@-]{1,64} */
+int hdValidCategory(const char *s, size_t len);      /* [a-z0-9_-]{1,32} */
+/* Parse "ticket:<tid>" members; returns 1 and sets *tid on success. */
+int hdParseTicketMember(const char *s, size_t len, long long *tid);
+/* Lower-case copy into dst (dstsize bytes incl NUL); returns length or -1. */
+int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
+
+/* Key type checks for the validate-first phase: 1 when the key is missing or
+ * has the given REDISMODULE_KEYTYPE_*, otherwise replies INVALID and returns 0. */
+int hdCheckType(Hd *hd, RedisModuleString *key, int type);
+/* The same test without replying. */
+int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
+/* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
+
+/* Argument parsing helpers; on failure they reply the error and return 0. */
+int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
+                  long long min, long long max, long long *out);
+int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid);
+int hdArgText(Hd *hd, RedisModuleString *arg, const char *what,
+              size_t maxlen, int allow_empty);
+int hdArgIs(RedisModuleString *arg, const char *token); /* case-insensitive */
+
+/* ------------------------------------------------------------------------ */
+/* Effects: apply + replicate (effects.c)                                    */
+/* ------------------------------------------------------------------------ */
+
+/* HSET key f1 v1 ... (fv has n strings, n even). */
+void fxHashSet(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n);
+void fxHashSetC(Hd *hd, RedisModuleString *key, const char *field, RedisModuleString *val);
+void fxHashSetLL(Hd *hd, RedisModuleString *key, const char *field, long long val);
+void fxHashDel(Hd *hd, RedisModuleString *key, const char *field);
+/* Adds delta to an integer hash field, replicated as HSET of the result.
+ * Returns the new value. */
+long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta);
+void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member);
+void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
+void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele);
+void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val);
+/* INCR on a string counter, replicated as SET of the result. */
+long long fxIncr(Hd *hd, RedisModuleString *key);
+void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member);
+void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
+void fxDel(Hd *hd, RedisModuleString *key);
+void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
+/* XADD key <auto id> fields...; trims to about maxlen (0 = no trim) and
+ * replicates XADD with the explicit id plus an exact XTRIM when it trimmed. */
+void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
+            long long maxlen, RedisModuleStreamID *id_out);
+void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
+
+/* Reads (effects.c) */
+/* Returns the hash field or NULL (auto-memory). */
+RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field);
+int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
+int hdKeyExists(Hd *hd, RedisModuleString *key);
+int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member);
+long long hdSCard(Hd *hd, RedisModuleString *key);
+/* Score of member or 0 when absent (returns 1 when present). */
+int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
+
+/* ------------------------------------------------------------------------ */
+/* Desk settings (desk.c)                                                    */
+/* ------------------------------------------------------------------------ */
+
+#define HD_MAX_SLA 64
+#define HD_MAX_CATEGORIES 64
+
+typedef struct DeskConfig {
+    double alert_threshold;
+    long long flood_window, flood_threshold, default_capacity;
+    int auto_route;
+    long long events_maxlen, chat_maxlen, state_ttl, state_history_max;
+    int nsla;
+    int sla_prio[HD_MAX_SLA];          /* sorted ascending */
+    long long sla_secs[HD_MAX_SLA];
+    int ncat;
+    char cats[HD_MAX_CATEGORIES][33];
+} DeskConfig;
+
+/* Loads D:config over the defaults. Returns 0 (and replies) on a bad type. */
+int deskConfigLoad(Hd *hd, DeskConfig *cfg);
+long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
+int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
+/* D:stats counters */
+void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta);
+
+/* ------------------------------------------------------------------------ */
+/* Events and ticket log (events.c)                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Appends an event: type, ticket, at, then extra field/value C strings
+ * (NULL-terminated list). Honours events-maxlen (0 = off). */
+void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, ...);
+/* Appends "<now>: <text>" to D:ticket:<tid>:log. */
+void ticketLog(Hd *hd, long long tid, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends "<now>: <prefix><text>" for texts of any length (notes). */
+void ticketLogText(Hd *hd, long long tid, const char *prefix, RedisModuleString *text);
+
+/* ------------------------------------------------------------------------ */
+/* Queues (queue.c)                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Routing score: lower is more urgent: priority descending, then ticket id
+ * (creation order) ascending. */
+double queueRoutingScore(long long priority, long long tid);
+void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due);
+void queueRemoveActive(Hd *hd, long long tid);
+void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority);
+void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
+
+/* ------------------------------------------------------------------------ */
+/* Tickets (ticket.c) — shared with agent.c                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct Ticket {
+    long long id;
+    RedisModuleString *key;
+    int exists;
+    char status[16];
+    long long priority;
+    char category[33];
+    size_t catlen;
+    RedisModuleString *agent;       /* NULL when unassigned */
+    long long version;
+    long long sla_due_at;
+    RedisModuleString *master;      /* NULL when none */
+    RedisModuleString *user_id;     /* NULL when none */
+} Ticket;
+
+/* Reads the fields routing cares about. Returns 0 (and replies) on a wrong
+ * key type; t->exists tells whether the ticket is there. */
+int ticketLoad(Hd *hd, long long tid, Ticket *t);
+int ticketIsActive(const Ticket *t);    /* not closed / merged */
+/* An agent's routing fields. agentLoad returns 0 when the agent is missing. */
+typedef struct AgentInfo {
+    RedisModuleString *id, *key, *open_key;
+    long long load, capacity, assigned_total;
+    char availability[16];
+} AgentInfo;
+int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a);
+int agentHasSkill(Hd *hd, RedisModuleString *aid, const char *cat, size_t len);
+/* Type checks of every key a ticket write / an agent write may touch. */
+int ticketCheckKeys(Hd *hd, Ticket *t);
+int agentCheckKeys(Hd *hd, RedisModuleString *aid);
+/* Assigns t to aid (moving it from its current agent or routing queue),
+ * logs and emits `assigned` with the reason. Caller has validated. */
+void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
+                    const char *reason);
+/* Replies the whole ticket as TICKET.GET does (nil when missing). */
+void ticketReply(Hd *hd, long long tid);
+/* Removes the assignment of t (agent set, load, field) and puts it back in
+ * its routing queue; logs and emits `unassigned` with reason. Caller has
+ * validated everything. */
+void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason);
+
+/* ------------------------------------------------------------------------ */
+/* Routing (routing.c)                                                       */
+/* ------------------------------------------------------------------------ */
+
+extern HdCommand hdRoutingCommands[];
+/* After a ticket entered its routing queue: wakes blocked TICKET.NEXT callers
+ * of that queue, or, when `push` is set and nobody waits, assigns it to the
+ * best online agent. */
+void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push);
+void routingInit(RedisModuleCtx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Classification and alerts (classify.c)                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct Classification {
+    char category[33];
+    size_t catlen;
+    double urgency;             /* 0..1 */
+    const char *label;          /* low | medium | high */
+    long long priority;         /* 20 / 10 / 5 / 1 from urgency */
+} Classification;
+
+/* Classifies subject + body (body may be NULL) with the lexicon and the
+ * desk's trained model. Reads only. */
+void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                  RedisModuleString *body, Classification *out);
+/* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold. */
+void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
+                RedisModuleString *subject, const Classification *c);
+
+/* ------------------------------------------------------------------------ */
+/* Flash floods, merging, SLA timer (flood.c, sla.c)                          */
+/* ------------------------------------------------------------------------ */
+
+extern HdCommand hdFloodCommands[];
+/* Validate phase of TICKET.CREATE: types of the flood keys. Replies on error. */
+int floodCheckKeys(Hd *hd);
+/* After a ticket was created: records its signature and merges it (and, on
+ * reaching flood-threshold, the whole flood) into a master incident. */
+void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
+                   RedisModuleString *subject, RedisModuleString *body);
+/* Validate phase of closing/deleting t (children keys). Replies on error. */
+int floodCheckChildren(Hd *hd, Ticket *t);
+/* t (a master, master=self) was closed: close its merged tickets. */
+void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t);
+/* t is about to be deleted: detach/fix the tickets merged into it. */
+void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t);
+/* Starts the SLA breach timer (module load). */
+void slaTimerStart(RedisModuleCtx *ctx);
+
+#endif

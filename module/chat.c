@@ -1,0 +1,4 @@
+/* chat.c -- being written. */
+#include "helpdesk.h"
+
+HdCommand hdChatCommands[] = {{NULL}};

@@ -1,0 +1,586 @@
+/* customer.c -- the desk's customers (the seed lab's "users").
+ *
+ * D:user:<uid> is a HASH with name, email, phone and joined_at. The address
+ * is kept as the customer typed it, while D:idx:user_email:<address> holds
+ * the uid under the lower-cased address, so lookups ignore case and two
+ * customers can never share an address. D:user:<uid>:tickets is the SET of
+ * "ticket:<tid>" members written by TICKET.CREATE ... CUSTOMER uid.
+ *
+ * Ids come from the D:seq:users counter unless the caller gives ID. Because
+ * given ids may be numbers the counter has not reached yet, an automatic id
+ * skips over customers that already exist.
+ *
+ * This file also holds the small helpers agent.c shares (hd_people.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include "helpdesk.h"
+#include "hd_people.h"
+
+#define PHONE_MAX 32
+#define UID_PROBES 1000     /* automatic ids skipped before giving up */
+
+/* How many bytes of a user-supplied value to quote in an error. */
+static int shown(size_t len) {
+    return len > 64 ? 64 : (int)len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shared helpers (hd_people.h)                                              */
+/* ------------------------------------------------------------------------ */
+
+int hdValidEmail(const char *s, size_t len) {
+    size_t at = len, ats = 0;
+
+    if (len < 1 || len > HD_EMAIL_MAX) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == 0x7f) return 0;
+        if (c == '@') { at = i; ats++; }
+    }
+    if (ats != 1 || at == 0) return 0;
+
+    const char *dom = s + at + 1;
+    size_t dlen = len - at - 1;
+    if (dlen < 3 || dom[0] == '.' || dom[dlen - 1] == '.') return 0;
+    return memchr(dom, '.', dlen) != NULL;
+}
+
+static int cmpStrings(const void *a, const void *b) {
+    size_t la, lb;
+    const char *sa = RedisModule_StringPtrLen(*(RedisModuleString *const *)a, &la);
+    const char *sb = RedisModule_StringPtrLen(*(RedisModuleString *const *)b, &lb);
+    int c = memcmp(sa, sb, la < lb ? la : lb);
+    if (c) return c;
+    return (la > lb) - (la < lb);
+}
+
+static int cmpLongLong(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* SMEMBERS through RedisModule_Call: sets have no low-level read API. */
+static RedisModuleCallReply *setMembers(Hd *hd, RedisModuleString *key, size_t *n) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", key);
+    *n = 0;
+    if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY)
+        *n = RedisModule_CallReplyLength(r);
+    return r;
+}
+
+size_t hdSetMembersSorted(Hd *hd, RedisModuleString *key, RedisModuleString ***out) {
+    size_t n;
+    RedisModuleCallReply *r = setMembers(hd, key, &n);
+    RedisModuleString **arr = NULL;
+
+    if (n > 0) {
+        arr = RedisModule_PoolAlloc(hd->ctx, n * sizeof(*arr));
+        for (size_t i = 0; i < n; i++)
+            arr[i] = RedisModule_CreateStringFromCallReply(
+                RedisModule_CallReplyArrayElement(r, i));
+        qsort(arr, n, sizeof(*arr), cmpStrings);
+    }
+    if (r) RedisModule_FreeCallReply(r);
+    *out = arr;
+    return n;
+}
+
+size_t hdSetTicketIds(Hd *hd, RedisModuleString *key, long long **out) {
+    size_t n, count = 0;
+    RedisModuleCallReply *r = setMembers(hd, key, &n);
+    long long *ids = NULL;
+
+    if (n > 0) {
+        ids = RedisModule_PoolAlloc(hd->ctx, n * sizeof(*ids));
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            const char *m = RedisModule_CallReplyStringPtr(
+                RedisModule_CallReplyArrayElement(r, i), &len);
+            if (m && hdParseTicketMember(m, len, &ids[count])) count++;
+        }
+        qsort(ids, count, sizeof(*ids), cmpLongLong);
+    }
+    if (r) RedisModule_FreeCallReply(r);
+    *out = count ? ids : NULL;
+    return count;
+}
+
+void hdReplyTicketIds(Hd *hd, RedisModuleString *key) {
+    long long *ids;
+    size_t n = hdSetTicketIds(hd, key, &ids);
+    RedisModule_ReplyWithArray(hd->ctx, (long)n);
+    for (size_t i = 0; i < n; i++) RedisModule_ReplyWithLongLong(hd->ctx, ids[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Digits, spaces and +-(). with at least one digit. */
+static int validPhone(const char *s, size_t len) {
+    int digits = 0;
+    if (len < 1 || len > PHONE_MAX) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') digits++;
+        else if (!strchr(" +-().", c) || c == '\0') return 0;
+    }
+    return digits > 0;
+}
+
+static int checkUid(Hd *hd, RedisModuleString *uid) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(uid, &len);
+    if (hdValidId(s, len)) return 1;
+    hdError(hd, "INVALID", "customer id must be 1-%d bytes of [A-Za-z0-9_.@-], "
+            "got '%.*s'", HD_ID_MAX, shown(len), s);
+    return 0;
+}
+
+static int checkName(Hd *hd, RedisModuleString *name) {
+    return hdArgText(hd, name, "customer name", HD_NAME_MAX, 0);
+}
+
+static int checkEmail(Hd *hd, RedisModuleString *email) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(email, &len);
+    if (hdValidEmail(s, len)) return 1;
+    hdError(hd, "INVALID", "email '%.*s' is not a valid address (1-%d bytes, "
+            "one '@', a domain with a '.', no spaces)", shown(len), s, HD_EMAIL_MAX);
+    return 0;
+}
+
+static int checkPhone(Hd *hd, RedisModuleString *phone) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(phone, &len);
+    if (validPhone(s, len)) return 1;
+    hdError(hd, "INVALID", "phone '%.*s' must be 1-%d bytes of digits, spaces "
+            "and +-(). with at least one digit", shown(len), s, PHONE_MAX);
+    return 0;
+}
+
+/* The index key of an address: D:idx:user_email:<lower-cased address>.
+ * NULL when the address is too long to have one. */
+static RedisModuleString *emailIndexKey(Hd *hd, RedisModuleString *email) {
+    char lower[HD_EMAIL_MAX + 1];
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(email, &len);
+    int n = hdLower(s, len, lower, sizeof(lower));
+    return n < 0 ? NULL : hdEmailKey(hd, lower, (size_t)n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reads                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct Customer {
+    RedisModuleString *name, *email, *phone, *joined_at;
+} Customer;
+
+/* Reads D:user:<uid>; returns 0 when there is no such customer. */
+static int customerRead(Hd *hd, RedisModuleString *uid, Customer *c) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdUserKey(hd, uid), REDISMODULE_READ);
+    int found = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH;
+
+    memset(c, 0, sizeof(*c));
+    if (found)
+        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "name", &c->name,
+                            "email", &c->email, "phone", &c->phone,
+                            "joined_at", &c->joined_at, NULL);
+    RedisModule_CloseKey(k);
+    return found;
+}
+
+/* Value of a STRING key, or NULL when it is missing or of another type. */
+static RedisModuleString *readString(Hd *hd, RedisModuleString *key) {
+    RedisModuleString *v = NULL;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        v = RedisModule_CreateString(hd->ctx, p, len);
+    }
+    RedisModule_CloseKey(k);
+    return v;
+}
+
+/* 1 when the index key holds exactly uid. */
+static int indexPointsAt(Hd *hd, RedisModuleString *idx, RedisModuleString *uid) {
+    RedisModuleString *owner = idx ? readString(hd, idx) : NULL;
+    return owner && RedisModule_StringCompare(owner, uid) == 0;
+}
+
+static void replyStringOrNull(Hd *hd, RedisModuleString *s) {
+    if (s) RedisModule_ReplyWithString(hd->ctx, s);
+    else RedisModule_ReplyWithNull(hd->ctx);
+}
+
+/* Timestamps are stored as decimal strings and replied as integers. */
+static void replyTimeOrNull(Hd *hd, RedisModuleString *s) {
+    long long v;
+    if (s && RedisModule_StringToLongLong(s, &v) == REDISMODULE_OK)
+        RedisModule_ReplyWithLongLong(hd->ctx, v);
+    else
+        replyStringOrNull(hd, s);
+}
+
+static void replyCustomer(Hd *hd, RedisModuleString *uid, const Customer *c) {
+    RedisModuleCtx *ctx = hd->ctx;
+    RedisModule_ReplyWithMap(ctx, 5);
+    RedisModule_ReplyWithCString(ctx, "id");
+    RedisModule_ReplyWithString(ctx, uid);
+    RedisModule_ReplyWithCString(ctx, "name");
+    replyStringOrNull(hd, c->name);
+    RedisModule_ReplyWithCString(ctx, "email");
+    replyStringOrNull(hd, c->email);
+    RedisModule_ReplyWithCString(ctx, "phone");
+    replyStringOrNull(hd, c->phone);
+    RedisModule_ReplyWithCString(ctx, "joined_at");
+    replyTimeOrNull(hd, c->joined_at);
+}
+
+/* ------------------------------------------------------------------------ */
+/* CUSTOMER.CREATE                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct NewCustomer {
+    RedisModuleString *name, *email, *phone, *uid;
+} NewCustomer;
+
+static int parseCreate(Hd *hd, RedisModuleString **argv, int argc, NewCustomer *nc) {
+    memset(nc, 0, sizeof(*nc));
+    nc->name = argv[2];
+    nc->email = argv[3];
+    for (int i = 4; i < argc; i += 2) {
+        RedisModuleString **slot;
+        const char *opt;
+        if (hdArgIs(argv[i], "PHONE")) { slot = &nc->phone; opt = "PHONE"; }
+        else if (hdArgIs(argv[i], "ID")) { slot = &nc->uid; opt = "ID"; }
+        else {
+            size_t len;
+            const char *s = RedisModule_StringPtrLen(argv[i], &len);
+            hdSyntax(hd, "unknown option '%.*s' for CUSTOMER.CREATE; expected "
+                     "PHONE or ID", shown(len), s);
+            return 0;
+        }
+        if (i + 1 >= argc) { hdSyntax(hd, "%s needs a value", opt); return 0; }
+        if (*slot) { hdSyntax(hd, "%s given more than once", opt); return 0; }
+        *slot = argv[i + 1];
+    }
+    return 1;
+}
+
+/* The next automatic uid: the counter's next value, skipping customers that
+ * were created with an explicit ID. Reads only; the caller stores it. */
+static RedisModuleString *nextFreeUid(Hd *hd, RedisModuleString *seqkey) {
+    long long cur = 0;
+    RedisModuleString *v = readString(hd, seqkey);
+
+    if (v && RedisModule_StringToLongLong(v, &cur) != REDISMODULE_OK) {
+        hdError(hd, "INVALID", "counter '%s' does not hold an integer; fix or "
+                "delete it", RedisModule_StringPtrLen(seqkey, NULL));
+        return NULL;
+    }
+    for (long long i = 1; i <= UID_PROBES && cur <= LLONG_MAX - i; i++) {
+        RedisModuleString *uid = RedisModule_CreateStringFromLongLong(hd->ctx, cur + i);
+        if (!hdKeyExists(hd, hdUserKey(hd, uid))) return uid;
+    }
+    hdError(hd, "EXISTS", "no free customer id after %lld in the next %d numbers; "
+            "create the customer with ID", cur, UID_PROBES);
+    return NULL;
+}
+
+static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
+    NewCustomer nc;
+    RedisModuleString *idx, *owner, *seqkey = hdKey(hd, "seq:users");
+    RedisModuleString *uid, *fv[8];
+    int n = 0;
+
+    if (!parseCreate(hd, argv, argc, &nc)) return REDISMODULE_OK;
+    if (!checkName(hd, nc.name) || !checkEmail(hd, nc.email)) return REDISMODULE_OK;
+    if (nc.phone && !checkPhone(hd, nc.phone)) return REDISMODULE_OK;
+    if (nc.uid && !checkUid(hd, nc.uid)) return REDISMODULE_OK;
+
+    idx = emailIndexKey(hd, nc.email);
+    if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+    if ((owner = readString(hd, idx)) != NULL)
+        return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
+                       RedisModule_StringPtrLen(nc.email, NULL),
+                       RedisModule_StringPtrLen(owner, NULL));
+
+    if (nc.uid) {
+        RedisModuleString *key = hdUserKey(hd, nc.uid);
+        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+        if (hdKeyExists(hd, key))
+            return hdError(hd, "EXISTS", "customer '%s' already exists",
+                           RedisModule_StringPtrLen(nc.uid, NULL));
+        uid = nc.uid;
+    } else {
+        if (!hdCheckType(hd, seqkey, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+        if ((uid = nextFreeUid(hd, seqkey)) == NULL) return REDISMODULE_OK;
+    }
+
+    /* Everything checked: write. */
+    if (!nc.uid) fxSet(hd, seqkey, uid);
+    fv[n++] = RedisModule_CreateString(hd->ctx, "name", 4);
+    fv[n++] = nc.name;
+    fv[n++] = RedisModule_CreateString(hd->ctx, "email", 5);
+    fv[n++] = nc.email;
+    if (nc.phone) {
+        fv[n++] = RedisModule_CreateString(hd->ctx, "phone", 5);
+        fv[n++] = nc.phone;
+    }
+    fv[n++] = RedisModule_CreateString(hd->ctx, "joined_at", 9);
+    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
+    fxHashSet(hd, hdUserKey(hd, uid), fv, n);
+    fxSet(hd, idx, uid);
+    RedisModule_ReplyWithString(hd->ctx, uid);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CUSTOMER.GET / CUSTOMER.FIND                                              */
+/* ------------------------------------------------------------------------ */
+
+static int cmdCustomerGet(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *uid = argv[2];
+    Customer c;
+
+    if (!checkUid(hd, uid)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithNull(hd->ctx);
+    replyCustomer(hd, uid, &c);
+    return REDISMODULE_OK;
+}
+
+/* Only the length is checked, so a customer loaded from older data with an
+ * unusual address can still be found. */
+static int cmdCustomerFind(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *idx, *uid;
+    const char *s;
+    size_t len;
+    Customer c;
+
+    RedisModule_StringPtrLen(argv[2], &len);
+    if (len < 1 || len > HD_EMAIL_MAX)
+        return hdError(hd, "INVALID", "email must be 1-%d bytes, got %zu",
+                       HD_EMAIL_MAX, len);
+    idx = emailIndexKey(hd, argv[2]);
+    if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+    uid = readString(hd, idx);
+    if (!uid) return RedisModule_ReplyWithNull(hd->ctx);
+
+    /* A stale index (customer gone) reads as "not found"; DESK.CHECK reports it. */
+    s = RedisModule_StringPtrLen(uid, &len);
+    if (!hdValidId(s, len)) return RedisModule_ReplyWithNull(hd->ctx);
+    if (!hdCheckType(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithNull(hd->ctx);
+    replyCustomer(hd, uid, &c);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CUSTOMER.UPDATE                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct CustomerChange {
+    RedisModuleString *name, *email, *phone;  /* NULL: unchanged */
+} CustomerChange;
+
+static int isEmpty(RedisModuleString *s) {
+    size_t len;
+    RedisModule_StringPtrLen(s, &len);
+    return len == 0;
+}
+
+/* Field names ignore case; a repeated field takes its last value, as HSET. */
+static int parseUpdate(Hd *hd, RedisModuleString **argv, int argc, CustomerChange *ch) {
+    memset(ch, 0, sizeof(*ch));
+    if ((argc - 3) % 2 != 0) {
+        hdSyntax(hd, "CUSTOMER.UPDATE takes field value pairs; the last field has no value");
+        return 0;
+    }
+    for (int i = 3; i < argc; i += 2) {
+        if (hdArgIs(argv[i], "name")) ch->name = argv[i + 1];
+        else if (hdArgIs(argv[i], "email")) ch->email = argv[i + 1];
+        else if (hdArgIs(argv[i], "phone")) ch->phone = argv[i + 1];
+        else {
+            size_t len;
+            const char *s = RedisModule_StringPtrLen(argv[i], &len);
+            hdError(hd, "INVALID", "unknown customer field '%.*s'; fields are name, "
+                    "email and phone", shown(len), s);
+            return 0;
+        }
+    }
+    if (ch->name && !checkName(hd, ch->name)) return 0;
+    if (ch->email && !checkEmail(hd, ch->email)) return 0;
+    /* An empty phone removes it. */
+    if (ch->phone && !isEmpty(ch->phone) && !checkPhone(hd, ch->phone)) return 0;
+    return 1;
+}
+
+static void applyHashChange(Hd *hd, RedisModuleString *key, const CustomerChange *ch) {
+    RedisModuleString *fv[6];
+    int n = 0, clear_phone = 0;
+
+    if (ch->name) {
+        fv[n++] = RedisModule_CreateString(hd->ctx, "name", 4);
+        fv[n++] = ch->name;
+    }
+    if (ch->email) {
+        fv[n++] = RedisModule_CreateString(hd->ctx, "email", 5);
+        fv[n++] = ch->email;
+    }
+    if (ch->phone && isEmpty(ch->phone)) {
+        clear_phone = 1;
+    } else if (ch->phone) {
+        fv[n++] = RedisModule_CreateString(hd->ctx, "phone", 5);
+        fv[n++] = ch->phone;
+    }
+    if (n) fxHashSet(hd, key, fv, n);
+    if (clear_phone) fxHashDel(hd, key, "phone");
+}
+
+static int cmdCustomerUpdate(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *uid = argv[2], *key = hdUserKey(hd, uid);
+    RedisModuleString *newidx = NULL, *oldidx = NULL;
+    CustomerChange ch;
+    Customer c;
+    int move_index = 0;
+
+    if (!checkUid(hd, uid)) return REDISMODULE_OK;
+    if (!parseUpdate(hd, argv, argc, &ch)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!customerRead(hd, uid, &c))
+        return hdError(hd, "NOTFOUND", "customer '%s' does not exist",
+                       RedisModule_StringPtrLen(uid, NULL));
+
+    if (ch.email) {
+        RedisModuleString *owner;
+        newidx = emailIndexKey(hd, ch.email);
+        if (!hdCheckType(hd, newidx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+        owner = readString(hd, newidx);
+        if (owner && RedisModule_StringCompare(owner, uid) != 0)
+            return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
+                           RedisModule_StringPtrLen(ch.email, NULL),
+                           RedisModule_StringPtrLen(owner, NULL));
+        /* A change of case only keeps the same index key. */
+        if (c.email) {
+            oldidx = emailIndexKey(hd, c.email);
+            if (oldidx && RedisModule_StringCompare(oldidx, newidx) == 0) oldidx = NULL;
+        }
+        move_index = owner == NULL;
+    }
+
+    /* Everything checked: write. */
+    applyHashChange(hd, key, &ch);
+    if (oldidx && indexPointsAt(hd, oldidx, uid)) fxDel(hd, oldidx);
+    if (move_index) fxSet(hd, newidx, uid);
+    RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CUSTOMER.DEL / CUSTOMER.TICKETS                                           */
+/* ------------------------------------------------------------------------ */
+
+static int cmdCustomerDel(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *uid = argv[2], *key = hdUserKey(hd, uid);
+    RedisModuleString *idx = NULL;
+    Customer c;
+
+    if (!checkUid(hd, uid)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithLongLong(hd->ctx, 0);
+
+    /* The index goes only if it is this customer's: never another's entry. */
+    if (c.email) idx = emailIndexKey(hd, c.email);
+    if (idx && indexPointsAt(hd, idx, uid)) fxDel(hd, idx);
+    fxDel(hd, key);
+    fxDel(hd, hdUserTicketsKey(hd, uid));
+    return RedisModule_ReplyWithLongLong(hd->ctx, 1);
+}
+
+static int cmdCustomerTickets(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *uid = argv[2], *key = hdUserKey(hd, uid);
+    RedisModuleString *tickets = hdUserTicketsKey(hd, uid);
+
+    if (!checkUid(hd, uid)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+    if (!hdKeyExists(hd, key))
+        return hdError(hd, "NOTFOUND", "customer '%s' does not exist",
+                       RedisModule_StringPtrLen(uid, NULL));
+    hdReplyTicketIds(hd, tickets);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Command table                                                             */
+/* ------------------------------------------------------------------------ */
+
+static RedisModuleCommandArg argsCustomerCreate[] = {
+    {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING,
+     .summary = "display name, 1-256 bytes"},
+    {.name = "email", .type = REDISMODULE_ARG_TYPE_STRING,
+     .summary = "e-mail address, unique in the desk ignoring case"},
+    {.name = "phone", .type = REDISMODULE_ARG_TYPE_STRING, .token = "PHONE",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL,
+     .summary = "1-32 bytes of digits, spaces and +-()."},
+    {.name = "uid", .type = REDISMODULE_ARG_TYPE_STRING, .token = "ID",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL,
+     .summary = "customer id to use instead of the next number from the counter"},
+    {0}
+};
+
+static RedisModuleCommandArg argsCustomerId[] = {
+    {.name = "uid", .type = REDISMODULE_ARG_TYPE_STRING, .summary = "customer id"},
+    {0}
+};
+
+static RedisModuleCommandArg argsCustomerFind[] = {
+    {.name = "email", .type = REDISMODULE_ARG_TYPE_STRING,
+     .summary = "e-mail address, matched ignoring case"},
+    {0}
+};
+
+static RedisModuleCommandArg argsCustomerField[] = {
+    {.name = "name", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "name"},
+    {.name = "email", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "email"},
+    {.name = "phone", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "phone"},
+    {0}
+};
+
+static RedisModuleCommandArg argsCustomerPair[] = {
+    {.name = "field", .type = REDISMODULE_ARG_TYPE_ONEOF, .subargs = argsCustomerField},
+    {.name = "value", .type = REDISMODULE_ARG_TYPE_STRING,
+     .summary = "new value; an empty phone removes the phone"},
+    {0}
+};
+
+static RedisModuleCommandArg argsCustomerUpdate[] = {
+    {.name = "uid", .type = REDISMODULE_ARG_TYPE_STRING, .summary = "customer id"},
+    {.name = "data", .type = REDISMODULE_ARG_TYPE_BLOCK,
+     .flags = REDISMODULE_CMD_ARG_MULTIPLE, .subargs = argsCustomerPair},
+    {0}
+};
+
+HdCommand hdCustomerCommands[] = {
+    {"customer.create", cmdCustomerCreate, "write deny-oom fast", -4, 1,
+     "Creates a customer and returns its id", "O(1)", argsCustomerCreate},
+    {"customer.get", cmdCustomerGet, "readonly fast", 3, 0,
+     "Returns a customer as a map, or nil", "O(1)", argsCustomerId},
+    {"customer.find", cmdCustomerFind, "readonly fast", 3, 0,
+     "Finds a customer by e-mail address (ignoring case)", "O(1)", argsCustomerFind},
+    {"customer.update", cmdCustomerUpdate, "write deny-oom fast", -5, 1,
+     "Changes a customer's name, email or phone", "O(1)", argsCustomerUpdate},
+    {"customer.del", cmdCustomerDel, "write", 3, 1,
+     "Deletes a customer, its email index and its ticket set (tickets stay)",
+     "O(1) (its ticket set is freed lazily)", argsCustomerId},
+    {"customer.tickets", cmdCustomerTickets, "readonly", 3, 0,
+     "Returns the ids of a customer's tickets, ascending",
+     "O(N log N) where N is the number of the customer's tickets", argsCustomerId},
+    {0}
+};

@@ -1,0 +1,494 @@
+/* desk.c -- desk settings (D:config), counters (D:stats), and the desk-wide
+ * commands DESK.CONFIG, DESK.STATS and DESK.PURGE.
+ *
+ * D:config stores only what was set; everything else takes the defaults of
+ * SPEC.md, so an empty desk needs no set-up. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <errno.h>
+#include <math.h>
+#include "helpdesk.h"
+
+static const char *defaultCategories[] = {
+    "billing", "technical", "legal", "returns", "shipping", "account", "general"
+};
+
+static const char *settingNames[] = {
+    "alert-threshold", "flood-window", "flood-threshold", "default-capacity",
+    "auto-route", "events-maxlen", "chat-maxlen", "state-ttl",
+    "state-history-max", "categories", NULL
+};
+
+static void configDefaults(DeskConfig *c) {
+    memset(c, 0, sizeof(*c));
+    c->alert_threshold = 0.8;
+    c->flood_window = 60;
+    c->flood_threshold = 10;
+    c->default_capacity = 15;
+    c->auto_route = 0;
+    c->events_maxlen = 100000;
+    c->chat_maxlen = 10000;
+    c->state_ttl = 1800;
+    c->state_history_max = 200;
+    c->nsla = 4;
+    c->sla_prio[0] = 1;  c->sla_secs[0] = 259200;
+    c->sla_prio[1] = 5;  c->sla_secs[1] = 86400;
+    c->sla_prio[2] = 10; c->sla_secs[2] = 14400;
+    c->sla_prio[3] = 20; c->sla_secs[3] = 3600;
+    c->ncat = sizeof(defaultCategories) / sizeof(defaultCategories[0]);
+    for (int i = 0; i < c->ncat; i++) strcpy(c->cats[i], defaultCategories[i]);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing one setting. Shared by loading (stored values) and SET (user
+ * values), so a value that was accepted once always loads the same way.
+ * Returns 1 on success, else 0 with a reason in err. */
+
+static int parseInt(const char *v, long long min, long long max, long long *out,
+                    char *err, size_t errlen) {
+    char *end;
+    long long x;
+    errno = 0;
+    x = strtoll(v, &end, 10);
+    if (errno || end == v || *end != '\0') {
+        snprintf(err, errlen, "must be an integer");
+        return 0;
+    }
+    if (x < min || x > max) {
+        snprintf(err, errlen, "must be between %lld and %lld", min, max);
+        return 0;
+    }
+    *out = x;
+    return 1;
+}
+
+static int setSla(DeskConfig *c, int prio, long long secs) {
+    int i;
+    for (i = 0; i < c->nsla; i++) {
+        if (c->sla_prio[i] == prio) { c->sla_secs[i] = secs; return 1; }
+    }
+    if (c->nsla == HD_MAX_SLA) return 0;
+    /* insertion keeps the table sorted for deskSlaSeconds */
+    for (i = c->nsla; i > 0 && c->sla_prio[i - 1] > prio; i--) {
+        c->sla_prio[i] = c->sla_prio[i - 1];
+        c->sla_secs[i] = c->sla_secs[i - 1];
+    }
+    c->sla_prio[i] = prio;
+    c->sla_secs[i] = secs;
+    c->nsla++;
+    return 1;
+}
+
+/* "billing, technical general" -> cats[]; `general` is always present since
+ * it is the fallback category every agent serves. */
+static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errlen) {
+    int n = 0, has_general = 0;
+    const char *p = v;
+    while (*p) {
+        const char *start;
+        size_t len;
+        while (*p == ',' || *p == ' ') p++;
+        if (!*p) break;
+        start = p;
+        while (*p && *p != ',' && *p != ' ') p++;
+        len = (size_t)(p - start);
+        char lower[64];
+        if (len >= sizeof(lower) || hdLower(start, len, lower, sizeof(lower)) < 0 ||
+            !hdValidCategory(lower, len)) {
+            snprintf(err, errlen, "category '%.*s' must be 1-32 bytes of [a-z0-9_-]",
+                     (int)(len > 40 ? 40 : len), start);
+            return 0;
+        }
+        int dup = 0;
+        for (int i = 0; i < n; i++) if (!strcmp(c->cats[i], lower)) dup = 1;
+        if (dup) continue;
+        if (n == HD_MAX_CATEGORIES - 1) {
+            snprintf(err, errlen, "at most %d categories", HD_MAX_CATEGORIES - 1);
+            return 0;
+        }
+        strcpy(c->cats[n++], lower);
+        if (!strcmp(lower, "general")) has_general = 1;
+    }
+    if (!has_general) strcpy(c->cats[n++], "general");
+    c->ncat = n;
+    return 1;
+}
+
+static int applySetting(DeskConfig *c, const char *name, const char *v,
+                        char *err, size_t errlen) {
+    long long x;
+    if (!strcmp(name, "alert-threshold")) {
+        char *end;
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(d) || d < 0 || d > 1) {
+            snprintf(err, errlen, "must be a number between 0 and 1");
+            return 0;
+        }
+        c->alert_threshold = d;
+    } else if (!strcmp(name, "flood-window")) {
+        if (!parseInt(v, 1, 86400, &x, err, errlen)) return 0;
+        c->flood_window = x;
+    } else if (!strcmp(name, "flood-threshold")) {
+        if (!parseInt(v, 0, 1000000, &x, err, errlen)) return 0;
+        c->flood_threshold = x;
+    } else if (!strcmp(name, "default-capacity")) {
+        if (!parseInt(v, 0, 100000, &x, err, errlen)) return 0;
+        c->default_capacity = x;
+    } else if (!strcmp(name, "auto-route")) {
+        if (!strcasecmp(v, "yes")) c->auto_route = 1;
+        else if (!strcasecmp(v, "no")) c->auto_route = 0;
+        else { snprintf(err, errlen, "must be yes or no"); return 0; }
+    } else if (!strcmp(name, "events-maxlen")) {
+        if (!parseInt(v, 0, 1000000000, &x, err, errlen)) return 0;
+        c->events_maxlen = x;
+    } else if (!strcmp(name, "chat-maxlen")) {
+        if (!parseInt(v, 1, 1000000000, &x, err, errlen)) return 0;
+        c->chat_maxlen = x;
+    } else if (!strcmp(name, "state-ttl")) {
+        if (!parseInt(v, 1, 365LL * 86400, &x, err, errlen)) return 0;
+        c->state_ttl = x;
+    } else if (!strcmp(name, "state-history-max")) {
+        if (!parseInt(v, 1, 1000000, &x, err, errlen)) return 0;
+        c->state_history_max = x;
+    } else if (!strcmp(name, "categories")) {
+        return parseCategories(c, v, err, errlen);
+    } else if (!strncmp(name, "sla.", 4)) {
+        long long prio;
+        if (!parseInt(name + 4, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, errlen)) {
+            snprintf(err, errlen, "sla.<priority> needs a priority between %d and %d",
+                     HD_PRIORITY_MIN, HD_PRIORITY_MAX);
+            return 0;
+        }
+        if (!parseInt(v, 1, 10LL * 365 * 86400, &x, err, errlen)) return 0;
+        if (!setSla(c, (int)prio, x)) {
+            snprintf(err, errlen, "at most %d SLA targets", HD_MAX_SLA);
+            return 0;
+        }
+    } else {
+        snprintf(err, errlen, "unknown setting");
+        return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+
+typedef struct LoadState { DeskConfig *cfg; } LoadState;
+
+static void loadField(RedisModuleKey *key, RedisModuleString *field,
+                      RedisModuleString *value, void *privdata) {
+    LoadState *ls = privdata;
+    char name[64], val[1024], err[128];
+    size_t nlen, vlen;
+    const char *n = RedisModule_StringPtrLen(field, &nlen);
+    const char *v = RedisModule_StringPtrLen(value, &vlen);
+    if (nlen >= sizeof(name) || vlen >= sizeof(val)) return;
+    memcpy(name, n, nlen); name[nlen] = '\0';
+    memcpy(val, v, vlen); val[vlen] = '\0';
+    /* A value tampered with outside DESK.CONFIG keeps its default. */
+    applySetting(ls->cfg, name, val, err, sizeof(err));
+}
+
+int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
+    RedisModuleString *kname = hdKey(hd, "config");
+    RedisModuleKey *k;
+    LoadState ls = { cfg };
+
+    configDefaults(cfg);
+    k = RedisModule_OpenKey(hd->ctx, kname, REDISMODULE_READ);
+    if (!k) return 1;
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+        RedisModule_CloseKey(k);
+        return hdCheckType(hd, kname, REDISMODULE_KEYTYPE_HASH);
+    }
+    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+    while (RedisModule_ScanKey(k, cur, loadField, &ls));
+    RedisModule_ScanCursorDestroy(cur);
+    RedisModule_CloseKey(k);
+    return 1;
+}
+
+/* The target of the highest configured priority not above `priority`; a
+ * priority below every target takes the lowest one. */
+long long deskSlaSeconds(const DeskConfig *cfg, long long priority) {
+    long long secs = cfg->nsla ? cfg->sla_secs[0] : 86400;
+    for (int i = 0; i < cfg->nsla && cfg->sla_prio[i] <= priority; i++)
+        secs = cfg->sla_secs[i];
+    return secs;
+}
+
+int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len) {
+    for (int i = 0; i < cfg->ncat; i++)
+        if (strlen(cfg->cats[i]) == len && !memcmp(cfg->cats[i], cat, len)) return 1;
+    return 0;
+}
+
+void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta) {
+    char field[96];
+    snprintf(field, sizeof(field), "%s:%.*s", kind, (int)nlen, name);
+    fxHashIncr(hd, hdKey(hd, "stats"), field, delta);
+}
+
+/* ------------------------------------------------------------------------ */
+/* DESK.CONFIG D GET [name] | SET name value                                 */
+/* ------------------------------------------------------------------------ */
+
+static void formatSetting(const DeskConfig *c, const char *name, char *out, size_t outlen) {
+    if (!strcmp(name, "alert-threshold")) snprintf(out, outlen, "%g", c->alert_threshold);
+    else if (!strcmp(name, "flood-window")) snprintf(out, outlen, "%lld", c->flood_window);
+    else if (!strcmp(name, "flood-threshold")) snprintf(out, outlen, "%lld", c->flood_threshold);
+    else if (!strcmp(name, "default-capacity")) snprintf(out, outlen, "%lld", c->default_capacity);
+    else if (!strcmp(name, "auto-route")) snprintf(out, outlen, "%s", c->auto_route ? "yes" : "no");
+    else if (!strcmp(name, "events-maxlen")) snprintf(out, outlen, "%lld", c->events_maxlen);
+    else if (!strcmp(name, "chat-maxlen")) snprintf(out, outlen, "%lld", c->chat_maxlen);
+    else if (!strcmp(name, "state-ttl")) snprintf(out, outlen, "%lld", c->state_ttl);
+    else if (!strcmp(name, "state-history-max")) snprintf(out, outlen, "%lld", c->state_history_max);
+    else if (!strcmp(name, "categories")) {
+        size_t off = 0;
+        out[0] = '\0';
+        for (int i = 0; i < c->ncat && off < outlen; i++)
+            off += snprintf(out + off, outlen - off, "%s%s", i ? "," : "", c->cats[i]);
+    } else if (!strncmp(name, "sla.", 4)) {
+        snprintf(out, outlen, "%lld", deskSlaSeconds(c, atoll(name + 4)));
+    } else out[0] = '\0';
+}
+
+static int isKnownSetting(const char *name) {
+    long long prio;
+    char err[8];
+    for (int i = 0; settingNames[i]; i++) if (!strcmp(settingNames[i], name)) return 1;
+    return !strncmp(name, "sla.", 4) &&
+           parseInt(name + 4, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, sizeof(err));
+}
+
+static int configGetAll(Hd *hd, const DeskConfig *cfg) {
+    char val[HD_MAX_CATEGORIES * 34];
+    int n = 0;
+    while (settingNames[n]) n++;
+    RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla);
+    for (int i = 0; i < n; i++) {
+        formatSetting(cfg, settingNames[i], val, sizeof(val));
+        RedisModule_ReplyWithCString(hd->ctx, settingNames[i]);
+        RedisModule_ReplyWithCString(hd->ctx, val);
+    }
+    for (int i = 0; i < cfg->nsla; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "sla.%d", cfg->sla_prio[i]);
+        RedisModule_ReplyWithCString(hd->ctx, name);
+        RedisModule_ReplyWithLongLong(hd->ctx, cfg->sla_secs[i]);
+    }
+    return REDISMODULE_OK;
+}
+
+static int cmdDeskConfig(Hd *hd, RedisModuleString **argv, int argc) {
+    DeskConfig cfg;
+    char name[64], val[1024], err[160];
+    size_t nlen, vlen;
+
+    if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    if (hdArgIs(argv[2], "GET")) {
+        if (argc == 3) return configGetAll(hd, &cfg);
+        if (argc != 4) return hdSyntax(hd, "syntax: DESK.CONFIG desk GET [name]");
+        const char *n = RedisModule_StringPtrLen(argv[3], &nlen);
+        if (hdLower(n, nlen, name, sizeof(name)) < 0 || !isKnownSetting(name))
+            return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG desk GET",
+                           (int)(nlen > 40 ? 40 : nlen), n);
+        formatSetting(&cfg, name, val, sizeof(val));
+        return RedisModule_ReplyWithCString(hd->ctx, val);
+    }
+    if (!hdArgIs(argv[2], "SET"))
+        return hdSyntax(hd, "DESK.CONFIG takes GET or SET, got '%s'",
+                        RedisModule_StringPtrLen(argv[2], NULL));
+    if (argc != 5) return hdSyntax(hd, "syntax: DESK.CONFIG desk SET name value");
+
+    const char *n = RedisModule_StringPtrLen(argv[3], &nlen);
+    const char *v = RedisModule_StringPtrLen(argv[4], &vlen);
+    if (hdLower(n, nlen, name, sizeof(name)) < 0 || !isKnownSetting(name))
+        return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG desk GET",
+                       (int)(nlen > 40 ? 40 : nlen), n);
+    if (vlen >= sizeof(val) || memchr(v, '\0', vlen))
+        return hdError(hd, "INVALID", "value of '%s' is not valid", name);
+    memcpy(val, v, vlen); val[vlen] = '\0';
+    if (!applySetting(&cfg, name, val, err, sizeof(err)))
+        return hdError(hd, "INVALID", "%s %s, got '%.*s'", name, err,
+                       (int)(vlen > 40 ? 40 : vlen), v);
+    if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    /* Store the normalised form (e.g. categories lower-cased, general added). */
+    formatSetting(&cfg, name, val, sizeof(val));
+    fxHashSetC(hd, hdKey(hd, "config"), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
+    return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
+}
+
+/* ------------------------------------------------------------------------ */
+/* DESK.STATS D                                                              */
+/* ------------------------------------------------------------------------ */
+
+static const char *statuses[] = { "open", "in_progress", "on_hold", "closed", "merged" };
+
+static long long statsGet(Hd *hd, const char *kind, const char *name) {
+    char field[96];
+    long long v = 0;
+    snprintf(field, sizeof(field), "%s:%s", kind, name);
+    hdHashGetLL(hd, hdKey(hd, "stats"), field, &v);
+    return v;
+}
+
+static long long zsetLen(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    long long n = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
+                  ? (long long)RedisModule_ValueLength(k) : 0;
+    RedisModule_CloseKey(k);
+    return n;
+}
+
+static long long countOverdue(Hd *hd) {
+    long long n = 0;
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "ZCOUNT", "scl",
+        hdKey(hd, "queue:sla"), "-inf", hd->now);
+    if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER)
+        n = RedisModule_CallReplyInteger(r);
+    return n;
+}
+
+typedef struct AgentTotals { long long agents, online, load, capacity; } AgentTotals;
+
+static void sumAgents(Hd *hd, AgentTotals *t) {
+    memset(t, 0, sizeof(*t));
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdKey(hd, "agents"));
+    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
+    size_t n = RedisModule_CallReplyLength(r);
+    for (size_t i = 0; i < n; i++) {
+        RedisModuleString *aid = RedisModule_CreateStringFromCallReply(
+            RedisModule_CallReplyArrayElement(r, i));
+        RedisModuleString *key = hdAgentKey(hd, aid), *avail = NULL, *load = NULL, *cap = NULL;
+        long long l = 0, c = 0;
+        RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+        if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) { RedisModule_CloseKey(k); continue; }
+        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "availability", &avail,
+                            "load", &load, "capacity", &cap, NULL);
+        RedisModule_CloseKey(k);
+        if (load) RedisModule_StringToLongLong(load, &l);
+        if (cap) RedisModule_StringToLongLong(cap, &c);
+        t->agents++;
+        t->load += l;
+        t->capacity += c;
+        if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
+    }
+}
+
+static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
+    DeskConfig cfg;
+    AgentTotals at;
+    long long unassigned = 0;
+    int nstat = sizeof(statuses) / sizeof(statuses[0]);
+
+    if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    for (int i = 0; i < cfg.ncat; i++)
+        unassigned += zsetLen(hd, hdRoutingKey(hd, cfg.cats[i], strlen(cfg.cats[i])));
+    sumAgents(hd, &at);
+
+    RedisModule_ReplyWithMap(hd->ctx, 8);
+    RedisModule_ReplyWithCString(hd->ctx, "status");
+    RedisModule_ReplyWithMap(hd->ctx, nstat);
+    for (int i = 0; i < nstat; i++) {
+        RedisModule_ReplyWithCString(hd->ctx, statuses[i]);
+        RedisModule_ReplyWithLongLong(hd->ctx, statsGet(hd, "status", statuses[i]));
+    }
+    RedisModule_ReplyWithCString(hd->ctx, "category");
+    RedisModule_ReplyWithMap(hd->ctx, cfg.ncat);
+    for (int i = 0; i < cfg.ncat; i++) {
+        RedisModule_ReplyWithCString(hd->ctx, cfg.cats[i]);
+        RedisModule_ReplyWithLongLong(hd->ctx, statsGet(hd, "category", cfg.cats[i]));
+    }
+    RedisModule_ReplyWithCString(hd->ctx, "unassigned");
+    RedisModule_ReplyWithLongLong(hd->ctx, unassigned);
+    RedisModule_ReplyWithCString(hd->ctx, "overdue");
+    RedisModule_ReplyWithLongLong(hd->ctx, countOverdue(hd));
+    RedisModule_ReplyWithCString(hd->ctx, "agents");
+    RedisModule_ReplyWithLongLong(hd->ctx, at.agents);
+    RedisModule_ReplyWithCString(hd->ctx, "agents_online");
+    RedisModule_ReplyWithLongLong(hd->ctx, at.online);
+    RedisModule_ReplyWithCString(hd->ctx, "total_load");
+    RedisModule_ReplyWithLongLong(hd->ctx, at.load);
+    RedisModule_ReplyWithCString(hd->ctx, "total_capacity");
+    RedisModule_ReplyWithLongLong(hd->ctx, at.capacity);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DESK.PURGE D                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Collects every "D:*" key first, then deletes: SCAN stays simple and the
+ * deletions replicate as UNLINKs. Admin command, O(keys in the database). */
+static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
+    RedisModuleString *pattern = hdKey(hd, "*");
+    RedisModuleString **keys = NULL;
+    size_t nkeys = 0, cap = 0;
+    char cursor[32] = "0";
+
+    do {
+        RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SCAN", "ccscc", cursor,
+                                                   "MATCH", pattern, "COUNT", "1000");
+        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) break;
+        size_t clen;
+        const char *c = RedisModule_CallReplyStringPtr(
+            RedisModule_CallReplyArrayElement(r, 0), &clen);
+        snprintf(cursor, sizeof(cursor), "%.*s", (int)clen, c);
+        RedisModuleCallReply *arr = RedisModule_CallReplyArrayElement(r, 1);
+        size_t n = RedisModule_CallReplyLength(arr);
+        for (size_t i = 0; i < n; i++) {
+            if (nkeys == cap) {
+                cap = cap ? cap * 2 : 256;
+                keys = RedisModule_Realloc(keys, cap * sizeof(*keys));
+            }
+            keys[nkeys++] = RedisModule_CreateStringFromCallReply(
+                RedisModule_CallReplyArrayElement(arr, i));
+        }
+        RedisModule_FreeCallReply(r);
+    } while (strcmp(cursor, "0") != 0);
+
+    long long deleted = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        if (hdKeyExists(hd, keys[i])) { fxDel(hd, keys[i]); deleted++; }
+    }
+    RedisModule_Free(keys);
+    return RedisModule_ReplyWithLongLong(hd->ctx, deleted);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static RedisModuleCommandArg argsConfig[] = {
+    {.name = "action", .type = REDISMODULE_ARG_TYPE_ONEOF, .subargs = (RedisModuleCommandArg[]){
+        {.name = "get", .type = REDISMODULE_ARG_TYPE_BLOCK, .subargs = (RedisModuleCommandArg[]){
+            {.name = "get", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "GET"},
+            {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING, .flags = REDISMODULE_CMD_ARG_OPTIONAL},
+            {0}}},
+        {.name = "set", .type = REDISMODULE_ARG_TYPE_BLOCK, .subargs = (RedisModuleCommandArg[]){
+            {.name = "set", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "SET"},
+            {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING},
+            {.name = "value", .type = REDISMODULE_ARG_TYPE_STRING},
+            {0}}},
+        {0}}},
+    {0}
+};
+
+static RedisModuleCommandArg argsNone[] = { {0} };
+
+HdCommand hdDeskCommands[] = {
+    {"desk.config", cmdDeskConfig, "write deny-oom fast", -3, 1,
+     "Get or set desk settings (alert-threshold, flood-*, default-capacity, auto-route, "
+     "sla.<priority>, events-maxlen, chat-maxlen, state-ttl, state-history-max, categories)",
+     "O(number of settings)", argsConfig},
+    {"desk.stats", cmdDeskStats, "readonly", 2, 0,
+     "Desk overview: tickets per status and category, unassigned, overdue, agents online, "
+     "total load and capacity",
+     "O(A + C + log N) with A agents, C categories, N open tickets", argsNone},
+    {"desk.purge", cmdDeskPurge, "write", 2, 1,
+     "Delete every key of the desk; returns the number of keys deleted (admin command)",
+     "O(K) with K keys in the database (SCAN)", argsNone},
+    {NULL}
+};

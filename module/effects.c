@@ -1,0 +1,211 @@
+/* effects.c -- writes that replicate as values, and small reads.
+ *
+ * Each fx* helper applies one change through the low-level key API and then
+ * replicates the plain Redis command with the same effect (HSET, ZADD, XADD
+ * with an explicit id, ...). Redis wraps everything a command replicated in
+ * MULTI/EXEC, so replicas and the AOF see the command's effects atomically and
+ * never recompute a clock, an id or a routing choice. Sets have no low-level
+ * API, so SADD/SREM go through RedisModule_Call and are replicated the same way.
+ *
+ * Callers have already checked key types (hdCheckType), so a write here does
+ * not fail half-way. */
+#include <stdio.h>
+#include <string.h>
+#include "helpdesk.h"
+
+static RedisModuleKey *openWrite(Hd *hd, RedisModuleString *key) {
+    return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+}
+
+void fxHashSet(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n) {
+    RedisModuleKey *k = openWrite(hd, key);
+    for (int i = 0; i + 1 < n; i += 2)
+        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[i], fv[i + 1], NULL);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)n);
+}
+
+void fxHashSetC(Hd *hd, RedisModuleString *key, const char *field, RedisModuleString *val) {
+    RedisModuleKey *k = openWrite(hd, key);
+    RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, val, NULL);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, val);
+}
+
+void fxHashSetLL(Hd *hd, RedisModuleString *key, const char *field, long long val) {
+    fxHashSetC(hd, key, field, RedisModule_CreateStringFromLongLong(hd->ctx, val));
+}
+
+void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
+    RedisModuleKey *k = openWrite(hd, key);
+    int deleted = RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field,
+                                      REDISMODULE_HASH_DELETE, NULL);
+    RedisModule_CloseKey(k);
+    if (deleted) RedisModule_Replicate(hd->ctx, "HDEL", "sc", key, field);
+}
+
+long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta) {
+    long long v = 0;
+    hdHashGetLL(hd, key, field, &v);
+    v += delta;
+    fxHashSetLL(hd, key, field, v);
+    return v;
+}
+
+/* Scores are written with %.17g so the replica parses the exact double. */
+void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member) {
+    char buf[64];
+    int n;
+    RedisModuleKey *k = openWrite(hd, key);
+    RedisModule_ZsetAdd(k, score, member, NULL);
+    RedisModule_CloseKey(k);
+    n = snprintf(buf, sizeof(buf), "%.17g", score);
+    RedisModule_Replicate(hd->ctx, "ZADD", "sbs", key, buf, (size_t)n, member);
+}
+
+void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    int deleted = 0;
+    RedisModuleKey *k = openWrite(hd, key);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET)
+        RedisModule_ZsetRem(k, member, &deleted);
+    RedisModule_CloseKey(k);
+    if (deleted) RedisModule_Replicate(hd->ctx, "ZREM", "ss", key, member);
+}
+
+void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
+    RedisModuleKey *k = openWrite(hd, key);
+    RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "RPUSH", "ss", key, ele);
+}
+
+void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
+    RedisModuleKey *k = openWrite(hd, key);
+    RedisModule_StringSet(k, val);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "SET", "ss", key, val);
+}
+
+long long fxIncr(Hd *hd, RedisModuleString *key) {
+    long long v = 0;
+    RedisModuleKey *k = openWrite(hd, key);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        RedisModuleString *cur = RedisModule_CreateString(hd->ctx, p, len);
+        if (RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+    }
+    v++;
+    RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
+    RedisModule_StringSet(k, nv);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "SET", "ss", key, nv);
+    return v;
+}
+
+void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", "!ss", key, member);
+    if (r) RedisModule_FreeCallReply(r);
+}
+
+void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", "!ss", key, member);
+    if (r) RedisModule_FreeCallReply(r);
+}
+
+void fxDel(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = openWrite(hd, key);
+    int existed = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
+    if (existed) RedisModule_UnlinkKey(k);
+    RedisModule_CloseKey(k);
+    if (existed) RedisModule_Replicate(hd->ctx, "UNLINK", "s", key);
+}
+
+void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms) {
+    RedisModuleKey *k = openWrite(hd, key);
+    int ok = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY &&
+             RedisModule_SetAbsExpire(k, at_ms) == REDISMODULE_OK;
+    RedisModule_CloseKey(k);
+    if (ok) RedisModule_Replicate(hd->ctx, "PEXPIREAT", "sl", key, at_ms);
+}
+
+void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
+            long long maxlen, RedisModuleStreamID *id_out) {
+    RedisModuleStreamID id;
+    char idbuf[48];
+    int idlen;
+    RedisModuleKey *k = openWrite(hd, key);
+
+    if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, fv, n / 2)
+        != REDISMODULE_OK) {
+        RedisModule_CloseKey(k);
+        return;
+    }
+    idlen = snprintf(idbuf, sizeof(idbuf), "%llu-%llu",
+                     (unsigned long long)id.ms, (unsigned long long)id.seq);
+    RedisModule_Replicate(hd->ctx, "XADD", "sbv", key, idbuf, (size_t)idlen, fv, (size_t)n);
+    /* Approximate trimming drops whole nodes; the replica is told the exact
+     * length that remained, which does not depend on its node size config. */
+    if (maxlen > 0 && (long long)RedisModule_ValueLength(k) > maxlen &&
+        RedisModule_StreamTrimByLength(k, REDISMODULE_STREAM_TRIM_APPROX, maxlen) > 0) {
+        long long left = (long long)RedisModule_ValueLength(k);
+        RedisModule_Replicate(hd->ctx, "XTRIM", "scl", key, "MAXLEN", left);
+    }
+    RedisModule_CloseKey(k);
+    if (id_out) *id_out = id;
+}
+
+void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg) {
+    RedisModule_PublishMessage(hd->ctx, channel, msg);
+}
+
+/* ------------------------------------------------------------------------ */
+
+RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field) {
+    RedisModuleString *v = NULL;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &v, NULL);
+    RedisModule_CloseKey(k);
+    return v;
+}
+
+int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out) {
+    RedisModuleString *v = hdHashGet(hd, key, field);
+    if (!v || RedisModule_StringToLongLong(v, out) != REDISMODULE_OK) return 0;
+    return 1;
+}
+
+int hdKeyExists(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    int exists = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
+    RedisModule_CloseKey(k);
+    return exists;
+}
+
+int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    long long v = 0;
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SISMEMBER", "ss", key, member);
+    if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER)
+        v = RedisModule_CallReplyInteger(r);
+    if (r) RedisModule_FreeCallReply(r);
+    return v == 1;
+}
+
+long long hdSCard(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    long long n = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET
+                  ? (long long)RedisModule_ValueLength(k) : 0;
+    RedisModule_CloseKey(k);
+    return n;
+}
+
+int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score) {
+    int found = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    *score = 0;
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET)
+        found = RedisModule_ZsetScore(k, member, score) == REDISMODULE_OK;
+    RedisModule_CloseKey(k);
+    return found;
+}

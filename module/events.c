@@ -1,0 +1,58 @@
+/* events.c -- the desk's event stream and each ticket's log.
+ *
+ * D:events is a capped STREAM a consumer can follow with XREAD/XREADGROUP;
+ * D:ticket:<tid>:log is the ticket's human-readable timeline ("<ms>: text"). */
+#include <stdio.h>
+#include <string.h>
+#include "helpdesk.h"
+
+#define EVENT_MAX_FIELDS 16
+
+void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, ...) {
+    RedisModuleString *fv[EVENT_MAX_FIELDS * 2];
+    int n = 0;
+    const char *f;
+    va_list ap;
+
+    if (cfg->events_maxlen == 0) return;
+    fv[n++] = RedisModule_CreateString(hd->ctx, "type", 4);
+    fv[n++] = RedisModule_CreateString(hd->ctx, type, strlen(type));
+    if (tid > 0) {
+        fv[n++] = RedisModule_CreateString(hd->ctx, "ticket", 6);
+        fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, tid);
+    }
+    fv[n++] = RedisModule_CreateString(hd->ctx, "at", 2);
+    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
+
+    va_start(ap, tid);
+    while ((f = va_arg(ap, const char *)) != NULL && n + 2 <= EVENT_MAX_FIELDS * 2) {
+        const char *v = va_arg(ap, const char *);
+        fv[n++] = RedisModule_CreateString(hd->ctx, f, strlen(f));
+        fv[n++] = RedisModule_CreateString(hd->ctx, v ? v : "", v ? strlen(v) : 0);
+    }
+    va_end(ap);
+    fxXAdd(hd, hdKey(hd, "events"), fv, n, cfg->events_maxlen, NULL);
+}
+
+void ticketLog(Hd *hd, long long tid, const char *fmt, ...) {
+    char buf[1024];
+    int off, n;
+    va_list ap;
+
+    off = snprintf(buf, sizeof(buf), "%lld: ", hd->now);
+    va_start(ap, fmt);
+    n = vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if (n >= (int)sizeof(buf) - off) n = (int)sizeof(buf) - off - 1;
+    fxRPush(hd, hdKey(hd, "ticket:%lld:log", tid),
+            RedisModule_CreateString(hd->ctx, buf, off + n));
+}
+
+void ticketLogText(Hd *hd, long long tid, const char *prefix, RedisModuleString *text) {
+    size_t len;
+    const char *t = RedisModule_StringPtrLen(text, &len);
+    fxRPush(hd, hdKey(hd, "ticket:%lld:log", tid),
+            RedisModule_CreateStringPrintf(hd->ctx, "%lld: %s%.*s", hd->now, prefix,
+                                           (int)len, t));
+}

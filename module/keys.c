@@ -1,0 +1,219 @@
+/* keys.c -- key names of a desk, name validation and argument parsing.
+ *
+ * Every key of desk D starts with "D:"; the schema is in SPEC.md section 2. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "helpdesk.h"
+
+RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
+    char buf[HD_KEY_MAX];
+    int off, n;
+    va_list ap;
+
+    memcpy(buf, hd->dname, hd->dlen);
+    buf[hd->dlen] = ':';
+    off = (int)hd->dlen + 1;
+    va_start(ap, fmt);
+    n = vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if (n >= (int)sizeof(buf) - off) n = (int)sizeof(buf) - off - 1;
+    return RedisModule_CreateString(hd->ctx, buf, off + n);
+}
+
+RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld", tid);
+}
+
+RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "ticket:%lld", tid);
+    return RedisModule_CreateString(hd->ctx, buf, n);
+}
+
+/* Ids are validated to 64 bytes, so "%.*s" keys always fit in HD_KEY_MAX. */
+static RedisModuleString *idKey(Hd *hd, const char *kind, RedisModuleString *id,
+                                const char *suffix) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(id, &len);
+    return hdKey(hd, "%s:%.*s%s", kind, (int)len, s, suffix);
+}
+
+RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid) {
+    return idKey(hd, "agent", aid, "");
+}
+RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid) {
+    return idKey(hd, "agent", aid, ":skills");
+}
+RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid) {
+    return idKey(hd, "agent", aid, ":open_tickets");
+}
+RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid) {
+    return idKey(hd, "user", uid, "");
+}
+RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid) {
+    return idKey(hd, "user", uid, ":tickets");
+}
+RedisModuleString *hdEmailKey(Hd *hd, const char *email, size_t len) {
+    return hdKey(hd, "idx:user_email:%.*s", (int)len, email);
+}
+RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
+    return hdKey(hd, "queue:unassigned:%.*s", (int)len, cat);
+}
+RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len) {
+    return hdKey(hd, "skill:%.*s", (int)len, skill);
+}
+
+/* ------------------------------------------------------------------------ */
+
+int hdValidDeskName(const char *s, size_t len) {
+    if (len < 1 || len > HD_DESK_MAX) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || c == '_' || c == '.' || c == '{' || c == '}' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Same rule as Redis's keyHashSlot: the first '{' followed later by '}' with
+ * at least one byte in between. */
+int hdDeskHasHashTag(const char *s, size_t len) {
+    size_t i, j;
+    for (i = 0; i < len && s[i] != '{'; i++);
+    if (i == len) return 0;
+    for (j = i + 1; j < len && s[j] != '}'; j++);
+    return j < len && j > i + 1;
+}
+
+int hdValidId(const char *s, size_t len) {
+    if (len < 1 || len > HD_ID_MAX) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(isalnum(c) || c == '_' || c == '.' || c == '@' || c == '-')) return 0;
+    }
+    return 1;
+}
+
+int hdValidCategory(const char *s, size_t len) {
+    if (len < 1 || len > 32) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int hdParseTicketMember(const char *s, size_t len, long long *tid) {
+    long long v = 0;
+    if (len < 8 || len > 7 + 19 || memcmp(s, "ticket:", 7) != 0) return 0;
+    for (size_t i = 7; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0) return 0;
+    *tid = v;
+    return 1;
+}
+
+int hdLower(const char *s, size_t len, char *dst, size_t dstsize) {
+    if (len + 1 > dstsize) return -1;
+    for (size_t i = 0; i < len; i++) dst[i] = (char)tolower((unsigned char)s[i]);
+    dst[len] = '\0';
+    return (int)len;
+}
+
+static const char *typeName(int type) {
+    switch (type) {
+    case REDISMODULE_KEYTYPE_STRING: return "string";
+    case REDISMODULE_KEYTYPE_LIST: return "list";
+    case REDISMODULE_KEYTYPE_HASH: return "hash";
+    case REDISMODULE_KEYTYPE_SET: return "set";
+    case REDISMODULE_KEYTYPE_ZSET: return "sorted set";
+    case REDISMODULE_KEYTYPE_STREAM: return "stream";
+    case REDISMODULE_KEYTYPE_MODULE: return "module value";
+    default: return "unknown type";
+    }
+}
+
+static int keyType(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    int actual = RedisModule_KeyType(k);
+    RedisModule_CloseKey(k);
+    return actual;
+}
+
+int hdTypeOk(Hd *hd, RedisModuleString *key, int type) {
+    int actual = keyType(hd, key);
+    return actual == REDISMODULE_KEYTYPE_EMPTY || actual == type;
+}
+
+int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
+    int actual = keyType(hd, key);
+    if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
+    hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
+            "run DESK.CHECK or delete the key",
+            RedisModule_StringPtrLen(key, NULL), typeName(actual), typeName(type));
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int hdArgIs(RedisModuleString *arg, const char *token) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(arg, &len);
+    return strlen(token) == len && strncasecmp(s, token, len) == 0;
+}
+
+int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
+                  long long min, long long max, long long *out) {
+    long long v;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(arg, &len);
+    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK) {
+        hdError(hd, "INVALID", "%s must be an integer, got '%.*s'", what,
+                (int)(len > 40 ? 40 : len), s);
+        return 0;
+    }
+    if (v < min || v > max) {
+        hdError(hd, "INVALID", "%s must be between %lld and %lld, got %lld",
+                what, min, max, v);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid) {
+    long long v;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(arg, &len);
+    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK || v <= 0) {
+        hdError(hd, "INVALID", "ticket id must be a positive integer, got '%.*s'",
+                (int)(len > 40 ? 40 : len), s);
+        return 0;
+    }
+    *tid = v;
+    return 1;
+}
+
+int hdArgText(Hd *hd, RedisModuleString *arg, const char *what, size_t maxlen,
+              int allow_empty) {
+    size_t len;
+    RedisModule_StringPtrLen(arg, &len);
+    if (len == 0 && !allow_empty) {
+        hdError(hd, "INVALID", "%s must not be empty", what);
+        return 0;
+    }
+    if (len > maxlen) {
+        hdError(hd, "INVALID", "%s is %zu bytes, more than the limit of %zu",
+                what, len, maxlen);
+        return 0;
+    }
+    return 1;
+}

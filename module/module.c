@@ -1,0 +1,279 @@
+/* module.c -- module entry point, command table, dispatcher, configs, INFO.
+ *
+ * Every command is registered with the same C function, hdDispatch, which
+ * finds the command's HdCommand entry, validates the desk (argv[1]) once for
+ * all commands, fixes the command's clock, times the handler for INFO, and
+ * calls it. Handlers therefore never repeat desk checks. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "helpdesk.h"
+
+HdGlobals hdg = { .enforce_identity = 0, .max_text = 65536, .sla_timer_ms = 1000 };
+
+typedef struct CmdEntry {
+    HdCommand *def;
+    long long calls;
+    long long usec;
+} CmdEntry;
+
+static RedisModuleDict *cmdByName;   /* lower-case name -> CmdEntry */
+static CmdEntry *cmdEntries;
+static int cmdCount;
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static int replyCodeError(Hd *hd, const char *code, const char *fmt, va_list ap) {
+    char buf[512];
+    int off = snprintf(buf, sizeof(buf), "%s ", code);
+    vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+    /* Error replies must be one line. */
+    for (char *p = buf; *p; p++) if (*p == '\r' || *p == '\n') *p = ' ';
+    RedisModule_ReplyWithError(hd->ctx, buf);
+    return REDISMODULE_OK;
+}
+
+int hdError(Hd *hd, const char *code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    replyCodeError(hd, code, fmt, ap);
+    va_end(ap);
+    return REDISMODULE_OK;
+}
+
+int hdSyntax(Hd *hd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    replyCodeError(hd, "ERR", fmt, ap);
+    va_end(ap);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dispatcher                                                                */
+/* ------------------------------------------------------------------------ */
+
+static long long monotonicUsec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static CmdEntry *lookupCommand(RedisModuleString *name) {
+    char buf[64];
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(name, &len);
+    if (hdLower(s, len, buf, sizeof(buf)) < 0) return NULL;
+    return RedisModule_DictGetC(cmdByName, buf, len, NULL);
+}
+
+static int checkDesk(Hd *hd) {
+    if (!hdValidDeskName(hd->dname, hd->dlen)) {
+        return hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
+                       "[A-Za-z0-9_.{}-] (no ':'), got '%.*s'", HD_DESK_MAX,
+                       (int)(hd->dlen > 64 ? 64 : hd->dlen), hd->dname), 0;
+    }
+    if ((RedisModule_GetContextFlags(hd->ctx) & REDISMODULE_CTX_FLAGS_CLUSTER) &&
+        !hdDeskHasHashTag(hd->dname, hd->dlen)) {
+        return hdError(hd, "CROSSSLOT", "in cluster mode the desk name must "
+                       "contain a hash tag such as '{%.*s}' so all its keys "
+                       "share one slot", (int)hd->dlen, hd->dname), 0;
+    }
+    return 1;
+}
+
+int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    CmdEntry *e = lookupCommand(argv[0]);
+    Hd hd;
+    long long start;
+
+    RedisModule_AutoMemory(ctx);
+    if (!e) return RedisModule_ReplyWithError(ctx, "ERR unknown helpdesk command");
+    if ((e->def->arity > 0 && argc != e->def->arity) ||
+        (e->def->arity < 0 && argc < -e->def->arity))
+        return RedisModule_WrongArity(ctx);
+
+    hd.ctx = ctx;
+    hd.desk = argv[1];
+    hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
+    hd.now = (long long)RedisModule_Milliseconds();
+    if (!checkDesk(&hd)) return REDISMODULE_OK;
+
+    start = monotonicUsec();
+    e->def->handler(&hd, argv, argc);
+    e->calls++;
+    e->usec += monotonicUsec() - start;
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Registration                                                              */
+/* ------------------------------------------------------------------------ */
+
+static int countArgs(const RedisModuleCommandArg *args) {
+    int n = 0;
+    while (args && args[n].name) n++;
+    return n;
+}
+
+/* The desk is the first argument and the only key of every command; it is
+ * prepended here so the tables only describe what follows it. */
+static int registerDocs(RedisModuleCtx *ctx, HdCommand *c) {
+    RedisModuleCommand *cmd = RedisModule_GetCommand(ctx, c->name);
+    int n = countArgs(c->args);
+    RedisModuleCommandArg *args =
+        RedisModule_Calloc(n + 2, sizeof(RedisModuleCommandArg));
+    RedisModuleCommandKeySpec *specs =
+        RedisModule_Calloc(2, sizeof(RedisModuleCommandKeySpec));
+
+    args[0].name = "desk";
+    args[0].type = REDISMODULE_ARG_TYPE_KEY;
+    args[0].key_spec_index = 0;
+    args[0].summary = "the helpdesk (tenant) name; all its keys start with '<desk>:'";
+    for (int i = 0; i < n; i++) {
+        args[i + 1] = c->args[i];
+        args[i + 1].key_spec_index = -1;
+    }
+
+    specs[0].flags = c->write
+        ? (REDISMODULE_CMD_KEY_RW | REDISMODULE_CMD_KEY_UPDATE)
+        : (REDISMODULE_CMD_KEY_RO | REDISMODULE_CMD_KEY_ACCESS);
+    specs[0].notes = "the desk name; the command reads and writes keys '<desk>:*' derived from it";
+    specs[0].begin_search_type = REDISMODULE_KSPEC_BS_INDEX;
+    specs[0].bs.index.pos = 1;
+    specs[0].find_keys_type = REDISMODULE_KSPEC_FK_RANGE;
+    specs[0].fk.range.lastkey = 0;
+    specs[0].fk.range.keystep = 1;
+    specs[0].fk.range.limit = 0;
+
+    RedisModuleCommandInfo info = {
+        .version = REDISMODULE_COMMAND_INFO_VERSION,
+        .summary = c->summary,
+        .complexity = c->complexity,
+        .since = HD_VERSION_STRING,
+        .arity = c->arity,
+        .key_specs = specs,
+        .args = args,
+    };
+    int rc = RedisModule_SetCommandInfo(cmd, &info);
+    /* Redis keeps its own copy of the docs. */
+    RedisModule_Free(args);
+    RedisModule_Free(specs);
+    return rc;
+}
+
+static int registerTable(RedisModuleCtx *ctx, HdCommand *table, int *idx) {
+    for (HdCommand *c = table; c->name; c++) {
+        CmdEntry *e = &cmdEntries[(*idx)++];
+        e->def = c;
+        if (RedisModule_CreateCommand(ctx, c->name, hdDispatch, c->flags, 1, 1, 1)
+            == REDISMODULE_ERR) {
+            RedisModule_Log(ctx, "warning", "could not register %s", c->name);
+            return REDISMODULE_ERR;
+        }
+        if (registerDocs(ctx, c) == REDISMODULE_ERR) {
+            RedisModule_Log(ctx, "warning", "could not set docs of %s", c->name);
+            return REDISMODULE_ERR;
+        }
+        RedisModule_DictSetC(cmdByName, (void *)c->name, strlen(c->name), e);
+    }
+    return REDISMODULE_OK;
+}
+
+static int tableSize(HdCommand *t) {
+    int n = 0;
+    while (t[n].name) n++;
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module configs                                                            */
+/* ------------------------------------------------------------------------ */
+
+static int getBool(const char *name, void *privdata) {
+    return *(int *)privdata;
+}
+static int setBool(const char *name, int val, void *privdata, RedisModuleString **err) {
+    *(int *)privdata = val;
+    return REDISMODULE_OK;
+}
+static long long getNum(const char *name, void *privdata) {
+    return *(long long *)privdata;
+}
+static int setNum(const char *name, long long val, void *privdata, RedisModuleString **err) {
+    *(long long *)privdata = val;
+    return REDISMODULE_OK;
+}
+
+static int registerConfigs(RedisModuleCtx *ctx) {
+    if (RedisModule_RegisterBoolConfig(ctx, "enforce-identity", 0,
+            REDISMODULE_CONFIG_DEFAULT, getBool, setBool, NULL,
+            &hdg.enforce_identity) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    if (RedisModule_RegisterNumericConfig(ctx, "max-text", 65536,
+            REDISMODULE_CONFIG_DEFAULT, 1, 64 * 1024 * 1024, getNum, setNum, NULL,
+            &hdg.max_text) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    if (RedisModule_RegisterNumericConfig(ctx, "sla-timer-ms", 1000,
+            REDISMODULE_CONFIG_DEFAULT, 10, 3600000, getNum, setNum, NULL,
+            &hdg.sla_timer_ms) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    return RedisModule_LoadConfigs(ctx);
+}
+
+/* ------------------------------------------------------------------------ */
+/* INFO helpdesk                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
+    RedisModule_InfoAddSection(ctx, "");
+    RedisModule_InfoAddFieldLongLong(ctx, "tickets_created", hdg.tickets_created);
+    RedisModule_InfoAddFieldLongLong(ctx, "tickets_closed", hdg.tickets_closed);
+    RedisModule_InfoAddFieldLongLong(ctx, "tickets_merged", hdg.tickets_merged);
+    RedisModule_InfoAddFieldLongLong(ctx, "alerts", hdg.alerts);
+    RedisModule_InfoAddFieldLongLong(ctx, "claims", hdg.claims);
+    RedisModule_InfoAddFieldLongLong(ctx, "blocked_next_waiters", hdg.blocked_waiters);
+    RedisModule_InfoAddFieldLongLong(ctx, "sla_breaches", hdg.sla_breaches);
+    if (for_crash_report) return;
+
+    RedisModule_InfoAddSection(ctx, "latency");
+    for (int i = 0; i < cmdCount; i++) {
+        char field[96], val[96];
+        CmdEntry *e = &cmdEntries[i];
+        if (e->calls == 0) continue;
+        snprintf(field, sizeof(field), "cmd_%s", e->def->name);
+        for (char *p = field; *p; p++) if (*p == '.') *p = '_';
+        snprintf(val, sizeof(val), "calls=%lld,usec=%lld,usec_per_call=%.2f",
+                 e->calls, e->usec, (double)e->usec / (double)e->calls);
+        RedisModule_InfoAddFieldCString(ctx, field, val);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+
+int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    HdCommand *tables[] = { hdCustomerCommands, hdAgentCommands,
+                            hdTicketCommands, hdRoutingCommands,
+                            hdClassifyCommands, hdChatCommands,
+                            hdStateCommands, hdFloodCommands,
+                            hdDeskCommands,
+                            hdCheckCommands };
+    int ntables = sizeof(tables) / sizeof(tables[0]), idx = 0;
+
+    if (RedisModule_Init(ctx, "helpdesk", HD_MODULE_VERSION, REDISMODULE_APIVER_1)
+        == REDISMODULE_ERR) return REDISMODULE_ERR;
+
+    cmdCount = 0;
+    for (int t = 0; t < ntables; t++) cmdCount += tableSize(tables[t]);
+    cmdEntries = RedisModule_Calloc(cmdCount, sizeof(CmdEntry));
+    cmdByName = RedisModule_CreateDict(NULL);
+    for (int t = 0; t < ntables; t++)
+        if (registerTable(ctx, tables[t], &idx) == REDISMODULE_ERR)
+            return REDISMODULE_ERR;
+
+    routingInit(ctx);
+    slaTimerStart(ctx);
+    if (registerConfigs(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    if (RedisModule_RegisterInfoFunc(ctx, infoFunc) == REDISMODULE_ERR)
+        return REDISMODULE_ERR;
+    return REDISMODULE_OK;
+}

@@ -1,0 +1,40 @@
+/* queue.c -- the desk's priority, SLA and routing queues.
+ *
+ * D:queue:priority (score = priority) and D:queue:sla (score = sla_due_at)
+ * hold every ticket that is not closed or merged. D:queue:unassigned:<cat>
+ * holds the unassigned ones, scored so that the lowest score is the next to
+ * route: priority descending, then creation order (ticket id) ascending. */
+#include "helpdesk.h"
+
+/* Priority takes the high bits and the ticket id the low 40: the sum stays
+ * an integer below 2^53, so the double is exact and ties are impossible. */
+#define ROUTING_ID_BITS 40
+
+double queueRoutingScore(long long priority, long long tid) {
+    long long band = HD_PRIORITY_MAX - priority;
+    return (double)band * (double)(1LL << ROUTING_ID_BITS) + (double)tid;
+}
+
+void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
+    RedisModuleString *m = hdTicketMember(hd, tid);
+    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
+    fxZAdd(hd, hdKey(hd, "queue:sla"), (double)sla_due, m);
+}
+
+void queueRemoveActive(Hd *hd, long long tid) {
+    RedisModuleString *m = hdTicketMember(hd, tid);
+    fxZRem(hd, hdKey(hd, "queue:priority"), m);
+    fxZRem(hd, hdKey(hd, "queue:sla"), m);
+}
+
+/* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the
+ * current command has finished. */
+void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
+    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
+    fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
+    RedisModule_SignalKeyAsReady(hd->ctx, key);
+}
+
+void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {
+    fxZRem(hd, hdRoutingKey(hd, cat, clen), hdTicketMember(hd, tid));
+}

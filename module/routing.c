@@ -1,0 +1,385 @@
+/* routing.c -- getting the right ticket to the right agent.
+ *
+ * Pull: TICKET.NEXT (optionally blocking, like BZPOPMAX) and TICKET.CLAIM
+ * take the most urgent unassigned tickets among the categories an agent
+ * serves: its skills plus `general`. Each routing queue keeps its best ticket
+ * first, so the choice costs O(skills x log N) and never scans.
+ * Push: TICKET.CREATE ... ROUTE (or auto-route) hands a new ticket to the best
+ * online agent, unless a blocked TICKET.NEXT caller is waiting for it.
+ *
+ * Redis runs one command at a time, so two agents can never take the same
+ * ticket: each assignment moves the ticket out of its routing queue in the
+ * same command that chose it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "helpdesk.h"
+
+#define MAX_AGENT_CATS 64
+#define BLOCK_MAX_MS (365LL * 86400 * 1000)
+
+typedef struct CatList {
+    int n;
+    char cats[MAX_AGENT_CATS][33];
+} CatList;
+
+/* Routing key name -> number of blocked TICKET.NEXT callers on it. */
+static RedisModuleDict *waitersByKey;
+
+void routingInit(RedisModuleCtx *ctx) {
+    waitersByKey = RedisModule_CreateDict(NULL);
+}
+
+static void catAdd(CatList *l, const char *s, size_t len) {
+    if (l->n == MAX_AGENT_CATS || len > 32) return;
+    for (int i = 0; i < l->n; i++)
+        if (strlen(l->cats[i]) == len && !memcmp(l->cats[i], s, len)) return;
+    memcpy(l->cats[l->n], s, len);
+    l->cats[l->n][len] = '\0';
+    l->n++;
+}
+
+/* The categories an agent serves: `general` plus every skill. */
+static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
+    l->n = 0;
+    catAdd(l, "general", 7);
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s",
+                                               hdAgentSkillsKey(hd, aid));
+    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
+    size_t n = RedisModule_CallReplyLength(r);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *s = RedisModule_CallReplyStringPtr(
+            RedisModule_CallReplyArrayElement(r, i), &len);
+        if (hdValidCategory(s, len)) catAdd(l, s, len);
+    }
+    RedisModule_FreeCallReply(r);
+}
+
+/* First element of a routing queue at or above minScore; 0 when none. */
+static long long queueHead(Hd *hd, RedisModuleString *key, double minScore, double *score) {
+    long long tid = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
+        RedisModule_ZsetFirstInScoreRange(k, minScore, REDISMODULE_POSITIVE_INFINITE, 0, 0)
+            == REDISMODULE_OK &&
+        !RedisModule_ZsetRangeEndReached(k)) {
+        size_t len;
+        RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, score);
+        const char *s = RedisModule_StringPtrLen(m, &len);
+        if (!hdParseTicketMember(s, len, &tid)) tid = 0;
+        RedisModule_FreeString(hd->ctx, m);
+    }
+    RedisModule_CloseKey(k);
+    return tid;
+}
+
+/* Oldest ticket of a routing queue. The queue is ordered by priority band,
+ * then id, so the oldest is the smallest head among the bands present:
+ * O(bands x log N), bands being the distinct priorities waiting. */
+#define BAND_WIDTH ((double)(1LL << 40))
+static long long queueOldest(Hd *hd, RedisModuleString *key) {
+    long long best = 0;
+    double min = REDISMODULE_NEGATIVE_INFINITE, score;
+    for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
+        long long tid = queueHead(hd, key, min, &score);
+        if (!tid) break;
+        if (!best || tid < best) best = tid;
+        min = ((long long)(score / BAND_WIDTH) + 1) * BAND_WIDTH;
+    }
+    return best;
+}
+
+/* The next ticket for an agent among its categories: by routing score
+ * (priority, then age), or strictly by creation order. 0 when none. */
+static long long pickTicket(Hd *hd, const CatList *l, int by_created) {
+    long long best = 0;
+    double bestScore = 0;
+    for (int i = 0; i < l->n; i++) {
+        RedisModuleString *key = hdRoutingKey(hd, l->cats[i], strlen(l->cats[i]));
+        double score = 0;
+        long long tid = by_created ? queueOldest(hd, key)
+                                   : queueHead(hd, key, REDISMODULE_NEGATIVE_INFINITE, &score);
+        if (!tid) continue;
+        if (!best || (by_created ? tid < best : score < bestScore)) {
+            best = tid;
+            bestScore = score;
+        }
+    }
+    return best;
+}
+
+/* Checks shared by NEXT and CLAIM; replies the error and returns 0. */
+static int checkAgentCanTake(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
+    size_t len;
+    const char *aid = RedisModule_StringPtrLen(aidArg, &len);
+    if (!agentLoad(hd, aidArg, a))
+        return hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
+                       "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid), 0;
+    if (strcmp(a->availability, "online") != 0)
+        return hdError(hd, "UNAVAILABLE", "agent %s is %s; only online agents take tickets "
+                       "(AGENT.AVAILABILITY)", aid, a->availability), 0;
+    return 1;
+}
+
+/* Loads and type-checks a picked ticket; 0 when it cannot be assigned
+ * (damaged keys), so callers stop before writing anything for it. */
+static int loadPicked(Hd *hd, long long tid, Ticket *t) {
+    if (!ticketLoad(hd, tid, t) || !t->exists || !ticketIsActive(t) || t->agent) return 0;
+    return hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST);
+}
+
+static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
+    for (int i = 0; i < l->n; i++)
+        if (!hdCheckType(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
+                         REDISMODULE_KEYTYPE_ZSET)) return 0;
+    return hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
+           agentCheckKeys(hd, aid);
+}
+
+/* ------------------------------------------------------------------------ */
+/* TICKET.NEXT D aid [BLOCK ms]                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Tries to give the agent its next ticket. Returns 1 when it replied (a
+ * ticket or an error), 0 when there is nothing for it. */
+static int serveNext(Hd *hd, RedisModuleString *aidArg) {
+    DeskConfig cfg;
+    AgentInfo a;
+    CatList l;
+    Ticket t;
+
+    if (!deskConfigLoad(hd, &cfg)) return 1;
+    if (!checkAgentCanTake(hd, aidArg, &a)) return 1;
+    if (a.load >= a.capacity)
+        return hdError(hd, "CAPACITY", "agent %s is at capacity (%lld of %lld); close or "
+                       "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
+                       a.load, a.capacity), 1;
+    agentCategories(hd, aidArg, &l);
+    if (!checkDeskKeys(hd, aidArg, &l)) return 1;
+    long long tid = pickTicket(hd, &l, 0);
+    if (!tid || !loadPicked(hd, tid, &t)) return 0;
+    ticketAssignTo(hd, &cfg, &t, aidArg, "next");
+    ticketReply(hd, tid);
+    return 1;
+}
+
+typedef struct Waiter {
+    int nkeys;
+    RedisModuleString *keys[MAX_AGENT_CATS];
+} Waiter;
+
+static void waiterCount(RedisModuleString *key, long long delta) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(key, &len);
+    long long n = (long long)(intptr_t)RedisModule_DictGetC(waitersByKey, (void *)s, len, NULL);
+    n += delta;
+    if (n <= 0) RedisModule_DictDelC(waitersByKey, (void *)s, len, NULL);
+    else RedisModule_DictReplaceC(waitersByKey, (void *)s, len, (void *)(intptr_t)n);
+}
+
+static int hasWaiters(RedisModuleString *key) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(key, &len);
+    return RedisModule_DictGetC(waitersByKey, (void *)s, len, NULL) != NULL;
+}
+
+static void freeWaiter(RedisModuleCtx *ctx, void *privdata) {
+    Waiter *w = privdata;
+    for (int i = 0; i < w->nkeys; i++) {
+        waiterCount(w->keys[i], -1);
+        RedisModule_FreeString(NULL, w->keys[i]);
+    }
+    hdg.blocked_waiters--;
+    RedisModule_Free(w);
+}
+
+/* Called when one of the agent's routing queues got a ticket; returning
+ * REDISMODULE_ERR keeps the client blocked (another waiter took it). */
+static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    Hd hd;
+    RedisModule_AutoMemory(ctx);
+    hd.ctx = ctx;
+    hd.desk = argv[1];
+    hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
+    hd.now = (long long)RedisModule_Milliseconds();
+    return serveNext(&hd, argv[2]) ? REDISMODULE_OK : REDISMODULE_ERR;
+}
+
+static int nextTimedOut(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    return RedisModule_ReplyWithNull(ctx);
+}
+
+static void blockForNext(Hd *hd, RedisModuleString *aid, long long ms) {
+    CatList l;
+    Waiter *w = RedisModule_Calloc(1, sizeof(*w));
+    agentCategories(hd, aid, &l);
+    for (int i = 0; i < l.n; i++) {
+        w->keys[i] = hdRoutingKey(hd, l.cats[i], strlen(l.cats[i]));
+        RedisModule_RetainString(NULL, w->keys[i]);
+        waiterCount(w->keys[i], 1);
+    }
+    w->nkeys = l.n;
+    hdg.blocked_waiters++;
+    RedisModule_BlockClientOnKeys(hd->ctx, nextWoken, nextTimedOut, freeWaiter, ms,
+                                  w->keys, w->nkeys, w);
+}
+
+static int cmdTicketNext(Hd *hd, RedisModuleString **argv, int argc) {
+    long long ms = -1;
+    if (argc == 5 && hdArgIs(argv[3], "BLOCK")) {
+        if (!hdArgLongLong(hd, argv[4], "BLOCK milliseconds", 0, BLOCK_MAX_MS, &ms))
+            return REDISMODULE_OK;
+    } else if (argc != 3) {
+        return hdSyntax(hd, "syntax: TICKET.NEXT desk aid [BLOCK ms]");
+    }
+    if (serveNext(hd, argv[2])) return REDISMODULE_OK;
+    /* Like BZPOPMAX: no blocking inside MULTI, scripts or on a replica. */
+    int flags = RedisModule_GetContextFlags(hd->ctx);
+    if (ms < 0 || (flags & (REDISMODULE_CTX_FLAGS_DENY_BLOCKING | REDISMODULE_CTX_FLAGS_MULTI |
+                            REDISMODULE_CTX_FLAGS_LUA | REDISMODULE_CTX_FLAGS_REPLICATED)))
+        return RedisModule_ReplyWithNull(hd->ctx);
+    blockForNext(hd, argv[2], ms);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* TICKET.CLAIM D aid [COUNT n] [ORDER PRIORITY|CREATED]                     */
+/* ------------------------------------------------------------------------ */
+
+static int cmpLL(const void *a, const void *b) {
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+static void replyOpenTickets(Hd *hd, RedisModuleString *aid) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdAgentOpenKey(hd, aid));
+    size_t n = r ? RedisModule_CallReplyLength(r) : 0, m = 0;
+    long long *ids = RedisModule_Alloc((n ? n : 1) * sizeof(long long));
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *s = RedisModule_CallReplyStringPtr(RedisModule_CallReplyArrayElement(r, i), &len);
+        if (hdParseTicketMember(s, len, &ids[m])) m++;
+    }
+    qsort(ids, m, sizeof(long long), cmpLL);
+    RedisModule_ReplyWithArray(hd->ctx, m);
+    for (size_t i = 0; i < m; i++) RedisModule_ReplyWithLongLong(hd->ctx, ids[i]);
+    RedisModule_Free(ids);
+    if (r) RedisModule_FreeCallReply(r);
+}
+
+static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
+    DeskConfig cfg;
+    AgentInfo a;
+    CatList l;
+    long long count = -1;
+    int by_created = 0;
+
+    for (int i = 3; i < argc; i++) {
+        if (hdArgIs(argv[i], "COUNT") && i + 1 < argc) {
+            if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
+                return REDISMODULE_OK;
+        } else if (hdArgIs(argv[i], "ORDER") && i + 1 < argc) {
+            i++;
+            if (hdArgIs(argv[i], "CREATED")) by_created = 1;
+            else if (hdArgIs(argv[i], "PRIORITY")) by_created = 0;
+            else return hdError(hd, "INVALID", "ORDER must be PRIORITY or CREATED, got '%s'",
+                                RedisModule_StringPtrLen(argv[i], NULL));
+        } else {
+            return hdSyntax(hd, "unexpected argument '%s'; TICKET.CLAIM desk aid [COUNT n] "
+                            "[ORDER PRIORITY|CREATED]", RedisModule_StringPtrLen(argv[i], NULL));
+        }
+    }
+    if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    if (!checkAgentCanTake(hd, argv[2], &a)) return REDISMODULE_OK;
+    agentCategories(hd, argv[2], &l);
+    if (!checkDeskKeys(hd, argv[2], &l)) return REDISMODULE_OK;
+
+    /* Top up to COUNT open tickets, never past capacity. */
+    long long target = count < 0 ? a.capacity : (count < a.capacity ? count : a.capacity);
+    for (long long have = a.load; have < target; have++) {
+        Ticket t;
+        long long tid = pickTicket(hd, &l, by_created);
+        if (!tid || !loadPicked(hd, tid, &t)) break;
+        ticketAssignTo(hd, &cfg, &t, argv[2], "claimed");
+        hdg.claims++;
+    }
+    replyOpenTickets(hd, argv[2]);
+    return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Push routing                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Best agent for a category: online, skilled (anyone for `general`), under
+ * capacity, least loaded; ties by fewest assignments so far, then id. */
+static RedisModuleString *bestAgentFor(Hd *hd, const char *cat, size_t clen) {
+    RedisModuleString *setKey = (clen == 7 && !memcmp(cat, "general", 7))
+        ? hdKey(hd, "agents") : hdSkillKey(hd, cat, clen);
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", setKey);
+    RedisModuleString *best = NULL;
+    AgentInfo ba = { 0 };
+
+    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return NULL;
+    size_t n = RedisModule_CallReplyLength(r);
+    for (size_t i = 0; i < n; i++) {
+        AgentInfo a;
+        RedisModuleString *aid = RedisModule_CreateStringFromCallReply(
+            RedisModule_CallReplyArrayElement(r, i));
+        if (!agentLoad(hd, aid, &a) || strcmp(a.availability, "online") != 0 ||
+            a.load >= a.capacity || !hdTypeOk(hd, a.open_key, REDISMODULE_KEYTYPE_SET))
+            continue;
+        if (!best || a.load < ba.load ||
+            (a.load == ba.load && (a.assigned_total < ba.assigned_total ||
+             (a.assigned_total == ba.assigned_total &&
+              RedisModule_StringCompare(aid, best) < 0)))) {
+            best = aid;
+            ba = a;
+        }
+    }
+    RedisModule_FreeCallReply(r);
+    return best;
+}
+
+void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {
+    if (!push || t->agent || !ticketIsActive(t)) return;
+    /* A blocked TICKET.NEXT caller gets it first: leave it in the queue, the
+     * key was signalled when the ticket was queued. */
+    if (hasWaiters(hdRoutingKey(hd, t->category, t->catlen))) return;
+    RedisModuleString *aid = bestAgentFor(hd, t->category, t->catlen);
+    if (aid) ticketAssignTo(hd, cfg, t, aid, "routed");
+}
+
+/* ------------------------------------------------------------------------ */
+
+static RedisModuleCommandArg argsNext[] = {
+    {.name = "aid", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "ms", .type = REDISMODULE_ARG_TYPE_INTEGER, .token = "BLOCK",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL},
+    {0}
+};
+static RedisModuleCommandArg argsClaim[] = {
+    {.name = "aid", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "count", .type = REDISMODULE_ARG_TYPE_INTEGER, .token = "COUNT",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL},
+    {.name = "order", .type = REDISMODULE_ARG_TYPE_ONEOF, .token = "ORDER",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL, .subargs = (RedisModuleCommandArg[]){
+        {.name = "priority", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "PRIORITY"},
+        {.name = "created", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "CREATED"},
+        {0}}},
+    {0}
+};
+
+HdCommand hdRoutingCommands[] = {
+    {"ticket.next", cmdTicketNext, "write deny-oom", -3, 1,
+     "Assign and return the agent's most urgent fitting unassigned ticket; BLOCK waits "
+     "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext},
+    {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,
+     "Top the agent up to COUNT open tickets (default its capacity) from the tickets it "
+     "may take; returns all its open ticket ids",
+     "O(K S log N) for K tickets claimed, S skills (ORDER CREATED: times distinct priorities)",
+     argsClaim},
+    {NULL}
+};

@@ -1,0 +1,4 @@
+/* state.c -- being written. */
+#include "helpdesk.h"
+
+HdCommand hdStateCommands[] = {{NULL}};

@@ -47,7 +47,7 @@ setup:
 
 $(MODULE): $(OBJS) | setup
 	@test -n "$(SRCS)" || { echo "no sources in module/*.c" >&2; exit 1; }
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(JANSSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(JANSSON_LIBS) -lm
 
 $(OUT)/obj/%.o: module/%.c $(HDRS) | setup
 	@mkdir -p $(@D)
@@ -81,8 +81,10 @@ test-shell: all
 test-tcl: all
 	@tcl-tests/run
 
+# The module against its peers (scripts/bench); BENCH_ARGS=--quick for a
+# short run. Results in build/bench/results.md.
 bench: all
-	@if [ -x scripts/bench ]; then scripts/bench; \
+	@if [ -x scripts/bench ]; then scripts/bench $(BENCH_ARGS); \
 	else echo "scripts/bench is not there yet"; fi
 
 clean:

@@ -63,6 +63,12 @@ extern HdCommand hdCheckCommands[];
 extern HdCommand hdClassifyCommands[];  /* classify.c */
 extern HdCommand hdChatCommands[];      /* chat.c */
 extern HdCommand hdStateCommands[];     /* state.c */
+extern HdCommand hdAccessCommands[];    /* access.c */
+
+/* access.c: with helpdesk.enforce-identity on, replies DENIED (and writes
+ * ACL LOG) and returns 0 when the caller may not run this command. */
+int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc);
+int accessIsAdmin(Hd *hd, RedisModuleString *user);
 
 /* ------------------------------------------------------------------------ */
 /* Module-wide settings and counters (module.c)                              */
@@ -243,6 +249,9 @@ typedef struct Ticket {
  * key type; t->exists tells whether the ticket is there. */
 int ticketLoad(Hd *hd, long long tid, Ticket *t);
 int ticketIsActive(const Ticket *t);    /* not closed / merged */
+/* Parses arg as a ticket id and loads it; replies INVALID/NOTFOUND and
+ * returns 0 when it is not an existing ticket. */
+int ticketLoadExisting(Hd *hd, RedisModuleString *arg, Ticket *t);
 /* An agent's routing fields. agentLoad returns 0 when the agent is missing. */
 typedef struct AgentInfo {
     RedisModuleString *id, *key, *open_key;
@@ -264,6 +273,9 @@ void ticketReply(Hd *hd, long long tid);
  * its routing queue; logs and emits `unassigned` with reason. Caller has
  * validated everything. */
 void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason);
+/* The next free ticket id (D:seq:tickets + 1, skipping ids whose hash
+ * exists); the caller stores it in D:seq:tickets. */
+long long nextTicketId(Hd *hd);
 
 /* ------------------------------------------------------------------------ */
 /* Routing (routing.c)                                                       */
@@ -315,5 +327,8 @@ void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t);
 void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t);
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
+/* Records that desk hd (in the current db) has tickets the SLA timer must
+ * watch (sla.c). */
+void slaNoteDesk(Hd *hd);
 
 #endif

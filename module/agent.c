@@ -83,11 +83,17 @@ static int checkSkillIndexes(Hd *hd, RedisModuleString **skills, int n) {
     return 1;
 }
 
-/* The agent's own keys and D:agents. */
+/* The agent's own keys. */
 static int checkAgentKeys(Hd *hd, RedisModuleString *aid) {
     return hdCheckType(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckType(hd, hdAgentSkillsKey(hd, aid), REDISMODULE_KEYTYPE_SET) &&
-           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET) &&
+           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
+}
+
+/* ... plus D:agents, for the commands that add or remove an agent. Reads of
+ * one agent do not touch D:agents, so a damaged one does not fail them. */
+static int checkAgentAndListKeys(Hd *hd, RedisModuleString *aid) {
+    return checkAgentKeys(hd, aid) &&
            hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET);
 }
 
@@ -225,7 +231,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
     if (!checkAid(hd, aid)) return REDISMODULE_OK;
     if (!hdArgText(hd, name, "agent name", HD_NAME_MAX, 0)) return REDISMODULE_OK;
     if (!parseCreateOptions(hd, argv, argc, &na)) return REDISMODULE_OK;
-    if (!checkAgentKeys(hd, aid) || !checkSkillIndexes(hd, na.skills, na.nskills))
+    if (!checkAgentAndListKeys(hd, aid) || !checkSkillIndexes(hd, na.skills, na.nskills))
         return REDISMODULE_OK;
     if (hdKeyExists(hd, hdAgentKey(hd, aid)))
         return hdError(hd, "EXISTS", "agent '%s' already exists", str(aid));
@@ -534,7 +540,7 @@ static int cmdAgentDel(Hd *hd, RedisModuleString **argv, int argc) {
     size_t nskills;
     int n;
 
-    if (!checkAid(hd, aid) || !checkAgentKeys(hd, aid)) return REDISMODULE_OK;
+    if (!checkAid(hd, aid) || !checkAgentAndListKeys(hd, aid)) return REDISMODULE_OK;
     if (!hdKeyExists(hd, hdAgentKey(hd, aid)))
         return RedisModule_ReplyWithLongLong(hd->ctx, 0);
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;

@@ -594,31 +594,28 @@ static void forEachMember(Check *c, KeyInfo *ki, MemberVisitor visit) {
 /* Check: tickets                                                            */
 /* ------------------------------------------------------------------------ */
 
+static void reportField(Check *c, const TicketView *v, const char *field,
+                        RedisModuleString *value, const char *rule, const char *why) {
+    Shown s = show(value);
+    if (!value) report(c, 0, "ticket %lld: has no %s%s", v->tid, field, why);
+    else report(c, 0, "ticket %lld: %s '%.*s' is not %s%s", v->tid, field, s.n, s.p, rule, why);
+}
+
 /* Fields REPAIR cannot invent; the ticket stays out of the queues while an
  * active (or unknown) status meets an unusable field. */
 static void checkTicketFields(Check *c, const TicketView *v) {
     const char *why = v->active || !v->status_ok ? "; it is kept out of the queues" : "";
-    Shown s;
+    char range[48];
 
-    if (!v->status_ok) {
-        s = show(v->status);
-        report(c, 0, "ticket %lld: status '%.*s' is not one of open, in_progress, on_hold, "
-               "closed, merged%s", v->tid, s.n, s.p, why);
-    }
-    if (!v->prio_ok) {
-        s = show(v->priority);
-        report(c, 0, "ticket %lld: priority '%.*s' is not an integer %d..%d%s",
-               v->tid, s.n, s.p, HD_PRIORITY_MIN, HD_PRIORITY_MAX, why);
-    }
-    if ((v->sla && !v->sla_ok) || (!v->sla && v->active)) {
-        s = show(v->sla);
-        report(c, 0, "ticket %lld: sla_due_at '%.*s' is not an integer%s", v->tid, s.n, s.p, why);
-    }
-    if ((v->category && !v->cat_ok) || (!v->category && v->active)) {
-        s = show(v->category);
-        report(c, 0, "ticket %lld: category '%.*s' is not a valid category name%s",
-               v->tid, s.n, s.p, why);
-    }
+    snprintf(range, sizeof(range), "an integer %d..%d", HD_PRIORITY_MIN, HD_PRIORITY_MAX);
+    if (!v->status_ok)
+        reportField(c, v, "status", v->status,
+                    "one of open, in_progress, on_hold, closed, merged", why);
+    if (!v->prio_ok) reportField(c, v, "priority", v->priority, range, why);
+    if ((v->sla && !v->sla_ok) || (!v->sla && v->active))
+        reportField(c, v, "sla_due_at", v->sla, "an integer", why);
+    if ((v->category && !v->cat_ok) || (!v->category && v->active))
+        reportField(c, v, "category", v->category, "a valid category name", why);
 }
 
 static void expectInQueue(Check *c, const TicketView *v, RedisModuleString *queue,

@@ -212,6 +212,21 @@ static int indexPointsAt(Hd *hd, RedisModuleString *idx, RedisModuleString *uid)
     return owner && RedisModule_StringCompare(owner, uid) == 0;
 }
 
+/* The customer an index entry gives the address to, or NULL when the address
+ * is free: no entry, or a stale one (not a customer id, or that customer is
+ * gone; FIND reads those as "not found" too, so CREATE and UPDATE agree with
+ * it and overwrite the entry instead of refusing the address). */
+static RedisModuleString *emailOwner(Hd *hd, RedisModuleString *idx) {
+    RedisModuleString *owner = readString(hd, idx);
+    size_t len;
+    const char *s;
+
+    if (!owner) return NULL;
+    s = RedisModule_StringPtrLen(owner, &len);
+    if (!hdValidId(s, len) || !hdKeyExists(hd, hdUserKey(hd, owner))) return NULL;
+    return owner;
+}
+
 static void replyStringOrNull(Hd *hd, RedisModuleString *s) {
     if (s) RedisModule_ReplyWithString(hd->ctx, s);
     else RedisModule_ReplyWithNull(hd->ctx);
@@ -305,7 +320,7 @@ static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
 
     idx = emailIndexKey(hd, nc.email);
     if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
-    if ((owner = readString(hd, idx)) != NULL)
+    if ((owner = emailOwner(hd, idx)) != NULL)
         return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
                        RedisModule_StringPtrLen(nc.email, NULL),
                        RedisModule_StringPtrLen(owner, NULL));
@@ -461,7 +476,7 @@ static int cmdCustomerUpdate(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModuleString *owner;
         newidx = emailIndexKey(hd, ch.email);
         if (!hdCheckType(hd, newidx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
-        owner = readString(hd, newidx);
+        owner = emailOwner(hd, newidx);
         if (owner && RedisModule_StringCompare(owner, uid) != 0)
             return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
                            RedisModule_StringPtrLen(ch.email, NULL),
@@ -486,20 +501,71 @@ static int cmdCustomerUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 /* CUSTOMER.DEL / CUSTOMER.TICKETS                                           */
 /* ------------------------------------------------------------------------ */
 
+/* The customer's tickets stay, but stop naming it: a ticket whose user_id
+ * outlived its customer would silently belong to whoever is created later
+ * with the same ID, without being in that customer's ticket set. Loads the
+ * tickets of the set that really name uid and checks every key the change
+ * writes; returns how many (pool memory in *out), or -1 after an error. */
+static int loadTicketsToDetach(Hd *hd, RedisModuleString *uid, long long **out) {
+    long long *ids;
+    size_t n = hdSetTicketIds(hd, hdUserTicketsKey(hd, uid), &ids);
+    int count = 0;
+
+    if (n && !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        RedisModuleString *key = hdTicketKey(hd, ids[i]), *owner;
+        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
+        owner = hdHashGet(hd, key, "user_id");
+        if (!owner || RedisModule_StringCompare(owner, uid) != 0) continue;
+        if (!hdCheckType(hd, hdKey(hd, "ticket:%lld:log", ids[i]), REDISMODULE_KEYTYPE_LIST))
+            return -1;
+        ids[count++] = ids[i];
+    }
+    *out = ids;
+    return count;
+}
+
+/* Removes user_id from one ticket as a ticket change: version + 1, logged
+ * and emitted like TICKET.UPDATE. */
+static void detachTicket(Hd *hd, const DeskConfig *cfg, long long tid, RedisModuleString *uid) {
+    RedisModuleString *key = hdTicketKey(hd, tid), *fv[4];
+    long long version = 0;
+
+    hdHashGetLL(hd, key, "version", &version);
+    fxHashDel(hd, key, "user_id");
+    fv[0] = RedisModule_CreateString(hd->ctx, "updated_at", 10);
+    fv[1] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
+    fv[2] = RedisModule_CreateString(hd->ctx, "version", 7);
+    fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx, version + 1);
+    fxHashSet(hd, key, fv, 4);
+    ticketLog(hd, tid, "customer %s deleted", RedisModule_StringPtrLen(uid, NULL));
+    eventEmit(hd, cfg, "updated", tid, "fields", "user_id", NULL);
+}
+
 static int cmdCustomerDel(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *uid = argv[2], *key = hdUserKey(hd, uid);
-    RedisModuleString *idx = NULL;
+    RedisModuleString *tickets = hdUserTicketsKey(hd, uid), *idx = NULL;
+    DeskConfig cfg;
+    long long *tids = NULL;
+    int n = 0;
     Customer c;
 
     if (!checkUid(hd, uid)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithLongLong(hd->ctx, 0);
+    if (hdSCard(hd, tickets) > 0) {
+        if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+        if ((n = loadTicketsToDetach(hd, uid, &tids)) < 0) return REDISMODULE_OK;
+    }
 
-    /* The index goes only if it is this customer's: never another's entry. */
+    /* Everything checked: write. The index goes only if it is this
+     * customer's: never another's entry. */
+    for (int i = 0; i < n; i++) detachTicket(hd, &cfg, tids[i], uid);
     if (c.email) idx = emailIndexKey(hd, c.email);
     if (idx && indexPointsAt(hd, idx, uid)) fxDel(hd, idx);
     fxDel(hd, key);
-    fxDel(hd, hdUserTicketsKey(hd, uid));
+    fxDel(hd, tickets);
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }
 
@@ -577,8 +643,9 @@ HdCommand hdCustomerCommands[] = {
     {"customer.update", cmdCustomerUpdate, "write deny-oom fast", -5, 1,
      "Changes a customer's name, email or phone", "O(1)", argsCustomerUpdate},
     {"customer.del", cmdCustomerDel, "write", 3, 1,
-     "Deletes a customer, its email index and its ticket set (tickets stay)",
-     "O(1) (its ticket set is freed lazily)", argsCustomerId},
+     "Deletes a customer, its email index and its ticket set; its tickets stay, "
+     "without user_id",
+     "O(T) where T is the number of the customer's tickets", argsCustomerId},
     {"customer.tickets", cmdCustomerTickets, "readonly", 3, 0,
      "Returns the ids of a customer's tickets, ascending",
      "O(N log N) where N is the number of the customer's tickets", argsCustomerId},

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include "helpdesk.h"
@@ -14,6 +15,10 @@
 static const char *defaultCategories[] = {
     "billing", "technical", "legal", "returns", "shipping", "account", "general"
 };
+
+/* Longest value accepted or stored: room for HD_MAX_CATEGORIES categories of
+ * 32 bytes with separators, so a normalised list is never cut short. */
+#define VALUE_MAX 4096
 
 static const char *settingNames[] = {
     "alert-threshold", "flood-window", "flood-threshold", "default-capacity",
@@ -46,13 +51,16 @@ static void configDefaults(DeskConfig *c) {
  * values), so a value that was accepted once always loads the same way.
  * Returns 1 on success, else 0 with a reason in err. */
 
+/* Strict like Redis's own integer parsing: an optional '-' then digits, no
+ * blanks or '+', so every accepted value has one spelling. */
 static int parseInt(const char *v, long long min, long long max, long long *out,
                     char *err, size_t errlen) {
     char *end;
     long long x;
+    const char *d = v[0] == '-' ? v + 1 : v;
     errno = 0;
     x = strtoll(v, &end, 10);
-    if (errno || end == v || *end != '\0') {
+    if (*d < '0' || *d > '9' || errno || end == v || *end != '\0') {
         snprintf(err, errlen, "must be an integer");
         return 0;
     }
@@ -84,6 +92,8 @@ static int setSla(DeskConfig *c, int prio, long long secs) {
 /* "billing, technical general" -> cats[]; `general` is always present since
  * it is the fallback category every agent serves. */
 static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errlen) {
+    /* Parsed into a copy: a bad list must leave the current one whole. */
+    char cats[HD_MAX_CATEGORIES][33];
     int n = 0, has_general = 0;
     const char *p = v;
     while (*p) {
@@ -102,18 +112,36 @@ static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errle
             return 0;
         }
         int dup = 0;
-        for (int i = 0; i < n; i++) if (!strcmp(c->cats[i], lower)) dup = 1;
+        for (int i = 0; i < n; i++) if (!strcmp(cats[i], lower)) dup = 1;
         if (dup) continue;
-        if (n == HD_MAX_CATEGORIES - 1) {
-            snprintf(err, errlen, "at most %d categories", HD_MAX_CATEGORIES - 1);
+        /* One slot stays for general, wherever it comes in the list: the
+         * stored list (with general added) must load back. */
+        int is_general = !strcmp(lower, "general");
+        if (n >= HD_MAX_CATEGORIES - (has_general || is_general ? 0 : 1)) {
+            snprintf(err, errlen, "at most %d categories besides general",
+                     HD_MAX_CATEGORIES - 1);
             return 0;
         }
-        strcpy(c->cats[n++], lower);
-        if (!strcmp(lower, "general")) has_general = 1;
+        strcpy(cats[n++], lower);
+        if (is_general) has_general = 1;
     }
-    if (!has_general) strcpy(c->cats[n++], "general");
+    if (!has_general) strcpy(cats[n++], "general");
+    memcpy(c->cats, cats, sizeof(cats[0]) * (size_t)n);
     c->ncat = n;
     return 1;
+}
+
+/* "sla.<priority>" with the priority in canonical form (digits, no leading
+ * zero), so one target has one name: "sla.05" next to "sla.5" in D:config
+ * would load in hash order. Returns the priority or 0. */
+static int parseSlaName(const char *name) {
+    const char *p = name + 4;
+    long long prio;
+    char err[8];
+    if (strncmp(name, "sla.", 4) != 0 || *p == '0' || strlen(p) > 4) return 0;
+    for (const char *q = p; *q; q++) if (*q < '0' || *q > '9') return 0;
+    if (!parseInt(p, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, sizeof(err))) return 0;
+    return (int)prio;
 }
 
 static int applySetting(DeskConfig *c, const char *name, const char *v,
@@ -123,7 +151,9 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
         char *end;
         errno = 0;
         double d = strtod(v, &end);
-        if (errno || end == v || *end || !isfinite(d) || d < 0 || d > 1) {
+        /* Plain decimals only: no blanks, sign, hex or "-0". */
+        if (strspn(v, "0123456789.eE-") != strlen(v) || !(isdigit((unsigned char)v[0]) ||
+            v[0] == '.') || errno || end == v || *end || !isfinite(d) || d < 0 || d > 1) {
             snprintf(err, errlen, "must be a number between 0 and 1");
             return 0;
         }
@@ -156,14 +186,14 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
     } else if (!strcmp(name, "categories")) {
         return parseCategories(c, v, err, errlen);
     } else if (!strncmp(name, "sla.", 4)) {
-        long long prio;
-        if (!parseInt(name + 4, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, errlen)) {
+        int prio = parseSlaName(name);
+        if (!prio) {
             snprintf(err, errlen, "sla.<priority> needs a priority between %d and %d",
                      HD_PRIORITY_MIN, HD_PRIORITY_MAX);
             return 0;
         }
         if (!parseInt(v, 1, 10LL * 365 * 86400, &x, err, errlen)) return 0;
-        if (!setSla(c, (int)prio, x)) {
+        if (!setSla(c, prio, x)) {
             snprintf(err, errlen, "at most %d SLA targets", HD_MAX_SLA);
             return 0;
         }
@@ -181,7 +211,7 @@ typedef struct LoadState { DeskConfig *cfg; } LoadState;
 static void loadField(RedisModuleKey *key, RedisModuleString *field,
                       RedisModuleString *value, void *privdata) {
     LoadState *ls = privdata;
-    char name[64], val[1024], err[128];
+    char name[64], val[VALUE_MAX], err[128];
     size_t nlen, vlen;
     const char *n = RedisModule_StringPtrLen(field, &nlen);
     const char *v = RedisModule_StringPtrLen(value, &vlen);
@@ -236,8 +266,17 @@ void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long
 /* DESK.CONFIG D GET [name] | SET name value                                 */
 /* ------------------------------------------------------------------------ */
 
+/* The shortest %g form that parses back to the same double ("%g" alone
+ * would store 0.1234567 as 0.123457). */
+static void formatDouble(double d, char *out, size_t outlen) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(out, outlen, "%.*g", prec, d);
+        if (strtod(out, NULL) == d) return;
+    }
+}
+
 static void formatSetting(const DeskConfig *c, const char *name, char *out, size_t outlen) {
-    if (!strcmp(name, "alert-threshold")) snprintf(out, outlen, "%g", c->alert_threshold);
+    if (!strcmp(name, "alert-threshold")) formatDouble(c->alert_threshold, out, outlen);
     else if (!strcmp(name, "flood-window")) snprintf(out, outlen, "%lld", c->flood_window);
     else if (!strcmp(name, "flood-threshold")) snprintf(out, outlen, "%lld", c->flood_threshold);
     else if (!strcmp(name, "default-capacity")) snprintf(out, outlen, "%lld", c->default_capacity);
@@ -257,15 +296,12 @@ static void formatSetting(const DeskConfig *c, const char *name, char *out, size
 }
 
 static int isKnownSetting(const char *name) {
-    long long prio;
-    char err[8];
     for (int i = 0; settingNames[i]; i++) if (!strcmp(settingNames[i], name)) return 1;
-    return !strncmp(name, "sla.", 4) &&
-           parseInt(name + 4, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, sizeof(err));
+    return parseSlaName(name) != 0;
 }
 
 static int configGetAll(Hd *hd, const DeskConfig *cfg) {
-    char val[HD_MAX_CATEGORIES * 34];
+    char val[VALUE_MAX];
     int n = 0;
     while (settingNames[n]) n++;
     RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla);
@@ -276,16 +312,18 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
     }
     for (int i = 0; i < cfg->nsla; i++) {
         char name[32];
+        /* Strings like every other value, and like DESK.CONFIG GET sla.<p>. */
         snprintf(name, sizeof(name), "sla.%d", cfg->sla_prio[i]);
+        snprintf(val, sizeof(val), "%lld", cfg->sla_secs[i]);
         RedisModule_ReplyWithCString(hd->ctx, name);
-        RedisModule_ReplyWithLongLong(hd->ctx, cfg->sla_secs[i]);
+        RedisModule_ReplyWithCString(hd->ctx, val);
     }
     return REDISMODULE_OK;
 }
 
 static int cmdDeskConfig(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
-    char name[64], val[1024], err[160];
+    char name[64], val[VALUE_MAX], err[160];
     size_t nlen, vlen;
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
@@ -379,15 +417,68 @@ static void sumAgents(Hd *hd, AgentTotals *t) {
     }
 }
 
+/* The categories DESK.STATS reports: the configured ones, then, sorted, any
+ * other category D:stats still counts tickets in (a category removed from
+ * the setting while tickets use it must not hide them). */
+typedef struct StatCats { int n; char (*cats)[33]; } StatCats;
+
+static int cmpCat(const void *a, const void *b) {
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", hdKey(hd, "stats"));
+    size_t nf = r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY
+                ? RedisModule_CallReplyLength(r) / 2 : 0;
+    int extra = 0;
+
+    sc->cats = RedisModule_PoolAlloc(hd->ctx, (cfg->ncat + nf) * sizeof(*sc->cats));
+    for (int i = 0; i < cfg->ncat; i++) strcpy(sc->cats[i], cfg->cats[i]);
+    sc->n = cfg->ncat;
+    for (size_t i = 0; i < nf; i++) {
+        size_t flen;
+        long long v = 0;
+        const char *f = RedisModule_CallReplyStringPtr(
+            RedisModule_CallReplyArrayElement(r, 2 * i), &flen);
+        RedisModuleString *val = RedisModule_CreateStringFromCallReply(
+            RedisModule_CallReplyArrayElement(r, 2 * i + 1));
+        if (!f || flen <= 9 || memcmp(f, "category:", 9) != 0) continue;
+        f += 9; flen -= 9;
+        if (!hdValidCategory(f, flen) || deskCategoryKnown(cfg, f, flen)) continue;
+        if (!val || RedisModule_StringToLongLong(val, &v) != REDISMODULE_OK || v == 0) continue;
+        memcpy(sc->cats[sc->n + extra], f, flen);
+        sc->cats[sc->n + extra][flen] = '\0';
+        extra++;
+    }
+    qsort(sc->cats + sc->n, (size_t)extra, sizeof(*sc->cats), cmpCat);
+    sc->n += extra;
+}
+
+/* Every key DESK.STATS reads must have its type: a damaged desk is reported,
+ * not summed as zeros. */
+static int statsCheckKeys(Hd *hd, const StatCats *sc) {
+    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET)) return 0;
+    for (int i = 0; i < sc->n; i++)
+        if (!hdCheckType(hd, hdRoutingKey(hd, sc->cats[i], strlen(sc->cats[i])),
+                         REDISMODULE_KEYTYPE_ZSET)) return 0;
+    return 1;
+}
+
 static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
     AgentTotals at;
+    StatCats sc;
     long long unassigned = 0;
     int nstat = sizeof(statuses) / sizeof(statuses[0]);
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    for (int i = 0; i < cfg.ncat; i++)
-        unassigned += zsetLen(hd, hdRoutingKey(hd, cfg.cats[i], strlen(cfg.cats[i])));
+    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    statsCategories(hd, &cfg, &sc);
+    if (!statsCheckKeys(hd, &sc)) return REDISMODULE_OK;
+    for (int i = 0; i < sc.n; i++)
+        unassigned += zsetLen(hd, hdRoutingKey(hd, sc.cats[i], strlen(sc.cats[i])));
     sumAgents(hd, &at);
 
     RedisModule_ReplyWithMap(hd->ctx, 8);
@@ -398,10 +489,10 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithLongLong(hd->ctx, statsGet(hd, "status", statuses[i]));
     }
     RedisModule_ReplyWithCString(hd->ctx, "category");
-    RedisModule_ReplyWithMap(hd->ctx, cfg.ncat);
-    for (int i = 0; i < cfg.ncat; i++) {
-        RedisModule_ReplyWithCString(hd->ctx, cfg.cats[i]);
-        RedisModule_ReplyWithLongLong(hd->ctx, statsGet(hd, "category", cfg.cats[i]));
+    RedisModule_ReplyWithMap(hd->ctx, sc.n);
+    for (int i = 0; i < sc.n; i++) {
+        RedisModule_ReplyWithCString(hd->ctx, sc.cats[i]);
+        RedisModule_ReplyWithLongLong(hd->ctx, statsGet(hd, "category", sc.cats[i]));
     }
     RedisModule_ReplyWithCString(hd->ctx, "unassigned");
     RedisModule_ReplyWithLongLong(hd->ctx, unassigned);

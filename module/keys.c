@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include "helpdesk.h"
 
@@ -114,6 +115,7 @@ int hdParseTicketMember(const char *s, size_t len, long long *tid) {
     if (len < 8 || len > 7 + 19 || memcmp(s, "ticket:", 7) != 0) return 0;
     for (size_t i = 7; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') return 0;
+        if (v > (LLONG_MAX - (s[i] - '0')) / 10) return 0;   /* would overflow */
         v = v * 10 + (s[i] - '0');
     }
     if (v <= 0) return 0;

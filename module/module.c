@@ -100,6 +100,8 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
     if (!checkDesk(&hd)) return REDISMODULE_OK;
+    if (!accessCheck(&hd, e->def, argv, argc)) return REDISMODULE_OK;
+    slaNoteDesk(&hd);
 
     start = monotonicUsec();
     e->def->handler(&hd, argv, argc);
@@ -255,7 +257,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
                             hdTicketCommands, hdRoutingCommands,
                             hdClassifyCommands, hdChatCommands,
                             hdStateCommands, hdFloodCommands,
-                            hdDeskCommands,
+                            hdDeskCommands, hdAccessCommands,
                             hdCheckCommands };
     int ntables = sizeof(tables) / sizeof(tables[0]), idx = 0;
 

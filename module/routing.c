@@ -165,10 +165,17 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
     return 1;
 }
 
+/* One blocked TICKET.NEXT caller. All of them are also chained in a list so
+ * push routing can see which agents wait on a queue. */
 typedef struct Waiter {
     int nkeys;
     RedisModuleString *keys[MAX_AGENT_CATS];
+    RedisModuleString *aid;
+    int db;
+    struct Waiter *prev, *next;
 } Waiter;
+
+static Waiter *waiters;
 
 static void waiterCount(RedisModuleString *key, long long delta) {
     size_t len;
@@ -185,12 +192,38 @@ static int hasWaiters(RedisModuleString *key) {
     return RedisModule_DictGetC(waitersByKey, (void *)s, len, NULL) != NULL;
 }
 
+static int waitsOn(Hd *hd, const Waiter *w, RedisModuleString *key) {
+    if (w->db != RedisModule_GetSelectedDb(hd->ctx)) return 0;
+    for (int i = 0; i < w->nkeys; i++)
+        if (RedisModule_StringCompare(w->keys[i], key) == 0) return 1;
+    return 0;
+}
+
+/* Whether a blocked caller will take a ticket of this category when woken:
+ * its agent may have gone away, filled up or lost the skill since it blocked,
+ * and then it would not take the ticket. */
+static int hasReadyWaiter(Hd *hd, const Ticket *t) {
+    RedisModuleString *key = hdRoutingKey(hd, t->category, t->catlen);
+    if (!hasWaiters(key)) return 0;
+    for (Waiter *w = waiters; w; w = w->next) {
+        AgentInfo a;
+        if (!waitsOn(hd, w, key) || !agentLoad(hd, w->aid, &a)) continue;
+        if (!strcmp(a.availability, "online") && a.load < a.capacity &&
+            agentHasSkill(hd, w->aid, t->category, t->catlen)) return 1;
+    }
+    return 0;
+}
+
 static void freeWaiter(RedisModuleCtx *ctx, void *privdata) {
     Waiter *w = privdata;
     for (int i = 0; i < w->nkeys; i++) {
         waiterCount(w->keys[i], -1);
         RedisModule_FreeString(NULL, w->keys[i]);
     }
+    if (w->prev) w->prev->next = w->next;
+    else waiters = w->next;
+    if (w->next) w->next->prev = w->prev;
+    RedisModule_FreeString(NULL, w->aid);
     hdg.blocked_waiters--;
     RedisModule_Free(w);
 }
@@ -221,6 +254,11 @@ static void blockForNext(Hd *hd, RedisModuleString *aid, long long ms) {
         waiterCount(w->keys[i], 1);
     }
     w->nkeys = l.n;
+    w->aid = RedisModule_CreateStringFromString(NULL, aid);
+    w->db = RedisModule_GetSelectedDb(hd->ctx);
+    w->next = waiters;
+    if (waiters) waiters->prev = w;
+    waiters = w;
     hdg.blocked_waiters++;
     RedisModule_BlockClientOnKeys(hd->ctx, nextWoken, nextTimedOut, freeWaiter, ms,
                                   w->keys, w->nkeys, w);
@@ -345,9 +383,9 @@ static RedisModuleString *bestAgentFor(Hd *hd, const char *cat, size_t clen) {
 
 void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {
     if (!push || t->agent || !ticketIsActive(t)) return;
-    /* A blocked TICKET.NEXT caller gets it first: leave it in the queue, the
-     * key was signalled when the ticket was queued. */
-    if (hasWaiters(hdRoutingKey(hd, t->category, t->catlen))) return;
+    /* A blocked TICKET.NEXT caller that can take it gets it first: leave it
+     * in the queue, the key was signalled when the ticket was queued. */
+    if (hasReadyWaiter(hd, t)) return;
     RedisModuleString *aid = bestAgentFor(hd, t->category, t->catlen);
     if (aid) ticketAssignTo(hd, cfg, t, aid, "routed");
 }
@@ -373,7 +411,7 @@ static RedisModuleCommandArg argsClaim[] = {
 };
 
 HdCommand hdRoutingCommands[] = {
-    {"ticket.next", cmdTicketNext, "write deny-oom", -3, 1,
+    {"ticket.next", cmdTicketNext, "write deny-oom blocking", -3, 1,
      "Assign and return the agent's most urgent fitting unassigned ticket; BLOCK waits "
      "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext},
     {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,

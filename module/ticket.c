@@ -75,8 +75,7 @@ int ticketIsActive(const Ticket *t) {
     return strcmp(t->status, "closed") != 0 && strcmp(t->status, "merged") != 0;
 }
 
-/* Loads argv[idx] as an existing ticket; replies NOTFOUND/INVALID otherwise. */
-static int loadExisting(Hd *hd, RedisModuleString *arg, Ticket *t) {
+int ticketLoadExisting(Hd *hd, RedisModuleString *arg, Ticket *t) {
     long long tid;
     if (!hdArgTicketId(hd, arg, &tid)) return 0;
     if (!ticketLoad(hd, tid, t)) return 0;
@@ -206,6 +205,7 @@ void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason
     if (!strcmp(t->status, "in_progress")) {
         changeStatus(hd, t, "open");
         ticketLog(hd, t->id, "status in_progress -> open");
+        eventEmit(hd, cfg, "status", t->id, "from", "in_progress", "to", "open", NULL);
     } else {
         setStatusField(hd, t, t->status);
     }
@@ -302,9 +302,13 @@ static void classifyCreate(Hd *hd, const DeskConfig *cfg, CreateArgs *a, Classif
     if (!a->sla_secs) a->sla_secs = deskSlaSeconds(cfg, a->priority);
 }
 
+/* Ticket ids must fit the 40 id bits of queueRoutingScore (queue.c). */
+#define TICKET_ID_LIMIT (1LL << 40)
+
 /* The next free ticket id: D:seq:tickets + 1, skipping ids whose hash exists
- * (a counter reset by hand must not overwrite a ticket). */
-static long long nextTicketId(Hd *hd) {
+ * (a counter reset by hand must not overwrite a ticket). 0 when the counter
+ * has reached TICKET_ID_LIMIT (only possible when set by hand). */
+long long nextTicketId(Hd *hd) {
     long long tid = 0;
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "GET", "s", hdKey(hd, "seq:tickets"));
     if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_STRING) {
@@ -312,8 +316,9 @@ static long long nextTicketId(Hd *hd) {
         if (RedisModule_StringToLongLong(s, &tid) != REDISMODULE_OK || tid < 0) tid = 0;
     }
     if (r) RedisModule_FreeCallReply(r);
-    do tid++; while (hdKeyExists(hd, hdTicketKey(hd, tid)));
-    return tid;
+    if (tid >= TICKET_ID_LIMIT) return 0;
+    do tid++; while (tid < TICKET_ID_LIMIT && hdKeyExists(hd, hdTicketKey(hd, tid)));
+    return tid < TICKET_ID_LIMIT ? tid : 0;
 }
 
 static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
@@ -341,6 +346,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     if (!hdCheckType(hd, hdKey(hd, "seq:tickets"), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
     t.id = nextTicketId(hd);
+    if (!t.id)
+        return hdError(hd, "INVALID", "no ticket id left: ids end at %lld and "
+                       "%.*s:seq:tickets is past it", TICKET_ID_LIMIT - 1,
+                       (int)hd->dlen, hd->dname);
     t.key = hdTicketKey(hd, t.id);
     memcpy(t.category, a.category, a.catlen + 1);
     t.catlen = a.catlen;
@@ -552,7 +561,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     char changed[128];
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!parseUpdate(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
     if (!checkVersion(hd, &t, u.ifversion)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
@@ -571,6 +580,8 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (u.sla_due_at >= 0) F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, u.sla_due_at));
 #undef F
     ticketWrite(hd, &t, fv, n);
+    /* A due time moved into the future may breach again. */
+    if (u.sla_due_at > hd->now) fxHashDel(hd, t.key, "sla_breached");
 
     if (active && (u.priority >= 0 || u.sla_due_at >= 0))
         queueAddActive(hd, t.id, prio, u.sla_due_at >= 0 ? u.sla_due_at : t.sla_due_at);
@@ -648,7 +659,7 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
             return REDISMODULE_OK;
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!checkClosable(hd, &t)) return REDISMODULE_OK;
     closeTicket(hd, &cfg, &t, resolution);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
@@ -692,7 +703,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "INVALID", "status must be open, in_progress, on_hold or "
                        "closed, got '%.*s'", (int)(tolen > 32 ? 32 : tolen), s);
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!checkVersion(hd, &t, ifversion)) return REDISMODULE_OK;
     if (!strcmp(to, "merged"))
         return hdError(hd, "STATE", "a ticket becomes merged only through TICKET.MERGE");
@@ -742,7 +753,7 @@ static int cmdTicketAssign(Hd *hd, RedisModuleString **argv, int argc) {
         force = 1;
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!hdValidId(aid, alen) || !agentLoad(hd, argv[3], &a))
         return hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
                        "AGENT.CREATE", (int)(alen > 64 ? 64 : alen), aid);
@@ -772,7 +783,7 @@ static int cmdTicketUnassign(Hd *hd, RedisModuleString **argv, int argc) {
     Ticket t;
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!t.agent)
         return hdError(hd, "STATE", "ticket %lld is not assigned", t.id);
     if (!ticketCheckKeys(hd, &t) || !agentCheckKeys(hd, t.agent)) return REDISMODULE_OK;
@@ -790,7 +801,7 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *fv[8];
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (strcmp(t.status, "closed") != 0)
         return hdError(hd, "STATE", "ticket %lld is %s; only closed tickets can be reopened",
                        t.id, t.status);
@@ -800,7 +811,12 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
     long long due = hd->now + deskSlaSeconds(&cfg, t.priority) * 1000;
     statsAdd(hd, "status", "closed", 6, -1);
     statsAdd(hd, "status", "open", 4, 1);
+    /* A reopened ticket starts a new life: it may breach its new SLA, and it
+     * no longer belongs to a closed incident. */
     fxHashDel(hd, t.key, "closed_at");
+    fxHashDel(hd, t.key, "sla_breached");
+    if (t.master && strcmp(RedisModule_StringPtrLen(t.master, NULL), "self") != 0)
+        fxHashDel(hd, t.key, "master");
     fv[0] = RedisModule_CreateString(hd->ctx, "status", 6);
     fv[1] = RedisModule_CreateString(hd->ctx, "open", 4);
     fv[2] = RedisModule_CreateString(hd->ctx, "sla_due_at", 10);
@@ -830,6 +846,13 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
     if (t.agent && !agentCheckKeys(hd, t.agent)) return REDISMODULE_OK;
     if (!floodCheckChildren(hd, &t)) return REDISMODULE_OK;
+    if (t.user_id) {
+        size_t ulen;
+        const char *u = RedisModule_StringPtrLen(t.user_id, &ulen);
+        if (hdValidId(u, ulen) &&
+            !hdCheckType(hd, hdUserTicketsKey(hd, t.user_id), REDISMODULE_KEYTYPE_SET))
+            return REDISMODULE_OK;
+    }
 
     floodOnDelete(hd, &cfg, &t);
     if (ticketIsActive(&t)) retire(hd, &t);
@@ -874,7 +897,7 @@ static int cmdTicketLog(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *key;
 
     if (!parseCount(hd, argv, argc, 3, &count)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     key = hdKey(hd, "ticket:%lld:log", t.id);
     if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_LIST)) return REDISMODULE_OK;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
@@ -893,7 +916,7 @@ static int cmdTicketNote(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!hdArgText(hd, argv[3], "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!loadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
     ticketLogText(hd, t.id, "note: ", argv[3]);
     eventEmit(hd, &cfg, "note", t.id, "text", RedisModule_StringPtrLen(argv[3], NULL), NULL);

@@ -4,99 +4,7 @@
 # Run by tcl-tests/run; [list ...] so that $::env(...) is expanded.
 set helpdesk_so $::env(HELPDESK_SO)
 
-# A mixed workload on desk $d through client $c: customers, agents with
-# skills, 60 tickets of mixed priorities and categories, then assign,
-# reassign, status changes, notes, updates, close, reopen, delete, CLAIM,
-# NEXT, CREATE ... ROUTE, AVAILABILITY ... RELEASE, AGENT.DEL,
-# CUSTOMER.UPDATE email, DESK.CONFIG SET. Returns a dict of facts to check.
-proc rep_workload {c d} {
-    # Flood detection off: the tickets below share their wording.
-    assert_equal OK [$c desk.config $d SET flood-threshold 0]
-    assert_equal OK [$c desk.config $d SET default-capacity 10]
-    assert_equal OK [$c desk.config $d SET sla.10 7200]
-
-    set uids {}
-    for {set i 1} {$i <= 8} {incr i} {
-        lappend uids [$c customer.create $d "Customer $i" "cust$i@example.com" PHONE "+1555000$i"]
-    }
-    $c agent.create $d A1 Ann EMAIL ann@example.com SKILLS billing technical CAPACITY 14
-    $c agent.create $d A2 Bob SKILLS technical shipping
-    $c agent.create $d A3 Cid SKILLS billing returns CAPACITY 6
-    $c agent.create $d A4 Dee SKILLS shipping
-    $c agent.create $d A5 Eve CAPACITY 4
-    assert_equal {returns} [$c agent.skills $d A5 ADD returns]
-
-    set cats {billing technical shipping returns general}
-    set prios {1 5 10 20 5 10}
-    set tids {}
-    for {set i 0} {$i < 60} {incr i} {
-        set cmd [list ticket.create $d "Subject $i" BODY "body of ticket $i" \
-                     PRIORITY [lindex $prios [expr {$i % 6}]] \
-                     CATEGORY [lindex $cats [expr {$i % 5}]]]
-        if {$i % 2 == 0} { lappend cmd CUSTOMER [lindex $uids [expr {$i % 8}]] }
-        if {$i % 9 == 4} { lappend cmd ROUTE }
-        lappend tids [$c {*}$cmd]
-    }
-    assert_equal [lindex $tids 0] [expr {[lindex $tids end] - 59}]
-
-    # Assign (FORCE ignores skills), then reassign some to another agent.
-    for {set i 0} {$i < 10} {incr i} { $c ticket.assign $d [lindex $tids $i] A1 FORCE }
-    for {set i 0} {$i < 5} {incr i} { $c ticket.assign $d [lindex $tids $i] A2 FORCE }
-    $c ticket.assign $d [lindex $tids 11] A1
-    # Status changes, notes, updates.
-    $c ticket.status $d [lindex $tids 5] in_progress
-    $c ticket.status $d [lindex $tids 6] on_hold NOTE "waiting for the customer"
-    $c ticket.status $d [lindex $tids 7] in_progress
-    $c ticket.status $d [lindex $tids 7] open
-    $c ticket.status $d [lindex $tids 8] in_progress
-    for {set i 0} {$i < 10} {incr i} { $c ticket.note $d [lindex $tids $i] "note on $i" }
-    $c ticket.update $d [lindex $tids 10] priority 20
-    $c ticket.update $d [lindex $tids 12] category shipping subject "Moved to shipping"
-    $c ticket.update $d [lindex $tids 1] priority 1 category returns body "new body"
-    $c ticket.unassign $d [lindex $tids 2]
-    # Close (some via STATUS), reopen some of them, delete a few.
-    for {set i 20} {$i < 30} {incr i} {
-        if {$i % 2} {
-            $c ticket.close $d [lindex $tids $i] RESOLUTION "fixed $i"
-        } else {
-            $c ticket.close $d [lindex $tids $i]
-        }
-    }
-    $c ticket.status $d [lindex $tids 30] closed NOTE "duplicate"
-    $c ticket.close $d [lindex $tids 8] RESOLUTION "done while in progress"
-    foreach i {20 22 24 30} { $c ticket.reopen $d [lindex $tids $i] }
-    assert_equal 1 [$c ticket.del $d [lindex $tids 25]]
-    assert_equal 1 [$c ticket.del $d [lindex $tids 3]]
-    assert_equal 1 [$c ticket.del $d [lindex $tids 40]]
-    assert_equal 0 [$c ticket.del $d [lindex $tids 40]]
-    # Pull routing.
-    set claimed_a2 [$c ticket.claim $d A2 COUNT 8]
-    set claimed_a4 [$c ticket.claim $d A4 COUNT 4 ORDER CREATED]
-    set nexts {}
-    foreach a {A1 A1 A3 A3 A5} {
-        set got [$c ticket.next $d $a]
-        if {$got ne {}} { lappend nexts [dict get $got id] }
-    }
-    # Push routing of new tickets.
-    for {set i 0} {$i < 4} {incr i} {
-        lappend tids [$c ticket.create $d "Routed $i" PRIORITY 10 \
-                          CATEGORY [lindex $cats $i] ROUTE]
-    }
-    # Agents come and go.
-    assert_equal OK [$c agent.availability $d A3 away RELEASE]
-    assert_equal OK [$c agent.availability $d A3 online]
-    assert_equal OK [$c agent.availability $d A5 offline]
-    assert_equal 1 [$c agent.del $d A4]
-    # Customers change.
-    set u1 [lindex $uids 0]
-    assert_equal OK [$c customer.update $d $u1 email "renamed1@example.com" name "Renamed One"]
-    assert_equal 1 [$c customer.del $d [lindex $uids 7]]
-    assert_equal OK [$c desk.config $d SET auto-route yes]
-    lappend tids [$c ticket.create $d "Auto routed" PRIORITY 20 CATEGORY technical]
-
-    return [dict create tids $tids u1 $u1 created [llength $tids] deleted 3 \
-                claimed_a2 $claimed_a2 claimed_a4 $claimed_a4 nexts $nexts]
-}
+source tests/helpdesk/lib/workload.tcl
 
 proc rep_wait_link_up {replica} {
     wait_for_condition 100 100 {
@@ -128,7 +36,7 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
         rep_wait_link_up $replica
 
         test {replica of a helpdesk workload has the master's digest} {
-            set facts [rep_workload $master rep]
+            set facts [hd_workload $master rep]
             wait_for_ofs_sync $master $replica
             assert_equal [$master debug digest] [$replica debug digest]
             assert_equal [$master dbsize] [$replica dbsize]
@@ -164,6 +72,19 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
             rep_check_desk $master $replica rep
         }
 
+        test {replica matches after 1500 random commands on two desks} {
+            lassign [hd_random_workload $master rnd1 11 800] ok1 refused1
+            lassign [hd_random_workload $master rnd2 29 700] ok2 refused2
+            # Most commands did something; the rest were refused as expected.
+            assert {$ok1 > 300 && $ok2 > 250}
+            assert {$refused1 > 0 && $refused2 > 0}
+            wait_for_ofs_sync $master $replica
+            assert_equal [$master debug digest] [$replica debug digest]
+            assert_equal [$master ticket.counts rnd1] [$replica ticket.counts rnd1]
+            rep_check_desk $master $replica rnd1
+            rep_check_desk $master $replica rnd2
+        }
+
         test {blocked TICKET.NEXT served by a later TICKET.CREATE replicates its effects} {
             # A fresh desk, so the agent has nothing to take and blocks.
             $master agent.create rep2 W1 Walt SKILLS billing
@@ -186,13 +107,86 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
             rep_check_desk $master $replica rep2
         }
 
-        test {a replica resynced from scratch matches too} {
+        test {random workloads with blocked TICKET.NEXT waiters served mid-stream} {
+            set agents {R1 R2 R3 R4}
+            set served 0    ;# waiters that got a ticket
+            set released 0  ;# waiters still blocked at the end (CLIENT UNBLOCK)
+            set refused 0   ;# waiters whose agent went offline or filled up
+            set desks {}
+            for {set round 0} {$round < 6} {incr round} {
+                # A fresh desk each round, so all four waiters block.
+                set d "rnd3_$round"
+                lappend desks $d
+                foreach a $agents {
+                    $master agent.create $d $a "Agent $a" SKILLS billing CAPACITY 4
+                }
+                set rds {}
+                foreach a $agents {
+                    set rd [redis_deferring_client -1]
+                    $rd client id
+                    lappend rds [list $rd [$rd read] $a]
+                    $rd ticket.next $d $a BLOCK 0
+                }
+                wait_for_blocked_clients_count 4 100 10 -1
+                hd_random_workload $master $d [expr {100 + $round}] 120
+                foreach w $rds {
+                    lassign $w rd id a
+                    # 1 when it was still blocked; it then replies nil.
+                    set still [$master client unblock $id]
+                    if {[catch {$rd read} got]} {
+                        assert {[regexp {^(UNAVAILABLE|CAPACITY|NOTFOUND) } $got]}
+                        incr refused
+                    } elseif {$got eq {}} {
+                        assert_equal 1 $still
+                        incr released
+                    } else {
+                        assert_equal 0 $still
+                        assert_equal $a [dict get $got assigned_agent]
+                        incr served
+                    }
+                    $rd close
+                }
+            }
+            assert_equal 24 [expr {$served + $released + $refused}]
+            assert {$served > 4}
+            assert_equal 0 [getInfoProperty [$master info helpdesk] helpdesk_blocked_next_waiters]
+            wait_for_ofs_sync $master $replica
+            assert_equal [$master debug digest] [$replica debug digest]
+            foreach d $desks { rep_check_desk $master $replica $d }
+        }
+
+        test {DESK.CHECK REPAIR on the master replicates its fixes} {
+            # Damage the desk with plain commands, which replicate as well.
+            set tid [$master ticket.create rep4 "Damaged" PRIORITY 5 CATEGORY billing]
+            $master agent.create rep4 A1 Ann SKILLS billing
+            $master zrem rep4:queue:priority ticket:$tid
+            $master hset rep4:agent:A1 load 3
+            assert_equal 2 [llength [$master desk.check rep4]]
+            assert_equal 2 [llength [$master desk.check rep4 REPAIR]]
+            wait_for_ofs_sync $master $replica
+            assert_equal [$master debug digest] [$replica debug digest]
+            assert_equal 5 [$replica zscore rep4:queue:priority ticket:$tid]
+            assert_equal 0 [$replica hget rep4:agent:A1 load]
+            rep_check_desk $master $replica rep4
+        }
+
+        test {a replica resynced from scratch matches too; its own waiters are unblocked} {
             # Full sync path (RDB transfer) on top of the incremental one.
             set full_syncs [s -1 sync_full]
             $replica replicaof no one
             $replica flushall
+            # While it is a master, a TICKET.NEXT waiter blocks on it; turning
+            # it back into a replica unblocks the waiter and forgets it.
+            $replica agent.create rep5 A1 Ann SKILLS billing
+            set rd [redis_deferring_client]
+            $rd ticket.next rep5 A1 BLOCK 0
+            wait_for_blocked_clients_count 1
+            assert_equal 1 [getInfoProperty [$replica info helpdesk] helpdesk_blocked_next_waiters]
             $master ticket.create rep "After resync" PRIORITY 5 CATEGORY general
             $replica replicaof [srv -1 host] [srv -1 port]
+            assert_error {UNBLOCKED*} {$rd read}
+            $rd close
+            assert_equal 0 [getInfoProperty [$replica info helpdesk] helpdesk_blocked_next_waiters]
             rep_wait_link_up $replica
             wait_for_ofs_sync $master $replica
             assert_equal [expr {$full_syncs + 1}] [s -1 sync_full]

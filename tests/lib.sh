@@ -163,3 +163,54 @@ finish() {
     [ "$FAIL" -eq 0 ]
     exit
 }
+
+# ---------------------------------------------------------------------------
+# A replica of the test server (suites that compare master and replica).
+REPLICA_PORT= REPLICA_PID= REPLICA_DIR=
+
+# A replica of the test server, with the module (and the ASan runtime when
+# the module is an ASan build, as start_server does). Stopped by stop_replica,
+# which fails the suite if the replica's log shows a crash or sanitizer report.
+start_replica() {
+    local _ attempt env=()
+    if grep -q 'libasan\.so' "$HELPDESK_SO"; then
+        env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+             ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
+    fi
+    r CONFIG SET repl-diskless-sync-delay 0 >/dev/null   # sync now, not in 5 s
+    REPLICA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-replica.XXXXXX")
+    REPLICA_PORT=$((PORT + 1))
+    for attempt in 1 2 3 4 5; do
+        while port_busy "$REPLICA_PORT"; do REPLICA_PORT=$((REPLICA_PORT + 1)); done
+        env "${env[@]}" redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
+            --appendonly no --dir "$REPLICA_DIR" --enable-debug-command yes \
+            --loadmodule "$HELPDESK_SO" --replicaof 127.0.0.1 "$PORT" --daemonize no \
+            >"$REPLICA_DIR/server.log" 2>&1 &
+        REPLICA_PID=$!
+        for _ in $(seq 200); do
+            redis-cli -p "$REPLICA_PORT" INFO replication 2>/dev/null |
+                grep -q 'master_link_status:up' && return 0
+            kill -0 "$REPLICA_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        # Lost a race for the port: try the next one.
+        kill -0 "$REPLICA_PID" 2>/dev/null ||
+            ! grep -q 'Address already in use' "$REPLICA_DIR/server.log" || {
+            REPLICA_PORT=$((REPLICA_PORT + 1)); continue; }
+        break
+    done
+    echo "FATAL: replica did not sync; log tail:" >&2
+    tail -n 20 "$REPLICA_DIR/server.log" >&2
+    exit 1
+}
+stop_replica() {
+    [ -n "$REPLICA_PID" ] && kill "$REPLICA_PID" 2>/dev/null && wait "$REPLICA_PID" 2>/dev/null
+    REPLICA_PID=
+    [ -n "$REPLICA_DIR" ] || return 0
+    if grep -qE 'runtime error|Sanitizer|crashed by signal|ASSERTION FAILED' "$REPLICA_DIR/server.log"; then
+        fail "replica server log" "$(grep -E -A 30 'runtime error|Sanitizer|crashed by signal|ASSERTION FAILED' "$REPLICA_DIR/server.log" | head -n 40)"
+    fi
+    rm -rf "$REPLICA_DIR"
+    REPLICA_DIR=
+}
+rr() { redis-cli -p "$REPLICA_PORT" "$@"; }

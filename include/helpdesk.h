@@ -98,6 +98,9 @@ int hdSyntax(Hd *hd, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* Key names (keys.c)                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* printf-like formatting of %lld, %s, %.*s and %% without vsnprintf's cost
+ * (others fall back to it). Returns the length written (truncated, NUL-ended). */
+int hdFormat(char *buf, size_t size, const char *fmt, va_list ap);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -164,6 +167,8 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
+/* "<ms>-<seq>" into buf (>= 42 bytes); returns its length. */
+int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 
 /* Reads (effects.c) */
 /* Returns the hash field or NULL (auto-memory). */
@@ -200,6 +205,11 @@ long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
 /* D:stats counters */
 void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta);
+/* A ticket moved from one status (or category) to another. */
+void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
+               const char *to, size_t tlen);
+/* A ticket with this status and category appeared (+1) or went away (-1). */
+void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta);
 
 /* ------------------------------------------------------------------------ */
 /* Events and ticket log (events.c)                                          */

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <limits.h>
 #include "helpdesk.h"
 
 static const char *defaultCategories[] = {
@@ -256,10 +257,57 @@ int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len) {
     return 0;
 }
 
+/* "<kind>:<name>" into field (96 bytes). */
+static void statsField(char *field, const char *kind, const char *name, size_t nlen) {
+    size_t klen = strlen(kind);
+    if (klen + 1 + nlen >= 96) nlen = 96 - klen - 2;
+    memcpy(field, kind, klen);
+    field[klen] = ':';
+    memcpy(field + klen + 1, name, nlen);
+    field[klen + 1 + nlen] = '\0';
+}
+
 void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta) {
     char field[96];
-    snprintf(field, sizeof(field), "%s:%.*s", kind, (int)nlen, name);
+    statsField(field, kind, name, nlen);
     fxHashIncr(hd, hdKey(hd, "stats"), field, delta);
+}
+
+/* Two counters in one key open and one replicated HSET: every ticket change
+ * moves a pair (status from/to, or status and category together). */
+static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
+    RedisModuleString *key = hdKey(hd, "stats"), *cur, *fv[4];
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+    const char *fields[2] = { f1, f2 };
+    long long deltas[2] = { d1, d2 };
+    for (int i = 0; i < 2; i++) {
+        long long v = 0;
+        cur = NULL;
+        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
+        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+        fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
+        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
+        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
+    }
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)4);
+}
+
+void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
+               const char *to, size_t tlen) {
+    char f1[96], f2[96];
+    statsField(f1, kind, from, flen);
+    statsField(f2, kind, to, tlen);
+    if (!strcmp(f1, f2)) return;
+    statsPair(hd, f1, -1, f2, 1);
+}
+
+void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta) {
+    char f1[96], f2[96];
+    statsField(f1, "status", status, strlen(status));
+    statsField(f2, "category", cat, clen);
+    statsPair(hd, f1, delta, f2, delta);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -411,8 +459,10 @@ static void sumAgents(Hd *hd, AgentTotals *t) {
         if (load) RedisModule_StringToLongLong(load, &l);
         if (cap) RedisModule_StringToLongLong(cap, &c);
         t->agents++;
-        t->load += l;
-        t->capacity += c;
+        /* Hand-edited hashes may hold any integer: saturate, never overflow. */
+        if (__builtin_add_overflow(t->load, l, &t->load)) t->load = l < 0 ? LLONG_MIN : LLONG_MAX;
+        if (__builtin_add_overflow(t->capacity, c, &t->capacity))
+            t->capacity = c < 0 ? LLONG_MIN : LLONG_MAX;
         if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
     }
 }

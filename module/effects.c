@@ -13,6 +13,22 @@
 #include <string.h>
 #include "helpdesk.h"
 
+static int formatULL(char *dst, unsigned long long u) {
+    char tmp[24];
+    int n = 0, len = 0;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    while (n) dst[len++] = tmp[--n];
+    return len;
+}
+
+int hdFormatStreamId(char *buf, const RedisModuleStreamID *id) {
+    int n = formatULL(buf, (unsigned long long)id->ms);
+    buf[n++] = '-';
+    n += formatULL(buf + n, (unsigned long long)id->seq);
+    buf[n] = '\0';
+    return n;
+}
+
 static RedisModuleKey *openWrite(Hd *hd, RedisModuleString *key) {
     return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
 }
@@ -44,11 +60,19 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
     if (deleted) RedisModule_Replicate(hd->ctx, "HDEL", "sc", key, field);
 }
 
+/* One key open for the read and the write. */
 long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta) {
     long long v = 0;
-    hdHashGetLL(hd, key, field, &v);
+    RedisModuleString *cur = NULL;
+    RedisModuleKey *k = openWrite(hd, key);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &cur, NULL);
+    if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
     v += delta;
-    fxHashSetLL(hd, key, field, v);
+    RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
+    RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, nv, NULL);
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, nv);
     return v;
 }
 
@@ -59,6 +83,13 @@ void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *mem
     RedisModuleKey *k = openWrite(hd, key);
     RedisModule_ZsetAdd(k, score, member, NULL);
     RedisModule_CloseKey(k);
+    /* Every helpdesk score is an integer below 2^53: send it as one, which
+     * is exact and avoids formatting a double. */
+    if (score >= -9007199254740992.0 && score <= 9007199254740992.0 &&
+        score == (double)(long long)score) {
+        RedisModule_Replicate(hd->ctx, "ZADD", "sls", key, (long long)score, member);
+        return;
+    }
     n = snprintf(buf, sizeof(buf), "%.17g", score);
     RedisModule_Replicate(hd->ctx, "ZADD", "sbs", key, buf, (size_t)n, member);
 }
@@ -141,8 +172,7 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
         RedisModule_CloseKey(k);
         return;
     }
-    idlen = snprintf(idbuf, sizeof(idbuf), "%llu-%llu",
-                     (unsigned long long)id.ms, (unsigned long long)id.seq);
+    idlen = hdFormatStreamId(idbuf, &id);
     RedisModule_Replicate(hd->ctx, "XADD", "sbv", key, idbuf, (size_t)idlen, fv, (size_t)n);
     /* Approximate trimming drops whole nodes; the replica is told the exact
      * length that remained, which does not depend on its node size config. */

@@ -34,17 +34,27 @@ void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, .
     fxXAdd(hd, hdKey(hd, "events"), fv, n, cfg->events_maxlen, NULL);
 }
 
+/* "<ms>: " */
+static int logPrefix(char *buf, long long now) {
+    int n = 0;
+    char tmp[24];
+    unsigned long long u = (unsigned long long)(now < 0 ? 0 : now);
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    buf[n++] = ':';
+    buf[n++] = ' ';
+    return n;
+}
+
 void ticketLog(Hd *hd, long long tid, const char *fmt, ...) {
     char buf[1024];
     int off, n;
     va_list ap;
 
-    off = snprintf(buf, sizeof(buf), "%lld: ", hd->now);
+    off = logPrefix(buf, hd->now);
     va_start(ap, fmt);
-    n = vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+    n = hdFormat(buf + off, sizeof(buf) - off, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    if (n >= (int)sizeof(buf) - off) n = (int)sizeof(buf) - off - 1;
     fxRPush(hd, hdKey(hd, "ticket:%lld:log", tid),
             RedisModule_CreateString(hd->ctx, buf, off + n));
 }

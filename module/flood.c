@@ -147,6 +147,60 @@ static void stem(Word *w) {
     w->len = n;
 }
 
+/* The word lists above as hash tables, built once: a word's variant and
+ * stop flag, and the first compound starting with a stem, in one probe
+ * each instead of a scan of every list per word. Same answers as the scans
+ * (they are computed by them). */
+#define WORDTAB_SIZE 512            /* power of two, > 2x the words listed */
+
+typedef struct WordSlot {
+    const char *word;               /* NULL: free */
+    int len;
+    const char *variant;            /* normalizeWord: replacement, or NULL */
+    int stop;                       /* normalizeWord: stop word (after the variant) */
+    int compound;                   /* pushWord: first compounds[] row starting with it, or -1 */
+} WordSlot;
+
+static WordSlot wordTab[WORDTAB_SIZE];
+static int wordTabReady;
+
+static uint32_t wordHash(const char *s, int len) {
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < len; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+    return h;
+}
+
+static WordSlot *wordSlot(const char *s, int len, int insert) {
+    for (uint32_t i = wordHash(s, len) & (WORDTAB_SIZE - 1);; i = (i + 1) & (WORDTAB_SIZE - 1)) {
+        WordSlot *w = &wordTab[i];
+        if (!w->word) {
+            if (!insert) return NULL;
+            w->word = s;
+            w->len = len;
+            w->compound = -1;
+            return w;
+        }
+        if (w->len == len && !memcmp(w->word, s, (size_t)len)) return w;
+    }
+}
+
+static void wordTabBuild(void) {
+    for (int i = 0; variants[i][0]; i++) {
+        WordSlot *w = wordSlot(variants[i][0], (int)strlen(variants[i][0]), 1);
+        if (!w->variant) w->variant = variants[i][1];   /* the scan takes the first */
+    }
+    for (int i = 0; stopWords[i]; i++) wordSlot(stopWords[i], (int)strlen(stopWords[i]), 1);
+    for (int i = 0; compounds[i][0]; i++) {
+        WordSlot *w = wordSlot(compounds[i][0], (int)strlen(compounds[i][0]), 1);
+        if (w->compound < 0) w->compound = i;
+    }
+    for (int i = 0; i < WORDTAB_SIZE; i++)
+        if (wordTab[i].word)
+            wordTab[i].stop = inList(stopWords, wordTab[i].variant ? wordTab[i].variant
+                                                                  : wordTab[i].word);
+    wordTabReady = 1;
+}
+
 static void normalizeWord(Word *w) {
     for (int i = 0; i < w->len; i++) {
         if (w->s[i] >= '0' && w->s[i] <= '9') {   /* ids, counts, codes */
@@ -156,14 +210,12 @@ static void normalizeWord(Word *w) {
             return;
         }
     }
-    for (int i = 0; variants[i][0]; i++) {
-        if (!strcmp(w->s, variants[i][0])) {
-            strcpy(w->s, variants[i][1]);
-            w->len = (int)strlen(w->s);
-            break;
-        }
+    const WordSlot *ws = wordSlot(w->s, w->len, 0);
+    if (ws && ws->variant) {
+        strcpy(w->s, ws->variant);
+        w->len = (int)strlen(w->s);
     }
-    w->stop = inList(stopWords, w->s);
+    w->stop = ws ? ws->stop : 0;
     if (!w->stop) stem(w);
 }
 
@@ -206,7 +258,8 @@ static void emitWord(Shingler *sh, const Word *w) {
 
 static void pushWord(Shingler *sh, const Word *w) {
     if (sh->has_pending) {
-        for (int i = 0; compounds[i][0]; i++) {
+        const WordSlot *ws = wordSlot(sh->pending.s, sh->pending.len, 0);
+        for (int i = ws ? ws->compound : -1; i >= 0 && compounds[i][0]; i++) {
             if (!strcmp(sh->pending.s, compounds[i][0]) && !strcmp(w->s, compounds[i][1])) {
                 Word c = { .len = (int)strlen(compounds[i][2]), .stop = 0 };
                 strcpy(c.s, compounds[i][2]);
@@ -282,6 +335,7 @@ static void sketchTicketText(RedisModuleString *subject, RedisModuleString *body
     size_t len;
     const char *s;
 
+    if (!wordTabReady) wordTabBuild();
     sk->n = 0;
     s = RedisModule_StringPtrLen(subject, &len);
     shingleText(&sh, s, len);
@@ -294,16 +348,20 @@ static void sketchTicketText(RedisModuleString *subject, RedisModuleString *body
 
 /* Estimated Jaccard similarity >= 1/2: of the k smallest hashes of the
  * union, at least half are in both sketches. */
-static int sketchAlike(const Sketch *a, const Sketch *b) {
+static int hashesAlike(const uint32_t *a, int na, const uint32_t *b, int nb) {
     int i = 0, j = 0, uni = 0, both = 0;
-    if (!a->n || !b->n) return 0;
-    while (uni < FLOOD_SKETCH_K && (i < a->n || j < b->n)) {
-        if (j >= b->n || (i < a->n && a->h[i] < b->h[j])) i++;
-        else if (i >= a->n || b->h[j] < a->h[i]) j++;
+    if (na <= 0 || nb <= 0) return 0;
+    while (uni < FLOOD_SKETCH_K && (i < na || j < nb)) {
+        if (j >= nb || (i < na && a[i] < b[j])) i++;
+        else if (i >= na || b[j] < a[i]) j++;
         else { both++; i++; j++; }
         uni++;
     }
     return 2 * both >= uni;
+}
+
+static int sketchAlike(const Sketch *a, const Sketch *b) {
+    return hashesAlike(a->h, a->n, b->h, b->n);
 }
 
 static const char hexDigits[] = "0123456789abcdef";
@@ -311,8 +369,14 @@ static const char hexDigits[] = "0123456789abcdef";
 /* 8 lower-case hex digits per hash; out has room for 8k+1 bytes. */
 static size_t sketchToHex(const Sketch *sk, char *out) {
     size_t o = 0;
-    for (int i = 0; i < sk->n; i++)
-        for (int shift = 28; shift >= 0; shift -= 4) out[o++] = hexDigits[(sk->h[i] >> shift) & 15];
+    for (int i = 0; i < sk->n; i++) {
+        uint32_t h = sk->h[i];
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            unsigned b = (h >> shift) & 255;
+            out[o++] = hexDigits[b >> 4];
+            out[o++] = hexDigits[b & 15];
+        }
+    }
     out[o] = '\0';
     return o;
 }
@@ -344,8 +408,29 @@ static int sketchFromHex(const char *s, size_t len, Sketch *sk) {
 /* Keys and small helpers                                                    */
 /* ------------------------------------------------------------------------ */
 
-static RedisModuleString *recentKey(Hd *hd) { return hdKey(hd, "flood:recent"); }
-static RedisModuleString *mastersKey(Hd *hd) { return hdKey(hd, "flood:masters"); }
+/* "<desk>:<suffix>" for the fixed names (hot path: no formatting). */
+static RedisModuleString *floodKey(Hd *hd, const char *suffix, size_t slen) {
+    char buf[HD_DESK_MAX + 32];
+    memcpy(buf, hd->dname, hd->dlen);
+    buf[hd->dlen] = ':';
+    memcpy(buf + hd->dlen + 1, suffix, slen);
+    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+}
+
+static RedisModuleString *recentKey(Hd *hd) { return floodKey(hd, "flood:recent", 12); }
+static RedisModuleString *mastersKey(Hd *hd) { return floodKey(hd, "flood:masters", 13); }
+
+/* Decimal digits of v into buf; returns their number. */
+static int formatLL(char *buf, long long v) {
+    char tmp[24];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int n = 0, len = 0;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    if (v < 0) buf[len++] = '-';
+    while (n) buf[len++] = tmp[--n];
+    buf[len] = '\0';
+    return len;
+}
 static RedisModuleString *childrenKey(Hd *hd, long long mtid) {
     return hdKey(hd, "flood:children:%lld", mtid);
 }
@@ -369,6 +454,595 @@ static void callWrite(Hd *hd, const char *cmd, RedisModuleString *key, const cha
                       const char *b) {
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
     if (r) RedisModule_FreeCallReply(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The window in memory                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Comparing a new ticket with each member of D:flood:recent would decode and
+ * compare up to FLOOD_RECENT_MAX sketches per create. Instead the module
+ * keeps, per (db, desk), a copy of the window in memory: the members in zset
+ * order with their sketches decoded, and an inverted index from each hash
+ * value (and each ticket id) to the members holding it.
+ *
+ * Finding every alike member, exactly. Alike sketches A and B share at
+ * least ceil(nA/2) hashes (the first min(k, |A u B|) >= nA hashes of their
+ * union are at least half shared), so an alike member holds at least one of
+ * any floor(nA/2)+1 hashes of A. The query takes the floor(nA/2)+1 hashes of
+ * A with the shortest lists, counts for each member found how many of them
+ * it holds, and runs sketchAlike only on members whose count shows they can
+ * still share what alikeness needs (alikeNeed). Cost: the lengths of the
+ * rarest half of A's lists plus a few exact comparisons, not O(window).
+ *
+ * The copy is only a speed-up and must equal the key whenever it is used:
+ *   - this file mirrors its own writes of D:flood:recent into it;
+ *   - keyspace events on a "<desk>:flood:recent" key (any command, expiry,
+ *     eviction, RESTORE, keys loaded from an RDB: DEBUG RELOAD, restarts,
+ *     replicas' full syncs), FLUSHDB/FLUSHALL and SWAPDB drop it;
+ *   - before each use its size is compared with ZCARD, which catches module
+ *     writes that fire no event (DESK.PURGE's UNLINK).
+ * A dropped copy is rebuilt from the key on the next create: O(window).
+ * Other files must not write D:flood:recent except by deleting it. */
+
+typedef struct RecentEntry RecentEntry;
+
+/* The members holding one value (a hash, or a ticket id): open addressing
+ * with linear probing; a list of one member is kept inline. */
+typedef struct Posting {
+    uint64_t key;
+    uint32_t len, cap;              /* len 0: free slot; cap 1: inline */
+    union { RecentEntry *one; RecentEntry **many; } u;
+} Posting;
+
+typedef struct PostTab {
+    Posting *slots;
+    uint32_t size, used;            /* size 0 or a power of two >= 16 */
+    int bits;
+} PostTab;
+
+struct RecentEntry {
+    RecentEntry *prev, *next;       /* zset order: score, then member bytes */
+    double score;
+    long long tid;                  /* the "<tid>:" prefix, else 0 */
+    int n;                          /* hashes; -1: not a sketch this file wrote */
+    uint32_t tidpos;                /* index in the tid's list */
+    uint64_t stamp;                 /* the last query that counted it ... */
+    int hits, need;                 /* ... its count and the count to verify at */
+    uint32_t *h, *pos;              /* n ascending hashes; index in each one's list */
+    size_t mlen;
+    char *member;
+};
+
+typedef struct RecentCache {
+    RecentEntry *head, *tail;
+    long long count;                /* members; ZCARD while in step */
+    PostTab byHash, byTid;
+    uint64_t stamp;
+    int stale;                      /* drop at the next use */
+} RecentCache;
+
+#define RECENT_NAME_MAX (24 + HD_DESK_MAX)
+
+static RedisModuleDict *recentCaches;   /* "<db>:<desk>" -> RecentCache* */
+static RecentCache *recentInUse;        /* held by the running create: not freed */
+static int recentTrimming;              /* our own ZREMRANGEBY* is running */
+
+static uint32_t ptHome(const PostTab *t, uint64_t key) {
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ULL) >> (64 - t->bits));
+}
+
+static RecentEntry **ptItems(Posting *p) {
+    return p->cap == 1 ? &p->u.one : p->u.many;
+}
+
+static Posting *ptFind(const PostTab *t, uint64_t key) {
+    if (!t->size) return NULL;
+    for (uint32_t i = ptHome(t, key);; i = (i + 1) & (t->size - 1)) {
+        Posting *p = &t->slots[i];
+        if (!p->len) return NULL;
+        if (p->key == key) return p;
+    }
+}
+
+static void ptResize(PostTab *t, int bits) {
+    Posting *old = t->slots;
+    uint32_t oldsize = t->size;
+
+    t->bits = bits;
+    t->size = 1u << bits;
+    t->slots = RedisModule_Calloc(t->size, sizeof(Posting));
+    for (uint32_t i = 0; i < oldsize; i++) {
+        if (!old[i].len) continue;
+        uint32_t j = ptHome(t, old[i].key);
+        while (t->slots[j].len) j = (j + 1) & (t->size - 1);
+        t->slots[j] = old[i];
+    }
+    if (old) RedisModule_Free(old);
+}
+
+/* Appends e to key's list; returns its index there. */
+static uint32_t ptAdd(PostTab *t, uint64_t key, RecentEntry *e) {
+    Posting *p;
+
+    if ((t->used + 1) * 2 > t->size) ptResize(t, t->size ? t->bits + 1 : 4);
+    for (uint32_t i = ptHome(t, key);; i = (i + 1) & (t->size - 1)) {
+        p = &t->slots[i];
+        if (!p->len) {
+            p->key = key;
+            p->len = p->cap = 1;
+            p->u.one = e;
+            t->used++;
+            return 0;
+        }
+        if (p->key == key) break;
+    }
+    if (p->len == p->cap) {
+        uint32_t cap = p->cap == 1 ? 4 : p->cap * 2;
+        if (p->cap == 1) {
+            RecentEntry **many = RedisModule_Alloc(cap * sizeof(*many));
+            many[0] = p->u.one;
+            p->u.many = many;
+        } else {
+            p->u.many = RedisModule_Realloc(p->u.many, cap * sizeof(*p->u.many));
+        }
+        p->cap = cap;
+    }
+    p->u.many[p->len] = e;
+    return p->len++;
+}
+
+/* Empties slot i, shifting back the slots probed past it. */
+static void ptDeleteSlot(PostTab *t, uint32_t i) {
+    uint32_t mask = t->size - 1;
+    for (uint32_t j = (i + 1) & mask; t->slots[j].len; j = (j + 1) & mask) {
+        uint32_t home = ptHome(t, t->slots[j].key);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    t->slots[i].len = 0;
+    t->used--;
+}
+
+/* Takes the item at idx out of p's list (the last item fills the hole) and
+ * returns the entry that moved to idx, if any. */
+static RecentEntry *ptRemove(PostTab *t, Posting *p, uint32_t idx) {
+    RecentEntry **it = ptItems(p), *moved = NULL;
+
+    p->len--;
+    if (idx != p->len) moved = it[idx] = it[p->len];
+    if (p->cap > 16 && p->len * 4 <= p->cap) {
+        p->cap /= 2;
+        p->u.many = RedisModule_Realloc(p->u.many, p->cap * sizeof(*p->u.many));
+    }
+    if (!p->len) {
+        if (p->cap > 1) RedisModule_Free(p->u.many);
+        ptDeleteSlot(t, (uint32_t)(p - t->slots));
+        if (t->size > 64 && t->used * 8 < t->size) ptResize(t, t->bits - 1);
+    }
+    return moved;
+}
+
+static void ptFree(PostTab *t) {
+    for (uint32_t i = 0; i < t->size; i++)
+        if (t->slots[i].len && t->slots[i].cap > 1) RedisModule_Free(t->slots[i].u.many);
+    if (t->slots) RedisModule_Free(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+/* "<tid>:" at the start of a member: sets *tid and returns the length of the
+ * prefix, else 0. */
+static size_t recentTid(const char *s, size_t len, long long *tid) {
+    size_t i = 0;
+    long long v = 0;
+    while (i < len && i < 18 && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+    if (i == 0 || i >= len || s[i] != ':' || v <= 0) return 0;
+    *tid = v;
+    return i + 1;
+}
+
+/* A member "<tid>:<sketch hex>" (anything else is kept, for the order and the
+ * count, but never compared). known: its sketch, already decoded. */
+static RecentEntry *entryNew(const char *s, size_t len, double score, const Sketch *known) {
+    Sketch sk;
+    long long tid = 0;
+    size_t off = recentTid(s, len, &tid);
+    if (off && !known && sketchFromHex(s + off, len - off, &sk)) known = &sk;
+    size_t nh = off && known ? (size_t)known->n : 0;
+    RecentEntry *e = RedisModule_Alloc(sizeof(*e) + nh * 2 * sizeof(uint32_t) + len);
+
+    memset(e, 0, sizeof(*e));
+    e->score = score;
+    e->tid = off ? tid : 0;
+    e->n = off && known ? known->n : -1;
+    e->h = (uint32_t *)(e + 1);
+    e->pos = e->h + nh;
+    e->member = (char *)(e->pos + nh);
+    e->mlen = len;
+    if (nh) memcpy(e->h, known->h, nh * sizeof(uint32_t));
+    memcpy(e->member, s, len);
+    return e;
+}
+
+/* Redis orders a zset by score, then by member bytes. */
+static int entryCmp(const RecentEntry *a, const RecentEntry *b) {
+    if (a->score != b->score) return a->score < b->score ? -1 : 1;
+    size_t n = a->mlen < b->mlen ? a->mlen : b->mlen;
+    int c = n ? memcmp(a->member, b->member, n) : 0;
+    if (c) return c;
+    return a->mlen < b->mlen ? -1 : a->mlen > b->mlen;
+}
+
+static int entryCmpQsort(const void *a, const void *b) {
+    return entryCmp(*(RecentEntry *const *)a, *(RecentEntry *const *)b);
+}
+
+/* Index of hash v in e's ascending hashes (v is one of them). */
+static int entryHashAt(const RecentEntry *e, uint32_t v) {
+    int lo = 0, hi = e->n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (e->h[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Links e after `at` (NULL: first) and indexes it. */
+static void cacheLink(RecentCache *c, RecentEntry *at, RecentEntry *e) {
+    e->prev = at;
+    e->next = at ? at->next : c->head;
+    if (e->next) e->next->prev = e;
+    else c->tail = e;
+    if (at) at->next = e;
+    else c->head = e;
+    if (e->tid > 0) e->tidpos = ptAdd(&c->byTid, (uint64_t)e->tid, e);
+    for (int i = 0; i < e->n; i++) e->pos[i] = ptAdd(&c->byHash, e->h[i], e);
+    c->count++;
+}
+
+/* In zset order: new members come last, unless scores tie or go back. */
+static void cacheInsert(RecentCache *c, RecentEntry *e) {
+    RecentEntry *at = c->tail;
+    while (at && entryCmp(at, e) > 0) at = at->prev;
+    cacheLink(c, at, e);
+}
+
+static void cacheRemove(RecentCache *c, RecentEntry *e) {
+    if (e->tid > 0) {
+        RecentEntry *m = ptRemove(&c->byTid, ptFind(&c->byTid, (uint64_t)e->tid), e->tidpos);
+        if (m) m->tidpos = e->tidpos;
+    }
+    for (int i = 0; i < e->n; i++) {
+        RecentEntry *m = ptRemove(&c->byHash, ptFind(&c->byHash, e->h[i]), e->pos[i]);
+        if (m) m->pos[entryHashAt(m, e->h[i])] = e->pos[i];
+    }
+    if (e->prev) e->prev->next = e->next;
+    else c->head = e->next;
+    if (e->next) e->next->prev = e->prev;
+    else c->tail = e->prev;
+    c->count--;
+    RedisModule_Free(e);
+}
+
+/* The entry of member s, or NULL. */
+static RecentEntry *cacheFind(RecentCache *c, const char *s, size_t len) {
+    long long tid;
+    if (recentTid(s, len, &tid)) {
+        Posting *p = ptFind(&c->byTid, (uint64_t)tid);
+        RecentEntry **it = p ? ptItems(p) : NULL;
+        for (uint32_t i = 0; p && i < p->len; i++)
+            if (it[i]->mlen == len && !memcmp(it[i]->member, s, len)) return it[i];
+        return NULL;
+    }
+    for (RecentEntry *e = c->head; e; e = e->next)
+        if (e->mlen == len && !memcmp(e->member, s, len)) return e;
+    return NULL;
+}
+
+static void cacheFree(RecentCache *c) {
+    RecentEntry *e = c->head;
+    while (e) {
+        RecentEntry *next = e->next;
+        RedisModule_Free(e);
+        e = next;
+    }
+    ptFree(&c->byHash);
+    ptFree(&c->byTid);
+    RedisModule_Free(c);
+}
+
+/* "<db>:<desk>" into buf (RECENT_NAME_MAX bytes); returns its length. */
+static int cacheName(int db, const char *desk, size_t dlen, char *buf) {
+    char digits[12];
+    int n = 0, len = 0;
+    unsigned u = (unsigned)db;
+    do digits[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    while (n) buf[len++] = digits[--n];
+    buf[len++] = ':';
+    memcpy(buf + len, desk, dlen);
+    return len + (int)dlen;
+}
+
+static RecentCache *cacheGet(const char *name, int nlen) {
+    return recentCaches ? RedisModule_DictGetC(recentCaches, (void *)name, nlen, NULL) : NULL;
+}
+
+/* Forgets the copy of one desk's window (marks it, while a create holds it). */
+static void cacheDrop(const char *name, int nlen) {
+    RecentCache *c = cacheGet(name, nlen);
+    if (!c) return;
+    if (c == recentInUse) {
+        c->stale = 1;
+        return;
+    }
+    RedisModule_DictDelC(recentCaches, (void *)name, nlen, NULL);
+    cacheFree(c);
+}
+
+/* Forgets the copies of one db (-1: all). */
+static void cacheDropDb(int db) {
+    char prefix[16], **names;
+    int plen = db < 0 ? 0 : cacheName(db, "", 0, prefix), n = 0;
+    uint64_t size = recentCaches ? RedisModule_DictSize(recentCaches) : 0;
+    if (!size) return;
+    names = RedisModule_Alloc(size * sizeof(*names));
+    RedisModuleDictIter *it = RedisModule_DictIteratorStartC(recentCaches, "^", NULL, 0);
+    char *key;
+    size_t klen;
+    while ((key = RedisModule_DictNextC(it, &klen, NULL)) != NULL) {
+        if (klen > (size_t)plen && !memcmp(key, prefix, (size_t)plen) && klen < RECENT_NAME_MAX) {
+            names[n] = RedisModule_Alloc(klen + 1);
+            memcpy(names[n], key, klen);
+            names[n++][klen] = '\0';
+        }
+    }
+    RedisModule_DictIteratorStop(it);
+    for (int i = 0; i < n; i++) {
+        cacheDrop(names[i], (int)strlen(names[i]));
+        RedisModule_Free(names[i]);
+    }
+    RedisModule_Free(names);
+}
+
+static int onRecentKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
+                            RedisModuleString *key) {
+    static const char suffix[] = ":flood:recent";
+    const size_t slen = sizeof(suffix) - 1;
+    char name[RECENT_NAME_MAX];
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(key, &len);
+
+    if (len <= slen || len - slen > HD_DESK_MAX || memcmp(s + len - slen, suffix, slen))
+        return REDISMODULE_OK;
+    /* our own trims are mirrored by the caller */
+    if (recentTrimming && (!strcmp(event, "zremrangebyscore") ||
+                           !strcmp(event, "zremrangebyrank") || !strcmp(event, "del")))
+        return REDISMODULE_OK;
+    cacheDrop(name, cacheName(RedisModule_GetSelectedDb(ctx), s, len - slen, name));
+    return REDISMODULE_OK;
+}
+
+static void onDbEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    if (e.id == REDISMODULE_EVENT_FLUSHDB) {
+        if (sub == REDISMODULE_SUBEVENT_FLUSHDB_START)
+            cacheDropDb(((RedisModuleFlushInfo *)data)->dbnum);
+    } else if (e.id == REDISMODULE_EVENT_SWAPDB) {
+        RedisModuleSwapDbInfo *si = data;
+        cacheDropDb(si->dbnum_first);
+        cacheDropDb(si->dbnum_second);
+    }
+}
+
+/* Subscribes to what can change a window behind the module's back, the
+ * first time a copy is made (until then there is nothing to keep in step). */
+static void cacheHook(RedisModuleCtx *ctx) {
+    if (recentCaches) return;
+    recentCaches = RedisModule_CreateDict(NULL);
+    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_GENERIC |
+                                          REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_EXPIRED |
+                                          REDISMODULE_NOTIFY_EVICTED | REDISMODULE_NOTIFY_LOADED,
+                                          onRecentKeyEvent);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, onDbEvent);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_SwapDB, onDbEvent);
+}
+
+/* A copy of the key, in zset order. */
+static RecentCache *cacheBuild(Hd *hd, RedisModuleString *rkey, const char *name, int nlen) {
+    RecentCache *c = RedisModule_Calloc(1, sizeof(*c));
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, rkey, REDISMODULE_READ);
+
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
+        RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
+                                          REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
+        for (; !RedisModule_ZsetRangeEndReached(k); RedisModule_ZsetRangeNext(k)) {
+            double score;
+            size_t len;
+            RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, &score);
+            const char *s = RedisModule_StringPtrLen(m, &len);
+            cacheLink(c, c->tail, entryNew(s, len, score, NULL));
+            RedisModule_FreeString(hd->ctx, m);
+        }
+        RedisModule_ZsetRangeStop(k);
+    }
+    RedisModule_CloseKey(k);
+    RedisModule_DictReplaceC(recentCaches, (void *)name, nlen, c);
+    return c;
+}
+
+/* The number of shared hashes a member with nb hashes needs to be alike a
+ * sketch with na (see above), less the `skipped` hashes of the query not
+ * counted; 0 when it cannot be alike at all. */
+static int alikeNeed(int na, int nb, int skipped) {
+    int most = na > nb ? na : nb, least = na < nb ? na : nb;
+    int half = (most + 1) / 2, third = (na + nb + 2) / 3;
+    if (third > FLOOD_SKETCH_K / 2) third = FLOOD_SKETCH_K / 2;
+    int need = half > third ? half : third;
+    if (need > least) return 0;
+    need -= skipped;
+    return need < 1 ? 1 : need;
+}
+
+/* The members alike sk (other than ticket self's), in zset order, into
+ * *out (pool memory); returns how many. */
+static int cacheAlike(Hd *hd, RecentCache *c, const Sketch *sk, long long self,
+                      RecentEntry ***out) {
+    int na = sk->n, q = na / 2 + 1, ncand = 0, nalike = 0;
+    int order[FLOOD_SKETCH_K], need[FLOOD_SKETCH_K + 1];
+    uint32_t lens[FLOOD_SKETCH_K];
+    Posting *post[FLOOD_SKETCH_K];
+    RecentEntry **cand = RedisModule_PoolAlloc(hd->ctx, (size_t)(c->count + 1) * sizeof(*cand));
+    uint64_t stamp = ++c->stamp;
+
+    /* the hashes by the length of their lists, shortest first */
+    for (int i = 0; i < na; i++) {
+        int j = i;
+        post[i] = ptFind(&c->byHash, sk->h[i]);
+        lens[i] = post[i] ? post[i]->len : 0;
+        for (; j > 0 && lens[order[j - 1]] > lens[i]; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int nb = 0; nb <= FLOOD_SKETCH_K; nb++) need[nb] = alikeNeed(na, nb, na - q);
+    for (int k = 0; k < q; k++) {
+        Posting *p = post[order[k]];
+        RecentEntry **it;
+        if (!p) continue;
+        it = ptItems(p);
+        for (uint32_t j = 0; j < p->len; j++) {
+            RecentEntry *e = it[j];
+            if (e->stamp != stamp) {
+                e->stamp = stamp;
+                e->hits = 0;
+                e->need = need[e->n];
+            }
+            if (++e->hits == e->need) cand[ncand++] = e;
+        }
+    }
+    for (int i = 0; i < ncand; i++) {
+        RecentEntry *e = cand[i];
+        if (e->tid != self && hashesAlike(sk->h, na, e->h, e->n)) cand[nalike++] = e;
+    }
+    if (nalike > 1) qsort(cand, (size_t)nalike, sizeof(*cand), entryCmpQsort);
+    *out = cand;
+    return nalike;
+}
+
+/* D:flood:recent's ZREMRANGEBY*, replicated verbatim, without a copy. */
+static void trimCall(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
+                     const char *b) {
+    recentTrimming = 1;
+    callWrite(hd, cmd, key, a, b);
+    recentTrimming = 0;
+}
+
+/* The same with a copy in step, which knows the n members the command
+ * removes (the first ones): they go through the low-level API, and the
+ * command is replicated and announced (keyspace events) as calling it does. */
+static void trimHead(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long n,
+                     const char *cmd, const char *event, const char *a, const char *b) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, rkey, REDISMODULE_READ | REDISMODULE_WRITE);
+    for (long long i = 0; i < n && c->head; i++) {
+        RecentEntry *e = c->head;
+        RedisModuleString *m = RedisModule_CreateString(hd->ctx, e->member, e->mlen);
+        RedisModule_ZsetRem(k, m, NULL);
+        RedisModule_FreeString(hd->ctx, m);
+        cacheRemove(c, e);
+    }
+    int emptied = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY;
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, cmd, "scc", rkey, a, b);
+    recentTrimming = 1;
+    RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_ZSET, event, rkey);
+    if (emptied) RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_GENERIC, "del", rkey);
+    recentTrimming = 0;
+}
+
+static long long zsetLength(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    long long len = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
+                    ? (long long)RedisModule_ValueLength(k) : 0;
+    RedisModule_CloseKey(k);
+    return len;
+}
+
+/* Drops the window's entries older than flood-window (ZREMRANGEBYSCORE key
+ * -inf (<now - window>), and the oldest beyond FLOOD_RECENT_MAX - 1, room for
+ * the ticket about to be added (ZREMRANGEBYRANK key 0 -<max>); then returns
+ * the copy in memory, in step with the key and held (recentInUse) until the
+ * caller lets it go. Nothing is written or replicated when nothing goes. */
+static RecentCache *syncRecent(Hd *hd, const DeskConfig *cfg, RedisModuleString *rkey) {
+    char name[RECENT_NAME_MAX], cutoff[32], keep[32];
+    int nlen = cacheName(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen, name);
+    long long since = hd->now - cfg->flood_window * 1000, old = 0;
+    RecentCache *c;
+
+    cacheHook(hd->ctx);
+    cutoff[0] = '(';
+    formatLL(cutoff + 1, since);
+    keep[0] = '-';
+    formatLL(keep + 1, FLOOD_RECENT_MAX);
+    c = cacheGet(name, nlen);
+    if (c && (c->stale || c->count != zsetLength(hd, rkey))) {
+        cacheDrop(name, nlen);
+        c = NULL;
+    }
+    recentInUse = c;
+    if (c) {
+        for (RecentEntry *e = c->head; e && e->score < (double)since; e = e->next) old++;
+        if (old) trimHead(hd, c, rkey, old, "ZREMRANGEBYSCORE", "zremrangebyscore", "-inf", cutoff);
+        if (c->count >= FLOOD_RECENT_MAX)
+            trimHead(hd, c, rkey, c->count - (FLOOD_RECENT_MAX - 1), "ZREMRANGEBYRANK",
+                     "zremrangebyrank", "0", keep);
+        if (c->stale) {             /* the key changed meanwhile (expired) */
+            recentInUse = NULL;
+            cacheDrop(name, nlen);
+            c = NULL;
+        }
+    }
+    if (!c) {
+        trimCall(hd, "ZREMRANGEBYSCORE", rkey, "-inf", cutoff);
+        if (zsetLength(hd, rkey) >= FLOOD_RECENT_MAX)
+            trimCall(hd, "ZREMRANGEBYRANK", rkey, "0", keep);
+        c = cacheBuild(hd, rkey, name, nlen);
+    }
+    recentInUse = c;
+    return c;
+}
+
+/* Removes a member from the key and the copy. */
+static void recentRemove(Hd *hd, RecentCache *c, RedisModuleString *rkey, RecentEntry *e) {
+    fxZRem(hd, rkey, RedisModule_CreateString(hd->ctx, e->member, e->mlen));
+    cacheRemove(c, e);
+}
+
+/* Records ticket tid's sketch (hex) in the window at now. */
+static void recentAdd(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long tid,
+                      const Sketch *sk, const char *hex, size_t hexlen) {
+    char buf[24 + FLOOD_SKETCH_K * 8 + 1];
+    int n = formatLL(buf, tid);
+    RecentEntry *old;
+
+    buf[n++] = ':';
+    memcpy(buf + n, hex, hexlen);
+    fxZAdd(hd, rkey, (double)hd->now, RedisModule_CreateString(hd->ctx, buf, n + hexlen));
+    if ((old = cacheFind(c, buf, n + hexlen)) != NULL) cacheRemove(c, old);  /* ZADD moves it */
+    cacheInsert(c, entryNew(buf, n + hexlen, (double)hd->now, sk));
+}
+
+/* forgetRecent removed member from the key: the copy follows, if any. */
+static void cacheForget(Hd *hd, RedisModuleString *member) {
+    char name[RECENT_NAME_MAX];
+    int nlen = cacheName(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen, name);
+    RecentCache *c = cacheGet(name, nlen);
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(member, &len);
+    RecentEntry *e;
+
+    if (!c) return;
+    if (!c->stale && (e = cacheFind(c, s, len)) != NULL) cacheRemove(c, e);
+    else cacheDrop(name, nlen);
 }
 
 /* Loads a ticket without replying: 0 when its key is not a hash. */
@@ -402,17 +1076,23 @@ static void moveStatus(Hd *hd, Ticket *t, const char *to) {
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
 
-/* Removes t's entry from the recent window, found by its created_at. */
+/* Removes t's entry from the recent window, found by its created_at. Nothing
+ * to do (and nothing read) when the desk has no window, e.g. with detection
+ * off; entries recorded before it was turned off still go. */
 static void forgetRecent(Hd *hd, const Ticket *t) {
     long long created;
     char prefix[32];
-    int plen = snprintf(prefix, sizeof(prefix), "%lld:", t->id);
-    RedisModuleString *found = NULL;
+    int plen;
+    RedisModuleString *found = NULL, *rkey = recentKey(hd);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, rkey, REDISMODULE_READ);
 
-    if (!hdHashGetLL(hd, t->key, "created_at", &created)) return;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, recentKey(hd), REDISMODULE_READ);
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
-        RedisModule_ZsetFirstInScoreRange(k, (double)created, (double)created, 0, 0)
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET ||
+        !hdHashGetLL(hd, t->key, "created_at", &created)) {
+        RedisModule_CloseKey(k);
+        return;
+    }
+    plen = snprintf(prefix, sizeof(prefix), "%lld:", t->id);
+    if (RedisModule_ZsetFirstInScoreRange(k, (double)created, (double)created, 0, 0)
             == REDISMODULE_OK) {
         while (!found && !RedisModule_ZsetRangeEndReached(k)) {
             size_t len;
@@ -424,7 +1104,10 @@ static void forgetRecent(Hd *hd, const Ticket *t) {
         RedisModule_ZsetRangeStop(k);
     }
     RedisModule_CloseKey(k);
-    if (found) fxZRem(hd, recentKey(hd), found);
+    if (found) {
+        fxZRem(hd, rkey, found);
+        cacheForget(hd, found);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -503,7 +1186,7 @@ static long long maxPriorityInUse(Hd *hd) {
 
 typedef struct Flood {
     Ticket *t;                  /* members, ascending ids (the new one last) */
-    RedisModuleString **recent; /* their D:flood:recent members (NULL: none) */
+    RecentEntry **recent;       /* their D:flood:recent members (NULL: none) */
     int n;
 } Flood;
 
@@ -589,9 +1272,14 @@ static void openIncident(Hd *hd, const DeskConfig *cfg, const Flood *f, long lon
  * master is no longer open are dropped on the way. */
 static long long findOpenMaster(Hd *hd, const Sketch *sk) {
     long long found = 0;
-    RedisModuleString *stale[64];
+    RedisModuleString *stale[64], *mkey = mastersKey(hd);
     int nstale = 0;
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", mastersKey(hd));
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, mkey, REDISMODULE_READ);
+    int none = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY;
+
+    RedisModule_CloseKey(k);
+    if (none) return 0;             /* no incident open: the common case */
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", mkey);
 
     if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY) {
         size_t n = RedisModule_CallReplyLength(r);
@@ -621,96 +1309,43 @@ static long long findOpenMaster(Hd *hd, const Sketch *sk) {
     }
     if (r) RedisModule_FreeCallReply(r);
     for (int i = 0; i < nstale; i++)
-        fxHashDel(hd, mastersKey(hd), RedisModule_StringPtrLen(stale[i], NULL));
+        fxHashDel(hd, mkey, RedisModule_StringPtrLen(stale[i], NULL));
     return found;
 }
 
-/* Drops entries older than the window, and the oldest beyond the cap. */
-static void trimRecent(Hd *hd, const DeskConfig *cfg) {
-    char cutoff[32], keep[32];
-    RedisModuleString *key = recentKey(hd);
-    snprintf(cutoff, sizeof(cutoff), "(%lld", hd->now - cfg->flood_window * 1000);
-    callWrite(hd, "ZREMRANGEBYSCORE", key, "-inf", cutoff);
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    long long len = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
-                    ? (long long)RedisModule_ValueLength(k) : 0;
-    RedisModule_CloseKey(k);
-    if (len >= FLOOD_RECENT_MAX) {
-        /* room for the ticket about to be added */
-        snprintf(keep, sizeof(keep), "%d", -FLOOD_RECENT_MAX);
-        callWrite(hd, "ZREMRANGEBYRANK", key, "0", keep);
-    }
-}
-
-/* "<tid>:<hex>" -> tid and sketch; 0 for anything else. */
-static int parseRecent(const char *s, size_t len, long long *tid, Sketch *sk) {
-    size_t i = 0;
-    long long v = 0;
-    while (i < len && i < 18 && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
-    if (i == 0 || i >= len || s[i] != ':' || v <= 0) return 0;
-    *tid = v;
-    return sketchFromHex(s + i + 1, len - i - 1, sk);
-}
-
-/* Collects into f the tickets of the window alike sk. Comparing sketches is
- * cheap; the tickets are loaded (and must be active, with usable keys) only
- * when there are enough alike entries to reach the threshold, and entries of
- * tickets that are gone or no longer active are dropped then. */
-static void collectAlike(Hd *hd, const Sketch *sk, long long self, long long threshold,
-                         Flood *f) {
-    RedisModuleString **dead;
-    long long *ids;
-    int nalike = 0, ndead = 0, cap;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, recentKey(hd), REDISMODULE_READ);
-
-    int zset = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET;
+/* Collects into f the active tickets of the window alike sk. The tickets are
+ * loaded (and must be active, with usable keys) only when there are enough
+ * alike entries to reach the threshold, and entries of tickets that are gone
+ * or no longer active are dropped then. */
+static void collectAlike(Hd *hd, RecentCache *c, RedisModuleString *rkey, const Sketch *sk,
+                         long long self, long long threshold, Flood *f) {
+    RecentEntry **alike, **dead;
+    int nalike = cacheAlike(hd, c, sk, self, &alike), ndead = 0;
 
     f->n = 0;
     f->t = NULL;
-    /* trimmed to FLOOD_RECENT_MAX; one more for the new ticket */
-    cap = zset ? (int)RedisModule_ValueLength(k) : 0;
-    if (cap > FLOOD_RECENT_MAX) cap = FLOOD_RECENT_MAX;
-    cap++;
-    f->recent = RedisModule_PoolAlloc(hd->ctx, cap * sizeof(RedisModuleString *));
-    ids = RedisModule_PoolAlloc(hd->ctx, cap * sizeof(long long));
-    if (zset && RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-                                          REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
-        for (; !RedisModule_ZsetRangeEndReached(k) && nalike + 1 < cap;
-             RedisModule_ZsetRangeNext(k)) {
-            size_t len;
-            long long tid;
-            Sketch other;
-            RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
-            const char *s = RedisModule_StringPtrLen(m, &len);
-            if (parseRecent(s, len, &tid, &other) && tid != self && sketchAlike(sk, &other)) {
-                ids[nalike] = tid;
-                f->recent[nalike++] = m;
-            } else {
-                RedisModule_FreeString(hd->ctx, m);
-            }
-        }
-        RedisModule_ZsetRangeStop(k);
-    }
-    RedisModule_CloseKey(k);
+    f->recent = NULL;
     if (nalike + 1 < threshold) return;
 
-    f->t = RedisModule_PoolAlloc(hd->ctx, cap * sizeof(Ticket));
-    dead = RedisModule_PoolAlloc(hd->ctx, cap * sizeof(RedisModuleString *));
+    /* one more for the new ticket */
+    f->t = RedisModule_PoolAlloc(hd->ctx, (size_t)(nalike + 1) * sizeof(Ticket));
+    f->recent = RedisModule_PoolAlloc(hd->ctx, (size_t)(nalike + 1) * sizeof(RecentEntry *));
+    dead = RedisModule_PoolAlloc(hd->ctx, (size_t)(nalike + 1) * sizeof(RecentEntry *));
     for (int i = 0; i < nalike; i++) {
         Ticket *t = &f->t[f->n];
-        if (!ticketLoadQuiet(hd, ids[i], t) || !t->exists || !ticketIsActive(t))
-            dead[ndead++] = f->recent[i];
+        if (!ticketLoadQuiet(hd, alike[i]->tid, t) || !t->exists || !ticketIsActive(t))
+            dead[ndead++] = alike[i];
         else if (ticketKeysQuiet(hd, t))
-            f->recent[f->n++] = f->recent[i];
+            f->recent[f->n++] = alike[i];
     }
-    for (int i = 0; i < ndead; i++) fxZRem(hd, recentKey(hd), dead[i]);
+    for (int i = 0; i < ndead; i++) recentRemove(hd, c, rkey, dead[i]);
 }
 
 /* Scores order the window by time; ids order the flood. */
 static void sortFlood(Flood *f) {
     for (int i = 1; i < f->n; i++) {
         Ticket t = f->t[i];
-        RedisModuleString *m = f->recent[i];
+        RecentEntry *m = f->recent[i];
         int j = i;
         for (; j > 0 && f->t[j - 1].id > t.id; j--) {
             f->t[j] = f->t[j - 1];
@@ -750,13 +1385,14 @@ void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
         return;
     }
 
-    trimRecent(hd, cfg);
-    collectAlike(hd, &sk, t->id, cfg->flood_threshold, &f);
+    RedisModuleString *rkey = recentKey(hd);
+    RecentCache *c = syncRecent(hd, cfg, rkey);
+    collectAlike(hd, c, rkey, &sk, t->id, cfg->flood_threshold, &f);
     long long mid = f.n + 1 >= cfg->flood_threshold ? nextTicketId(hd) : 0;
     if (!mid || !hdTypeOk(hd, childrenKey(hd, mid), REDISMODULE_KEYTYPE_SET) ||
         !hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", mid), REDISMODULE_KEYTYPE_LIST)) {
-        fxZAdd(hd, recentKey(hd), (double)hd->now,
-               RedisModule_CreateStringPrintf(hd->ctx, "%lld:%s", t->id, hex));
+        recentAdd(hd, c, rkey, t->id, &sk, hex, hexlen);
+        recentInUse = NULL;
         return;
     }
 
@@ -765,10 +1401,11 @@ void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
     sortFlood(&f);
     openIncident(hd, cfg, &f, mid, &m, hex, hexlen);
     for (int i = 0; i < f.n; i++) {
-        if (f.recent[i]) fxZRem(hd, recentKey(hd), f.recent[i]);
+        if (f.recent[i]) recentRemove(hd, c, rkey, f.recent[i]);
         mergeInto(hd, cfg, &f.t[i], m.id, "flood");
         if (f.t[i].id == t->id) *t = f.t[i];
     }
+    recentInUse = NULL;
     routingOffer(hd, cfg, &m, cfg->auto_route);
 }
 

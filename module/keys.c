@@ -10,6 +10,60 @@
 #include <stdlib.h>
 #include "helpdesk.h"
 
+/* Writes v in decimal; returns the length. */
+static int formatLL(char *dst, long long v) {
+    char tmp[24];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int n = 0, len = 0;
+    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
+    if (v < 0) dst[len++] = '-';
+    while (n) dst[len++] = tmp[--n];
+    return len;
+}
+
+/* The formatting every key name and log line needs (%lld, %s, %.*s, %%),
+ * without the cost of vsnprintf, which dominated TICKET.CREATE's profile.
+ * Any other conversion falls back to vsnprintf. Output is truncated to size-1
+ * bytes and NUL-terminated; returns its length. */
+int hdFormat(char *buf, size_t size, const char *fmt, va_list ap) {
+    size_t n = 0;
+    va_list fallback;
+    va_copy(fallback, ap);
+    for (const char *p = fmt; *p; p++) {
+        char num[24];
+        const char *src;
+        size_t len;
+        if (*p != '%') { src = p; len = 1; }
+        else if (p[1] == '%') { src = p++; len = 1; }
+        else if (!strncmp(p, "%lld", 4)) {
+            len = (size_t)formatLL(num, va_arg(ap, long long));
+            src = num;
+            p += 3;
+        } else if (p[1] == 's') {
+            src = va_arg(ap, const char *);
+            if (!src) src = "(null)";
+            len = strlen(src);
+            p += 1;
+        } else if (!strncmp(p, "%.*s", 4)) {
+            int l = va_arg(ap, int);
+            src = va_arg(ap, const char *);
+            len = l < 0 ? 0 : (size_t)l;
+            p += 3;
+        } else {
+            int r = vsnprintf(buf, size, fmt, fallback);
+            va_end(fallback);
+            if (r < 0) r = 0;
+            return r >= (int)size ? (int)size - 1 : r;
+        }
+        if (n + len >= size) len = size - 1 - n;
+        memcpy(buf + n, src, len);
+        n += len;
+    }
+    va_end(fallback);
+    buf[n] = '\0';
+    return (int)n;
+}
+
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
     char buf[HD_KEY_MAX];
     int off, n;
@@ -19,10 +73,8 @@ RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
     buf[hd->dlen] = ':';
     off = (int)hd->dlen + 1;
     va_start(ap, fmt);
-    n = vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+    n = hdFormat(buf + off, sizeof(buf) - off, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    if (n >= (int)sizeof(buf) - off) n = (int)sizeof(buf) - off - 1;
     return RedisModule_CreateString(hd->ctx, buf, off + n);
 }
 
@@ -31,8 +83,8 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
 }
 
 RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "ticket:%lld", tid);
+    char buf[32] = "ticket:";
+    int n = 7 + formatLL(buf + 7, tid);
     return RedisModule_CreateString(hd->ctx, buf, n);
 }
 

@@ -115,8 +115,7 @@ static void setStatusField(Hd *hd, Ticket *t, const char *to) {
 
 /* Moves the status counters and the field; callers log and emit. */
 static void changeStatus(Hd *hd, Ticket *t, const char *to) {
-    statsAdd(hd, "status", t->status, strlen(t->status), -1);
-    statsAdd(hd, "status", to, strlen(to), 1);
+    statsMove(hd, "status", t->status, strlen(t->status), to, strlen(to));
     setStatusField(hd, t, to);
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
@@ -290,10 +289,16 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
     return 1;
 }
 
-/* Every ticket is classified (its urgency is always recorded); the result
- * only fills what the caller did not give. */
+/* SPEC section 3: the text is classified when CATEGORY or PRIORITY is not
+ * given; the result only fills what is missing. With both given the caller
+ * has decided, so there is no urgency (and no alert) and no classifier cost. */
 static void classifyCreate(Hd *hd, const DeskConfig *cfg, CreateArgs *a, Classification *c) {
-    classifyText(hd, cfg, a->subject, a->body, c);
+    if (a->catlen && a->priority) {
+        memset(c, 0, sizeof(*c));
+        c->urgency = -1;
+    } else {
+        classifyText(hd, cfg, a->subject, a->body, c);
+    }
     if (!a->catlen) {
         memcpy(a->category, c->category, c->catlen + 1);
         a->catlen = c->catlen;
@@ -310,12 +315,14 @@ static void classifyCreate(Hd *hd, const DeskConfig *cfg, CreateArgs *a, Classif
  * has reached TICKET_ID_LIMIT (only possible when set by hand). */
 long long nextTicketId(Hd *hd) {
     long long tid = 0;
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "GET", "s", hdKey(hd, "seq:tickets"));
-    if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_STRING) {
-        RedisModuleString *s = RedisModule_CreateStringFromCallReply(r);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "seq:tickets"), REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        RedisModuleString *s = RedisModule_CreateString(hd->ctx, p, len);
         if (RedisModule_StringToLongLong(s, &tid) != REDISMODULE_OK || tid < 0) tid = 0;
     }
-    if (r) RedisModule_FreeCallReply(r);
+    RedisModule_CloseKey(k);
     if (tid >= TICKET_ID_LIMIT) return 0;
     do tid++; while (tid < TICKET_ID_LIMIT && hdKeyExists(hd, hdTicketKey(hd, tid)));
     return tid < TICKET_ID_LIMIT ? tid : 0;
@@ -368,7 +375,8 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     F("status", RedisModule_CreateString(hd->ctx, "open", 4));
     F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, a.priority));
     F("category", RedisModule_CreateString(hd->ctx, a.category, a.catlen));
-    F("urgency", RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency));
+    if (cls.urgency >= 0)
+        F("urgency", RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency));
     F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, due));
@@ -379,8 +387,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     queueAddActive(hd, t.id, a.priority, due);
     queueAddRouting(hd, t.id, a.category, a.catlen, a.priority);
     if (a.customer) fxSAdd(hd, hdUserTicketsKey(hd, a.customer), hdTicketMember(hd, t.id));
-    statsAdd(hd, "status", "open", 4, 1);
-    statsAdd(hd, "category", a.category, a.catlen, 1);
+    statsTicket(hd, "open", a.category, a.catlen, 1);
     {
         char prio[24];
         snprintf(prio, sizeof(prio), "%lld", a.priority);
@@ -591,8 +598,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
         else queueAddRouting(hd, t.id, t.category, t.catlen, prio);
     }
     if (u.catlen) {
-        statsAdd(hd, "category", t.category, t.catlen, -1);
-        statsAdd(hd, "category", u.category, u.catlen, 1);
+        statsMove(hd, "category", t.category, t.catlen, u.category, u.catlen);
     }
     logUpdates(hd, &old, &u, changed, sizeof(changed));
     eventEmit(hd, &cfg, "updated", t.id, "fields", changed, NULL);
@@ -624,8 +630,7 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
     }
     if (ticketIsActive(t)) retire(hd, t);
     t->agent = NULL;
-    statsAdd(hd, "status", t->status, strlen(t->status), -1);
-    statsAdd(hd, "status", "closed", 6, 1);
+    statsMove(hd, "status", t->status, strlen(t->status), "closed", 6);
     fv[n++] = RedisModule_CreateString(hd->ctx, "status", 6);
     fv[n++] = RedisModule_CreateString(hd->ctx, "closed", 6);
     fv[n++] = RedisModule_CreateString(hd->ctx, "closed_at", 9);
@@ -809,8 +814,7 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
 
     /* A reopened ticket gets a fresh SLA from now, by its priority. */
     long long due = hd->now + deskSlaSeconds(&cfg, t.priority) * 1000;
-    statsAdd(hd, "status", "closed", 6, -1);
-    statsAdd(hd, "status", "open", 4, 1);
+    statsMove(hd, "status", "closed", 6, "open", 4);
     /* A reopened ticket starts a new life: it may breach its new SLA, and it
      * no longer belongs to a closed incident. */
     fxHashDel(hd, t.key, "closed_at");
@@ -862,8 +866,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
         if (hdValidId(u, ulen))
             fxSRem(hd, hdUserTicketsKey(hd, t.user_id), hdTicketMember(hd, tid));
     }
-    statsAdd(hd, "status", t.status, strlen(t.status), -1);
-    statsAdd(hd, "category", t.category, t.catlen, -1);
+    statsTicket(hd, t.status, t.category, t.catlen, -1);
     fxDel(hd, t.key);
     fxDel(hd, hdKey(hd, "ticket:%lld:log", tid));
     fxDel(hd, hdKey(hd, "ticket:%lld:chat", tid));

@@ -149,4 +149,82 @@ start_cluster 3 0 [list tags {"helpdesk cluster"} overrides [list \
             cl_keys_in_desk_slots $j [concat $desks "{help}" "queue{blk}"]
         }
     }
+    test {cluster: a workload through redis-cli -c reaches each desk's node} {
+        # One tagged desk per node; every command goes to a node that does
+        # NOT own the desk, so redis-cli -c has to follow MOVED.
+        set desks {}
+        set owners {}
+        for {set i 0} {[llength $desks] < 3 && $i < 200} {incr i} {
+            set d "desk{cli$i}"
+            set j [cl_owner $d]
+            if {$j ni $owners} {
+                lappend desks $d
+                lappend owners $j
+            }
+        }
+        assert_equal {0 1 2} [lsort $owners]
+        set before {}
+        for {set j 0} {$j < 3} {incr j} { lappend before [R $j dbsize] }
+        foreach d $desks j $owners {
+            set via [srv -[cl_other $d] port]
+            set cli [list src/redis-cli -c -p $via]
+            assert_equal OK [exec {*}$cli desk.config $d SET flood-threshold 0]
+            assert_equal OK [exec {*}$cli agent.create $d A1 Ann SKILLS billing CAPACITY 5]
+            assert_equal 1 [exec {*}$cli customer.create $d Cat cat@example.com]
+            assert_equal 1 [exec {*}$cli ticket.create $d "Charged twice" PRIORITY 20 CATEGORY billing CUSTOMER 1]
+            assert_equal 2 [exec {*}$cli ticket.create $d "Wrong size" PRIORITY 5 CATEGORY billing]
+            assert_equal 3 [exec {*}$cli ticket.create $d "A question" PRIORITY 1 CATEGORY general]
+            set next [split [exec {*}$cli ticket.next $d A1] "\n"]
+            assert_equal {id 1} [lrange $next 0 1]
+            assert_equal {1 2} [split [exec {*}$cli ticket.claim $d A1 COUNT 2] "\n"]
+            assert_equal OK [exec {*}$cli ticket.status $d 1 in_progress]
+            assert_equal OK [exec {*}$cli ticket.close $d 1 RESOLUTION refunded]
+            assert_match {*-*} [exec {*}$cli ticket.msg $d 2 customer:1 "any news?"]
+            assert_equal 1 [exec {*}$cli ticket.state.set $d 2 {{"facts":{"size":"M"}}}]
+            assert_equal closed [exec {*}$cli hget "$d:ticket:1" status]
+            assert_equal {open 2 in_progress 0 on_hold 0 closed 1 merged 0} \
+                [split [exec {*}$cli ticket.counts $d] "\n"]
+            assert_equal {} [exec {*}$cli desk.check $d]
+            # The data is on the owner, in the desk's slot, and consistent.
+            assert_equal {} [R $j desk.check $d]
+            assert_equal 3 [R $j get "$d:seq:tickets"]
+            assert_equal {2} [dict get [R $j agent.get $d A1] open_tickets]
+            assert_equal refunded [dict get [R $j ticket.get $d 1] resolution]
+            assert_equal 1 [R $j xlen "$d:ticket:2:chat"]
+        }
+        # One redis-cli -c session, commands for all three desks read from
+        # stdin: each is redirected to its own node.
+        set script ""
+        foreach d $desks { append script "ticket.create $d \"From one session\" PRIORITY 10 CATEGORY billing\n" }
+        foreach d $desks { append script "ticket.next $d A1\n" }
+        set out {}
+        set redirects 0
+        foreach line [split [exec src/redis-cli -c -p [srv 0 port] << $script] "\n"] {
+            if {[string match {-> Redirected to slot*} $line]} { incr redirects } else { lappend out $line }
+        }
+        # Node 0 owns one desk; the other two need a redirection each way.
+        assert {$redirects >= 2}
+        assert_equal {4 4 4} [lrange $out 0 2]
+        assert_equal 3 [llength [lsearch -all -exact $out A1]]
+        foreach d $desks j $owners {
+            assert_equal A1 [dict get [R $j ticket.get $d 4] assigned_agent]
+            assert_equal {} [R $j desk.check $d]
+        }
+        # Only the owners grew, and every key is in a desk's slot.
+        for {set j 0} {$j < 3} {incr j} {
+            set d [lindex $desks [lsearch $owners $j]]
+            set slot [R $j cluster keyslot $d]
+            assert_equal [expr {[lindex $before $j] + [R $j cluster countkeysinslot $slot]}] [R $j dbsize]
+        }
+        # An untagged desk name: a clear CROSSSLOT error, nothing written.
+        set sizes {}
+        for {set j 0} {$j < 3} {incr j} { lappend sizes [R $j dbsize] }
+        foreach d {plainshop help} {
+            catch {exec src/redis-cli -e -c -p [srv 0 port] ticket.create $d "No tag" PRIORITY 5} err
+            assert_match "CROSSSLOT *desk name must contain a hash tag*" [lindex [split $err "\n"] 0]
+            # (Without a tag the desk's keys hash anywhere: ask their own node.)
+            assert_equal 0 [R [cl_owner "$d:seq:tickets"] exists "$d:seq:tickets"]
+        }
+        for {set j 0} {$j < 3} {incr j} { assert_equal [lindex $sizes $j] [R $j dbsize] }
+    }
 }

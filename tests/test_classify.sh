@@ -77,7 +77,12 @@ $BODY")"
 t2=$(r TICKET.CREATE "$D" "$SUBJ" BODY "$BODY" CATEGORY shipping PRIORITY 42)
 assert_eq "explicit CATEGORY wins" shipping "$(r HGET "$D:ticket:$t2" category)"
 assert_eq "explicit PRIORITY wins" 42 "$(r HGET "$D:ticket:$t2" priority)"
-assert_eq "urgency stored anyway" "$(r HGET "$D:ticket:$t1" urgency)" "$(r HGET "$D:ticket:$t2" urgency)"
+# SPEC section 3 classifies only when CATEGORY or PRIORITY is missing: with
+# both given there is no classification, so no urgency field (and no alert).
+assert_eq "no urgency when CATEGORY and PRIORITY are both given" "" "$(r HGET "$D:ticket:$t2" urgency)"
+t3=$(r TICKET.CREATE "$D" "$SUBJ" BODY "$BODY" CATEGORY shipping)
+assert_eq "urgency classified when only CATEGORY is given" \
+    "$(r HGET "$D:ticket:$t1" urgency)" "$(r HGET "$D:ticket:$t3" urgency)"
 t3=$(r TICKET.CREATE "$D" "Website down, outage, we are losing money!!")
 assert_eq "urgent subject: priority 20" 20 "$(r HGET "$D:ticket:$t3" priority)"
 assert_eq "urgent ticket is in the technical queue" 1 \

@@ -95,8 +95,8 @@ assert_ok "CONFIG SET helpdesk.max-text back to 65536" CONFIG SET helpdesk.max-t
 # ==== JSON: 1 MiB ============================================================
 
 J=$SERVER_DIR/json
-# '{"facts":{"k":"aaa..."}}' of exactly N bytes (the frame is 22 bytes).
-json_of() { { printf '{"facts":{"k":"'; str $(($1 - 22)) j; printf '"}}'; } >"$J"; }
+# '{"facts":{"k":"aaa..."}}' of exactly N bytes (the frame is 18 bytes).
+json_of() { { printf '{"facts":{"k":"'; str $(($1 - 18)) j; printf '"}}'; } >"$J"; }
 json_of $((MIB + 1))
 assert_eq "(the file is 1 MiB + 1)" $((MIB + 1)) "$(wc -c <"$J")"
 x_nochange "TICKET.STATE.SET of 1 MiB + 1" "$J" TICKET.STATE.SET $D "$T"
@@ -116,8 +116,8 @@ assert_match "... the message says the state would be too large" "*would be*1048
     "$(redis-cli -e -x -p "$PORT" TICKET.STATE.SET $D "$T" <"$J" 2>&1 >/dev/null)"
 json_of $((MIB - 200))
 assert_eq "a state document just under 1 MiB is accepted" 1 "$(x_reply TICKET.STATE.SET $D "$T" <"$J")"
-assert_eq "... and read back whole" $((MIB - 200 - 22 + 1)) \
-    "$(r TICKET.STATE.GET $D "$T" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["facts"]["k"]) + 1)')"
+assert_eq "... and read back whole" $((MIB - 200 - 18)) \
+    "$(r TICKET.STATE.GET $D "$T" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["facts"]["k"]))')"
 # Growing the document past 1 MiB with small writes is refused too.
 str 300 g >"$J"
 x_nochange "TICKET.STATE.APPEND growing the document past 1 MiB" "$J" TICKET.STATE.APPEND $D "$T"
@@ -135,8 +135,6 @@ for c in "${count_cmds[@]}"; do
     for n in 0 10001 -1 99999999999999999999 1.5 abc "" nan; do
         assert_nochange "$c COUNT '$n'" -c INVALID $c COUNT "$n"
     done
-    # shellcheck disable=SC2086
-    assert_match "$c COUNT 10000 is accepted" "*" "$(r $c COUNT 10000 >/dev/null && echo ok)"
     # shellcheck disable=SC2086
     if _rune $c COUNT 10000; then pass "$c COUNT 10000: no error"; else fail "$c COUNT 10000" "$R_ERR"; fi
     # shellcheck disable=SC2086

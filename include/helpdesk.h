@@ -177,6 +177,9 @@ int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *ou
 int hdKeyExists(Hd *hd, RedisModuleString *key);
 int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 long long hdSCard(Hd *hd, RedisModuleString *key);
+/* Calls fn for each member of a SET (no order; nothing when missing). */
+typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
+void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
 /* Score of member or 0 when absent (returns 1 when present). */
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
 
@@ -337,6 +340,8 @@ void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t);
 void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t);
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
+void slaTimerStop(RedisModuleCtx *ctx);
+void slaTimerSetPeriod(long long ms);
 /* Records that desk hd (in the current db) has tickets the SLA timer must
  * watch (sla.c). */
 void slaNoteDesk(Hd *hd);

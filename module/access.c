@@ -126,6 +126,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
 static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *key = hdKey(hd, "admins");
     if (argc == 3 && hdArgIs(argv[2], "LIST")) {
+        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
         RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", key);
         if (!r) return RedisModule_ReplyWithEmptyArray(hd->ctx);
         RedisModule_ReplyWithCallReply(hd->ctx, r);

@@ -239,3 +239,26 @@ int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *
     RedisModule_CloseKey(k);
     return found;
 }
+
+/* Set members without RedisModule_Call (sets have no low-level read API, but
+ * ScanKey walks them without building a reply). */
+typedef struct SetWalk { HdMemberFn fn; void *privdata; } SetWalk;
+
+static void setWalkOne(RedisModuleKey *key, RedisModuleString *member,
+                       RedisModuleString *value, void *privdata) {
+    SetWalk *w = privdata;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(member, &len);
+    w->fn(s, len, w->privdata);
+}
+
+void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata) {
+    SetWalk w = { fn, privdata };
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET) {
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, setWalkOne, &w));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    RedisModule_CloseKey(k);
+}

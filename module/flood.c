@@ -27,9 +27,12 @@
  * merged into it at once. Otherwise the window is trimmed and the ticket
  * compared with the others still in it; when it and its alike active tickets
  * reach flood-threshold, a master incident is opened and all of them are
- * merged into it. Cost per create: O(T + M + R) for T bytes of text
- * (subject + at most FLOOD_BODY_MAX body bytes), M open incidents and R <=
- * FLOOD_RECENT_MAX recent tickets, each comparison O(k).
+ * merged into it. Cost per create: O(T + M + P) for T bytes of text
+ * (subject + at most FLOOD_BODY_MAX body bytes), M open incidents and P
+ * entries in the index lists of the rarest half of the new sketch's hashes
+ * (see "The window in memory"; each list holds at most R <= FLOOD_RECENT_MAX
+ * tickets), each comparison O(k), plus O(R) once after the in-memory copy
+ * of the window was dropped.
  *
  * Closing a master closes its merged tickets; deleting a master reopens them
  * (open, unassigned, queued with their own SLA), the same as DESK.CHECK REPAIR
@@ -483,7 +486,8 @@ static void callWrite(Hd *hd, const char *cmd, RedisModuleString *key, const cha
  *   - before each use its size is compared with ZCARD, which catches module
  *     writes that fire no event (DESK.PURGE's UNLINK).
  * A dropped copy is rebuilt from the key on the next create: O(window).
- * Other files must not write D:flood:recent except by deleting it. */
+ * Other files must not write D:flood:recent, except to delete it (which the
+ * size check sees). */
 
 typedef struct RecentEntry RecentEntry;
 
@@ -525,6 +529,7 @@ typedef struct RecentCache {
 #define RECENT_NAME_MAX (24 + HD_DESK_MAX)
 
 static RedisModuleDict *recentCaches;   /* "<db>:<desk>" -> RecentCache* */
+static int recentUnwatched;             /* a subscription failed: no copy outlives a create */
 static RecentCache *recentInUse;        /* held by the running create: not freed */
 static int recentTrimming;              /* our own ZREMRANGEBY* is running */
 
@@ -613,14 +618,13 @@ static RecentEntry *ptRemove(PostTab *t, Posting *p, uint32_t idx) {
 
     p->len--;
     if (idx != p->len) moved = it[idx] = it[p->len];
-    if (p->cap > 16 && p->len * 4 <= p->cap) {
-        p->cap /= 2;
-        p->u.many = RedisModule_Realloc(p->u.many, p->cap * sizeof(*p->u.many));
-    }
     if (!p->len) {
         if (p->cap > 1) RedisModule_Free(p->u.many);
         ptDeleteSlot(t, (uint32_t)(p - t->slots));
         if (t->size > 64 && t->used * 8 < t->size) ptResize(t, t->bits - 1);
+    } else if (p->cap > 16 && p->len * 4 <= p->cap) {
+        p->cap /= 2;
+        p->u.many = RedisModule_Realloc(p->u.many, p->cap * sizeof(*p->u.many));
     }
     return moved;
 }
@@ -841,12 +845,31 @@ static void onDbEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, voi
 static void cacheHook(RedisModuleCtx *ctx) {
     if (recentCaches) return;
     recentCaches = RedisModule_CreateDict(NULL);
-    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_GENERIC |
-                                          REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_EXPIRED |
-                                          REDISMODULE_NOTIFY_EVICTED | REDISMODULE_NOTIFY_LOADED,
-                                          onRecentKeyEvent);
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, onDbEvent);
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_SwapDB, onDbEvent);
+    if (RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_GENERIC |
+            REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED |
+            REDISMODULE_NOTIFY_LOADED, onRecentKeyEvent) != REDISMODULE_OK ||
+        RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, onDbEvent)
+            != REDISMODULE_OK ||
+        RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_SwapDB, onDbEvent)
+            != REDISMODULE_OK) {
+        RedisModule_Log(ctx, "warning", "flood detection cannot follow its keys' changes; "
+                        "it rebuilds its window from the key on every create (slower)");
+        recentUnwatched = 1;
+    }
+}
+
+/* MODULE UNLOAD: frees every copy (Redis drops the subscriptions itself).
+ * Called from RedisModule_OnUnload. */
+void floodUnload(void) {
+    RedisModuleDictIter *it;
+    RecentCache *c;
+    if (!recentCaches) return;
+    it = RedisModule_DictIteratorStartC(recentCaches, "^", NULL, 0);
+    while (RedisModule_DictNextC(it, NULL, (void **)&c)) cacheFree(c);
+    RedisModule_DictIteratorStop(it);
+    RedisModule_FreeDict(NULL, recentCaches);
+    recentCaches = NULL;
+    recentInUse = NULL;
 }
 
 /* A copy of the key, in zset order. */
@@ -872,9 +895,13 @@ static RecentCache *cacheBuild(Hd *hd, RedisModuleString *rkey, const char *name
     return c;
 }
 
-/* The number of shared hashes a member with nb hashes needs to be alike a
- * sketch with na (see above), less the `skipped` hashes of the query not
- * counted; 0 when it cannot be alike at all. */
+/* How many of the query's counted hashes a member with nb hashes must hold
+ * to be worth sketchAlike, for a sketch with na hashes of which `skipped`
+ * are not counted; 0 when it cannot be alike at all. Alike needs s shared
+ * hashes with s >= ceil(max(na,nb)/2) (half of at least max(na,nb) union
+ * hashes) and either 3s >= na+nb (when |A u B| <= k, the estimate is exact:
+ * 2s >= na+nb-s) or s >= k/2 (half of the k first union hashes); of those
+ * s, at most `skipped` are among the hashes not counted. */
 static int alikeNeed(int na, int nb, int skipped) {
     int most = na > nb ? na : nb, least = na < nb ? na : nb;
     int half = (most + 1) / 2, third = (na + nb + 2) / 3;
@@ -904,7 +931,7 @@ static int cacheAlike(Hd *hd, RecentCache *c, const Sketch *sk, long long self,
         for (; j > 0 && lens[order[j - 1]] > lens[i]; j--) order[j] = order[j - 1];
         order[j] = i;
     }
-    for (int nb = 0; nb <= FLOOD_SKETCH_K; nb++) need[nb] = alikeNeed(na, nb, na - q);
+    memset(need, -1, sizeof(need));         /* filled for the sizes met */
     for (int k = 0; k < q; k++) {
         Posting *p = post[order[k]];
         RecentEntry **it;
@@ -915,6 +942,7 @@ static int cacheAlike(Hd *hd, RecentCache *c, const Sketch *sk, long long self,
             if (e->stamp != stamp) {
                 e->stamp = stamp;
                 e->hits = 0;
+                if (need[e->n] < 0) need[e->n] = alikeNeed(na, e->n, na - q);
                 e->need = need[e->n];
             }
             if (++e->hits == e->need) cand[ncand++] = e;
@@ -937,26 +965,25 @@ static void trimCall(Hd *hd, const char *cmd, RedisModuleString *key, const char
     recentTrimming = 0;
 }
 
-/* The same with a copy in step, which knows the n members the command
- * removes (the first ones): they go through the low-level API, and the
- * command is replicated and announced (keyspace events) as calling it does. */
+/* The same with a copy in step: it knows the command removes its first n
+ * members, and follows. (The command itself costs less than removing them
+ * with the low-level API and replicating it: RM_Replicate alone is ~half.) */
 static void trimHead(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long n,
-                     const char *cmd, const char *event, const char *a, const char *b) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, rkey, REDISMODULE_READ | REDISMODULE_WRITE);
-    for (long long i = 0; i < n && c->head; i++) {
-        RecentEntry *e = c->head;
-        RedisModuleString *m = RedisModule_CreateString(hd->ctx, e->member, e->mlen);
-        RedisModule_ZsetRem(k, m, NULL);
-        RedisModule_FreeString(hd->ctx, m);
-        cacheRemove(c, e);
-    }
-    int emptied = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY;
-    RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, cmd, "scc", rkey, a, b);
-    recentTrimming = 1;
-    RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_ZSET, event, rkey);
-    if (emptied) RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_GENERIC, "del", rkey);
-    recentTrimming = 0;
+                     const char *cmd, const char *a, const char *b) {
+    trimCall(hd, cmd, rkey, a, b);
+    for (long long i = 0; i < n && c->head; i++) cacheRemove(c, c->head);
+}
+
+/* ZREMRANGEBYRANK's end: keeps the newest FLOOD_RECENT_MAX - 1. */
+#define RECENT_STR_(x) #x
+#define RECENT_STR(x) RECENT_STR_(x)
+#define RECENT_KEEP ("-" RECENT_STR(FLOOD_RECENT_MAX))
+
+/* "(<v>": a score range bound excluding v (buf: 32 bytes). */
+static const char *scoreBelow(char *buf, long long v) {
+    buf[0] = '(';
+    formatLL(buf + 1, v);
+    return buf;
 }
 
 static long long zsetLength(Hd *hd, RedisModuleString *key) {
@@ -973,38 +1000,33 @@ static long long zsetLength(Hd *hd, RedisModuleString *key) {
  * the copy in memory, in step with the key and held (recentInUse) until the
  * caller lets it go. Nothing is written or replicated when nothing goes. */
 static RecentCache *syncRecent(Hd *hd, const DeskConfig *cfg, RedisModuleString *rkey) {
-    char name[RECENT_NAME_MAX], cutoff[32], keep[32];
+    char name[RECENT_NAME_MAX], cutoff[32];
     int nlen = cacheName(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen, name);
     long long since = hd->now - cfg->flood_window * 1000, old = 0;
     RecentCache *c;
 
     cacheHook(hd->ctx);
-    cutoff[0] = '(';
-    formatLL(cutoff + 1, since);
-    keep[0] = '-';
-    formatLL(keep + 1, FLOOD_RECENT_MAX);
     c = cacheGet(name, nlen);
-    if (c && (c->stale || c->count != zsetLength(hd, rkey))) {
+    if (c && (recentUnwatched || c->stale || c->count != zsetLength(hd, rkey))) {
         cacheDrop(name, nlen);
         c = NULL;
     }
     recentInUse = c;
     if (c) {
         for (RecentEntry *e = c->head; e && e->score < (double)since; e = e->next) old++;
-        if (old) trimHead(hd, c, rkey, old, "ZREMRANGEBYSCORE", "zremrangebyscore", "-inf", cutoff);
+        if (old) trimHead(hd, c, rkey, old, "ZREMRANGEBYSCORE", "-inf", scoreBelow(cutoff, since));
         if (c->count >= FLOOD_RECENT_MAX)
-            trimHead(hd, c, rkey, c->count - (FLOOD_RECENT_MAX - 1), "ZREMRANGEBYRANK",
-                     "zremrangebyrank", "0", keep);
-        if (c->stale) {             /* the key changed meanwhile (expired) */
+            trimHead(hd, c, rkey, c->count - (FLOOD_RECENT_MAX - 1), "ZREMRANGEBYRANK", "0", RECENT_KEEP);
+        if (c->stale) {             /* the key changed meanwhile (say, it expired) */
             recentInUse = NULL;
             cacheDrop(name, nlen);
             c = NULL;
         }
     }
     if (!c) {
-        trimCall(hd, "ZREMRANGEBYSCORE", rkey, "-inf", cutoff);
+        trimCall(hd, "ZREMRANGEBYSCORE", rkey, "-inf", scoreBelow(cutoff, since));
         if (zsetLength(hd, rkey) >= FLOOD_RECENT_MAX)
-            trimCall(hd, "ZREMRANGEBYRANK", rkey, "0", keep);
+            trimCall(hd, "ZREMRANGEBYRANK", rkey, "0", RECENT_KEEP);
         c = cacheBuild(hd, rkey, name, nlen);
     }
     recentInUse = c;

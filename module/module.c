@@ -6,6 +6,7 @@
  * calls it. Handlers therefore never repeat desk checks. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "helpdesk.h"
 
@@ -208,6 +209,14 @@ static int setNum(const char *name, long long val, void *privdata, RedisModuleSt
     *(long long *)privdata = val;
     return REDISMODULE_OK;
 }
+static int setSlaPeriod(const char *name, long long val, void *privdata, RedisModuleString **err) {
+    if (val > 0 && val < 10) {
+        *err = RedisModule_CreateString(NULL, "must be 0 (off) or 10 to 3600000 ms", 35);
+        return REDISMODULE_ERR;
+    }
+    slaTimerSetPeriod(val);
+    return REDISMODULE_OK;
+}
 
 static int registerConfigs(RedisModuleCtx *ctx) {
     if (RedisModule_RegisterBoolConfig(ctx, "enforce-identity", 0,
@@ -217,9 +226,46 @@ static int registerConfigs(RedisModuleCtx *ctx) {
             REDISMODULE_CONFIG_DEFAULT, 1, 64 * 1024 * 1024, getNum, setNum, NULL,
             &hdg.max_text) == REDISMODULE_ERR) return REDISMODULE_ERR;
     if (RedisModule_RegisterNumericConfig(ctx, "sla-timer-ms", 1000,
-            REDISMODULE_CONFIG_DEFAULT, 10, 3600000, getNum, setNum, NULL,
+            REDISMODULE_CONFIG_DEFAULT, 0, 3600000, getNum, setSlaPeriod, NULL,
             &hdg.sla_timer_ms) == REDISMODULE_ERR) return REDISMODULE_ERR;
     return RedisModule_LoadConfigs(ctx);
+}
+
+/* `loadmodule helpdesk.so max-text 100 sla-timer-ms 500` (SPEC section 9).
+ * Applied after LoadConfigs, which would otherwise reset them to defaults. */
+static int applyLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    if (argc % 2) {
+        RedisModule_Log(ctx, "warning", "module arguments come in name/value pairs");
+        return REDISMODULE_ERR;
+    }
+    for (int i = 0; i < argc; i += 2) {
+        const char *name = RedisModule_StringPtrLen(argv[i], NULL);
+        const char *val = RedisModule_StringPtrLen(argv[i + 1], NULL);
+        long long v;
+        int ok = 1;
+        if (!strcasecmp(name, "enforce-identity")) {
+            if (!strcasecmp(val, "yes")) hdg.enforce_identity = 1;
+            else if (!strcasecmp(val, "no")) hdg.enforce_identity = 0;
+            else ok = 0;
+        } else if (!strcasecmp(name, "max-text")) {
+            ok = RedisModule_StringToLongLong(argv[i + 1], &v) == REDISMODULE_OK &&
+                 v >= 1 && v <= 64 * 1024 * 1024;
+            if (ok) hdg.max_text = v;
+        } else if (!strcasecmp(name, "sla-timer-ms")) {
+            ok = RedisModule_StringToLongLong(argv[i + 1], &v) == REDISMODULE_OK &&
+                 (v == 0 || (v >= 10 && v <= 3600000));
+            if (ok) slaTimerSetPeriod(v);
+        } else {
+            RedisModule_Log(ctx, "warning", "unknown module argument '%s' (enforce-identity, "
+                            "max-text, sla-timer-ms)", name);
+            return REDISMODULE_ERR;
+        }
+        if (!ok) {
+            RedisModule_Log(ctx, "warning", "bad value '%s' for module argument '%s'", val, name);
+            return REDISMODULE_ERR;
+        }
+    }
+    return REDISMODULE_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -275,7 +321,17 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     routingInit(ctx);
     slaTimerStart(ctx);
     if (registerConfigs(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    if (applyLoadArgs(ctx, argv, argc) == REDISMODULE_ERR) return REDISMODULE_ERR;
     if (RedisModule_RegisterInfoFunc(ctx, infoFunc) == REDISMODULE_ERR)
         return REDISMODULE_ERR;
+    return REDISMODULE_OK;
+}
+
+int RedisModule_OnUnload(RedisModuleCtx *ctx) {
+    slaTimerStop(ctx);
+    RedisModule_FreeDict(NULL, cmdByName);
+    RedisModule_Free(cmdEntries);
+    cmdByName = NULL;
+    cmdEntries = NULL;
     return REDISMODULE_OK;
 }

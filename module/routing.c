@@ -39,21 +39,15 @@ static void catAdd(CatList *l, const char *s, size_t len) {
     l->n++;
 }
 
+static void addSkill(const char *s, size_t len, void *privdata) {
+    if (hdValidCategory(s, len)) catAdd(privdata, s, len);
+}
+
 /* The categories an agent serves: `general` plus every skill. */
 static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
     l->n = 0;
     catAdd(l, "general", 7);
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s",
-                                               hdAgentSkillsKey(hd, aid));
-    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
-    size_t n = RedisModule_CallReplyLength(r);
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        const char *s = RedisModule_CallReplyStringPtr(
-            RedisModule_CallReplyArrayElement(r, i), &len);
-        if (hdValidCategory(s, len)) catAdd(l, s, len);
-    }
-    RedisModule_FreeCallReply(r);
+    hdSetForEach(hd, hdAgentSkillsKey(hd, aid), addSkill, l);
 }
 
 /* First element of a routing queue at or above minScore; 0 when none. */
@@ -291,20 +285,26 @@ static int cmpLL(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void replyOpenTickets(Hd *hd, RedisModuleString *aid) {
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdAgentOpenKey(hd, aid));
-    size_t n = r ? RedisModule_CallReplyLength(r) : 0, m = 0;
-    long long *ids = RedisModule_Alloc((n ? n : 1) * sizeof(long long));
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        const char *s = RedisModule_CallReplyStringPtr(RedisModule_CallReplyArrayElement(r, i), &len);
-        if (hdParseTicketMember(s, len, &ids[m])) m++;
+typedef struct IdList { long long *ids; size_t n, cap; } IdList;
+
+static void addTicketId(const char *s, size_t len, void *privdata) {
+    IdList *l = privdata;
+    long long tid;
+    if (!hdParseTicketMember(s, len, &tid)) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        l->ids = RedisModule_Realloc(l->ids, l->cap * sizeof(long long));
     }
-    qsort(ids, m, sizeof(long long), cmpLL);
-    RedisModule_ReplyWithArray(hd->ctx, m);
-    for (size_t i = 0; i < m; i++) RedisModule_ReplyWithLongLong(hd->ctx, ids[i]);
-    RedisModule_Free(ids);
-    if (r) RedisModule_FreeCallReply(r);
+    l->ids[l->n++] = tid;
+}
+
+static void replyOpenTickets(Hd *hd, RedisModuleString *aid) {
+    IdList l = { NULL, 0, 0 };
+    hdSetForEach(hd, hdAgentOpenKey(hd, aid), addTicketId, &l);
+    if (l.n) qsort(l.ids, l.n, sizeof(long long), cmpLL);
+    RedisModule_ReplyWithArray(hd->ctx, l.n);
+    for (size_t i = 0; i < l.n; i++) RedisModule_ReplyWithLongLong(hd->ctx, l.ids[i]);
+    RedisModule_Free(l.ids);
 }
 
 static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {

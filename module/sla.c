@@ -296,9 +296,15 @@ static void slaPass(RedisModuleCtx *ctx, long long now) {
     }
 }
 
+static RedisModuleTimerID slaTimer;
+static int slaTimerArmed;
+static RedisModuleCtx *slaCtx;    /* detached: lets the config setter re-arm */
+
 static void slaTick(RedisModuleCtx *ctx, void *data) {
     int flags;
-    RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
+    slaTimerArmed = hdg.sla_timer_ms > 0;
+    if (slaTimerArmed)
+        slaTimer = RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
     flags = RedisModule_GetContextFlags(ctx);
     if (flags & (REDISMODULE_CTX_FLAGS_LOADING | REDISMODULE_CTX_FLAGS_ASYNC_LOADING)) return;
     RedisModule_AutoMemory(ctx);
@@ -312,5 +318,37 @@ void slaTimerStart(RedisModuleCtx *ctx) {
     slaDesks = RedisModule_CreateDict(NULL);
     RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_LOADED,
                                           onKeyspaceEvent);
-    RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
+    slaCtx = RedisModule_GetDetachedThreadSafeContext(ctx);
+    slaTimerArmed = hdg.sla_timer_ms > 0;
+    if (slaTimerArmed)
+        slaTimer = RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
+}
+
+/* CONFIG SET helpdesk.sla-timer-ms: 0 stops marking breaches (and lets
+ * MODULE UNLOAD proceed: Redis refuses to unload a module with a timer). */
+void slaTimerSetPeriod(long long ms) {
+    hdg.sla_timer_ms = ms;
+    if (!slaCtx) return;                /* before load: slaTimerStart arms it */
+    if (ms == 0 && slaTimerArmed) {
+        RedisModule_StopTimer(slaCtx, slaTimer, NULL);
+        slaTimerArmed = 0;
+    } else if (ms > 0 && !slaTimerArmed) {
+        slaTimer = RedisModule_CreateTimer(slaCtx, ms, slaTick, NULL);
+        slaTimerArmed = 1;
+    }
+}
+
+/* MODULE UNLOAD: Redis refuses to unload a module with a pending timer. */
+void slaTimerStop(RedisModuleCtx *ctx) {
+    RedisModuleDictIter *it;
+    SlaDesk *d;
+    if (slaTimerArmed) RedisModule_StopTimer(ctx, slaTimer, NULL);
+    slaTimerArmed = 0;
+    if (slaCtx) RedisModule_FreeThreadSafeContext(slaCtx);
+    slaCtx = NULL;
+    it = RedisModule_DictIteratorStartC(slaDesks, "^", NULL, 0);
+    while (RedisModule_DictNextC(it, NULL, (void **)&d)) RedisModule_Free(d);
+    RedisModule_DictIteratorStop(it);
+    RedisModule_FreeDict(NULL, slaDesks);
+    slaDesks = NULL;
 }

@@ -28,7 +28,7 @@ acl_log_len() { r ACL LOG 1000 | paste -d' ' - - | awk '$1 == "count" {n += $2} 
 # (object is the command name as the client typed it: lower-cased here).
 acl_last() {
     r ACL LOG 1 | paste -d= - - | grep -E '^(reason|context|object|username)=' |
-        tr '\n' ' ' | sed 's/ $//' | tr 'A-Z' 'a-z'
+        tr '\n' ' ' | sed 's/ $//' | tr '[:upper:]' '[:lower:]'
 }
 check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 
@@ -88,7 +88,7 @@ claim=$(as A1 TICKET.CLAIM $D A1 COUNT 3 | paste -sd' ')
 assert_eq "A1: TICKET.CLAIM for itself tops up to 3" "$T1 $T3 $T4" "$claim"
 assert_eq "A1: AGENT.AVAILABILITY for itself" OK "$(as A1 AGENT.AVAILABILITY $D A1 away)"
 assert_eq "A1: ... and back online" OK "$(as A1 AGENT.AVAILABILITY $D A1 online)"
-assert_eq "A1: TICKET.CLOSE own ticket" OK "$(as A1 TICKET.CLOSE $D "$T4" RESOLUTION done)"
+assert_eq "A1: TICKET.CLOSE own ticket" OK "$(as A1 TICKET.CLOSE $D "$T4" RESOLUTION "all done")"
 assert_eq "... closed by A1" "closed A1" "$(tget "$T4" status) $(tget "$T4" resolved_by)"
 assert_eq "A1: TICKET.STATUS own ticket to closed" OK "$(as A1 TICKET.STATUS $D "$T3" closed NOTE fixed)"
 assert_eq "... closed" closed "$(tget "$T3" status)"

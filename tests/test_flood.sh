@@ -258,10 +258,102 @@ r SET $D:flood:recent oops >/dev/null
 assert_nochange "TICKET.CREATE with a wrong-type D:flood:recent" -c INVALID \
     TICKET.CREATE $D "anything at all"
 
+# ---- the window in memory follows the data ----------------------------------
+# The module keeps a copy of D:flood:recent in memory. Whatever happens to the
+# key, the decisions are the ones its contents give.
+statuses() { local d=$1; shift; for t in "$@"; do field "$d" "$t" status; done | tr '\n' ' ' | sed 's/ $//'; }
+member_of() { r ZRANGE "$1:flood:recent" 0 -1 | grep "^$2:"; }
+
+D=c1    # the copy is dropped by DEBUG RELOAD: the flood is still seen
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
+assert_ok "DEBUG RELOAD between alike tickets" DEBUG RELOAD
+c=$(r TICKET.CREATE $D "${ALIKE[2]}")
+assert_eq "a flood spanning DEBUG RELOAD is detected" "merged merged merged" "$(statuses $D $a $b $c)"
+assert_eq "its incident has the 3 tickets" 3 "$(r SCARD "$D:flood:children:$(r HKEYS $D:flood:masters)")"
+
+D=c2    # DEL of the window: what it held no longer counts
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
+r DEL $D:flood:recent >/dev/null
+c=$(r TICKET.CREATE $D "${ALIKE[2]}")
+assert_eq "after DEL D:flood:recent, earlier alike tickets do not count" "open open open" \
+    "$(statuses $D $a $b $c)"
+d=$(r TICKET.CREATE $D "${ALIKE[3]}") e=$(r TICKET.CREATE $D "${ALIKE[4]}")
+assert_eq "three alike tickets after the DEL make a flood, without the earlier two" \
+    "open open merged merged merged" "$(statuses $D $a $b $c $d $e)"
+
+D=c3    # ZREM of one entry by hand: that ticket is left out
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
+r ZREM $D:flood:recent "$(member_of $D "$b")" >/dev/null
+c=$(r TICKET.CREATE $D "${ALIKE[2]}")
+assert_eq "an entry removed by hand does not count" "open open open" "$(statuses $D $a $b $c)"
+d=$(r TICKET.CREATE $D "${ALIKE[3]}")
+assert_eq "the flood is the tickets still in the window" "merged open merged merged" \
+    "$(statuses $D $a $b $c $d)"
+
+D=c4    # an entry replaced by hand (same size): the new one counts like any other
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+u=$(r TICKET.CREATE $D "Printer is out of toner")
+a=$(r TICKET.CREATE $D "${ALIKE[0]}")
+m=$(member_of $D "$a")
+r ZREM $D:flood:recent "$(member_of $D "$u")" >/dev/null
+r ZADD $D:flood:recent "$(r ZSCORE $D:flood:recent "$m")" "$u:${m#*:}" >/dev/null
+c=$(r TICKET.CREATE $D "${ALIKE[1]}")
+assert_eq "a ticket given an alike entry by hand joins the flood" "merged merged merged" \
+    "$(statuses $D $u $a $c)"
+
+D=c5    # DESK.PURGE deletes the window without an event; ids start again at 1
+r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
+r DESK.PURGE $D >/dev/null
+r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+p=$(r TICKET.CREATE $D "Printer is out of toner")
+s=$(r TICKET.CREATE $D "${ALIKE[1]}")
+assert_eq "after DESK.PURGE ids are reused" 1 "$p"
+assert_eq "after DESK.PURGE the purged window is not used" "open open" "$(statuses $D $p $s)"
+
+D=c6    # SWAPDB: each db's window is its own, even with the same sizes
+r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
+r -n 1 DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r -n 1 TICKET.CREATE $D "Printer is out of toner" >/dev/null
+r SWAPDB 0 1 >/dev/null
+s=$(r TICKET.CREATE $D "${ALIKE[1]}")
+assert_eq "after SWAPDB the window of the db's own data is used" "open open" \
+    "$(statuses $D 1 "$s")"
+r SWAPDB 0 1 >/dev/null
+s=$(r TICKET.CREATE $D "${ALIKE[1]}")
+assert_eq "swapped back, the flood of that db is seen" "merged merged" "$(statuses $D 1 "$s")"
+
+D=c7    # detection turned off after entries were recorded: closing still forgets
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
+r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
+r TICKET.CLOSE $D "$a" >/dev/null
+assert_eq "with detection off, closing a ticket still drops its entry" "$b" \
+    "$(r ZRANGE $D:flood:recent 0 -1 | cut -d: -f1)"
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+c=$(r TICKET.CREATE $D "${ALIKE[2]}")
+assert_eq "turned on again, the closed ticket does not count" "open open" "$(statuses $D "$b" "$c")"
+d=$(r TICKET.CREATE $D "${ALIKE[3]}")
+assert_eq "... and the others do" "merged merged merged" "$(statuses $D "$b" "$c" "$d")"
+
 # ---- the replica saw the same ----------------------------------------------
 r WAIT 1 5000 >/dev/null
 assert_eq "replica digest equals the master's" "$(dbdigest)" "$(rr DEBUG DIGEST)"
 assert_eq "replica: a flood ticket closed with its master" "closed $mtid" \
     "$(rr HGET f1:ticket:"${ids[0]}" status) $(rr HGET f1:ticket:"${ids[0]}" master)"
+
+# ---- a promoted replica goes on from the data it received ------------------
+D=c8
+r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
+r WAIT 1 5000 >/dev/null
+rr REPLICAOF NO ONE >/dev/null
+c=$(rr TICKET.CREATE $D "${ALIKE[2]}")
+assert_eq "a flood spanning a promotion is seen by the promoted replica" "merged merged merged" \
+    "$(for t in "$a" "$b" "$c"; do rr HGET "$D:ticket:$t" status; done | tr '\n' ' ' | sed 's/ $//')"
 stop_replica
 finish

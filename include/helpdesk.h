@@ -300,6 +300,7 @@ extern HdCommand hdRoutingCommands[];
  * best online agent. */
 void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push);
 void routingInit(RedisModuleCtx *ctx);
+void routingUnload(void);
 
 /* ------------------------------------------------------------------------ */
 /* Classification and alerts (classify.c)                                    */
@@ -341,6 +342,8 @@ void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t);
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);
+/* MODULE UNLOAD: frees flood.c's in-memory windows. */
+void floodUnload(void);
 void slaTimerSetPeriod(long long ms);
 /* Records that desk hd (in the current db) has tickets the SLA timer must
  * watch (sla.c). */

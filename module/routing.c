@@ -30,6 +30,13 @@ void routingInit(RedisModuleCtx *ctx) {
     waitersByKey = RedisModule_CreateDict(NULL);
 }
 
+/* MODULE UNLOAD: Redis refuses it while clients are blocked, so no waiter
+ * is left here. */
+void routingUnload(void) {
+    RedisModule_FreeDict(NULL, waitersByKey);
+    waitersByKey = NULL;
+}
+
 static void catAdd(CatList *l, const char *s, size_t len) {
     if (l->n == MAX_AGENT_CATS || len > 32) return;
     for (int i = 0; i < l->n; i++)

@@ -101,6 +101,8 @@ int hdSyntax(Hd *hd, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* printf-like formatting of %lld, %s, %.*s and %% without vsnprintf's cost
  * (others fall back to it). Returns the length written (truncated, NUL-ended). */
 int hdFormat(char *buf, size_t size, const char *fmt, va_list ap);
+/* v in decimal, NUL-terminated, into dst (>= 21 bytes); returns the length. */
+int hdFormatLL(char *dst, long long v);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -36,11 +36,7 @@ void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, .
 
 /* "<ms>: " */
 static int logPrefix(char *buf, long long now) {
-    int n = 0;
-    char tmp[24];
-    unsigned long long u = (unsigned long long)(now < 0 ? 0 : now);
-    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
-    for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    int n = hdFormatLL(buf, now);
     buf[n++] = ':';
     buf[n++] = ' ';
     return n;

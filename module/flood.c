@@ -423,17 +423,6 @@ static RedisModuleString *floodKey(Hd *hd, const char *suffix, size_t slen) {
 static RedisModuleString *recentKey(Hd *hd) { return floodKey(hd, "flood:recent", 12); }
 static RedisModuleString *mastersKey(Hd *hd) { return floodKey(hd, "flood:masters", 13); }
 
-/* Decimal digits of v into buf; returns their number. */
-static int formatLL(char *buf, long long v) {
-    char tmp[24];
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    int n = 0, len = 0;
-    do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
-    if (v < 0) buf[len++] = '-';
-    while (n) buf[len++] = tmp[--n];
-    buf[len] = '\0';
-    return len;
-}
 static RedisModuleString *childrenKey(Hd *hd, long long mtid) {
     return hdKey(hd, "flood:children:%lld", mtid);
 }
@@ -982,7 +971,7 @@ static void trimHead(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long 
 /* "(<v>": a score range bound excluding v (buf: 32 bytes). */
 static const char *scoreBelow(char *buf, long long v) {
     buf[0] = '(';
-    formatLL(buf + 1, v);
+    hdFormatLL(buf + 1, v);
     return buf;
 }
 
@@ -1043,7 +1032,7 @@ static void recentRemove(Hd *hd, RecentCache *c, RedisModuleString *rkey, Recent
 static void recentAdd(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long tid,
                       const Sketch *sk, const char *hex, size_t hexlen) {
     char buf[24 + FLOOD_SKETCH_K * 8 + 1];
-    int n = formatLL(buf, tid);
+    int n = hdFormatLL(buf, tid);
     RecentEntry *old;
 
     buf[n++] = ':';

@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include "helpdesk.h"
 
-/* Writes v in decimal; returns the length. */
-static int formatLL(char *dst, long long v) {
+int hdFormatLL(char *dst, long long v) {
     char tmp[24];
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     int n = 0, len = 0;
     do tmp[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
     if (v < 0) dst[len++] = '-';
     while (n) dst[len++] = tmp[--n];
+    dst[len] = '\0';
     return len;
 }
 
@@ -36,7 +36,7 @@ int hdFormat(char *buf, size_t size, const char *fmt, va_list ap) {
         if (*p != '%') { src = p; len = 1; }
         else if (p[1] == '%') { src = p++; len = 1; }
         else if (!strncmp(p, "%lld", 4)) {
-            len = (size_t)formatLL(num, va_arg(ap, long long));
+            len = (size_t)hdFormatLL(num, va_arg(ap, long long));
             src = num;
             p += 3;
         } else if (p[1] == 's') {
@@ -84,7 +84,7 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
 
 RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     char buf[32] = "ticket:";
-    int n = 7 + formatLL(buf + 7, tid);
+    int n = 7 + hdFormatLL(buf + 7, tid);
     return RedisModule_CreateString(hd->ctx, buf, n);
 }
 

@@ -232,8 +232,15 @@ static int registerConfigs(RedisModuleCtx *ctx) {
 }
 
 /* `loadmodule helpdesk.so max-text 100 sla-timer-ms 500` (SPEC section 9).
- * Applied after LoadConfigs, which would otherwise reset them to defaults. */
-static int applyLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+ * Parsed before anything is allocated (a failed OnLoad must leave nothing
+ * behind, timers above all), applied after LoadConfigs, which would
+ * otherwise reset them to defaults. -1 means "not given". */
+typedef struct LoadArgs { int enforce_identity; long long max_text, sla_timer_ms; } LoadArgs;
+
+static int parseLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc,
+                         LoadArgs *la) {
+    la->enforce_identity = -1;
+    la->max_text = la->sla_timer_ms = -1;
     if (argc % 2) {
         RedisModule_Log(ctx, "warning", "module arguments come in name/value pairs");
         return REDISMODULE_ERR;
@@ -244,17 +251,17 @@ static int applyLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc
         long long v;
         int ok = 1;
         if (!strcasecmp(name, "enforce-identity")) {
-            if (!strcasecmp(val, "yes")) hdg.enforce_identity = 1;
-            else if (!strcasecmp(val, "no")) hdg.enforce_identity = 0;
+            if (!strcasecmp(val, "yes")) la->enforce_identity = 1;
+            else if (!strcasecmp(val, "no")) la->enforce_identity = 0;
             else ok = 0;
         } else if (!strcasecmp(name, "max-text")) {
             ok = RedisModule_StringToLongLong(argv[i + 1], &v) == REDISMODULE_OK &&
                  v >= 1 && v <= 64 * 1024 * 1024;
-            if (ok) hdg.max_text = v;
+            if (ok) la->max_text = v;
         } else if (!strcasecmp(name, "sla-timer-ms")) {
             ok = RedisModule_StringToLongLong(argv[i + 1], &v) == REDISMODULE_OK &&
                  (v == 0 || (v >= 10 && v <= 3600000));
-            if (ok) slaTimerSetPeriod(v);
+            if (ok) la->sla_timer_ms = v;
         } else {
             RedisModule_Log(ctx, "warning", "unknown module argument '%s' (enforce-identity, "
                             "max-text, sla-timer-ms)", name);
@@ -266,6 +273,12 @@ static int applyLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc
         }
     }
     return REDISMODULE_OK;
+}
+
+static void applyLoadArgs(const LoadArgs *la) {
+    if (la->enforce_identity >= 0) hdg.enforce_identity = la->enforce_identity;
+    if (la->max_text >= 0) hdg.max_text = la->max_text;
+    if (la->sla_timer_ms >= 0) hdg.sla_timer_ms = la->sla_timer_ms;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -307,24 +320,34 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
                             hdCheckCommands };
     int ntables = sizeof(tables) / sizeof(tables[0]), idx = 0;
 
+    LoadArgs la;
+
     if (RedisModule_Init(ctx, "helpdesk", HD_MODULE_VERSION, REDISMODULE_APIVER_1)
         == REDISMODULE_ERR) return REDISMODULE_ERR;
+    if (parseLoadArgs(ctx, argv, argc, &la) == REDISMODULE_ERR) return REDISMODULE_ERR;
 
     cmdCount = 0;
     for (int t = 0; t < ntables; t++) cmdCount += tableSize(tables[t]);
     cmdEntries = RedisModule_Calloc(cmdCount, sizeof(CmdEntry));
     cmdByName = RedisModule_CreateDict(NULL);
     for (int t = 0; t < ntables; t++)
-        if (registerTable(ctx, tables[t], &idx) == REDISMODULE_ERR)
-            return REDISMODULE_ERR;
+        if (registerTable(ctx, tables[t], &idx) == REDISMODULE_ERR) goto fail;
+    if (registerConfigs(ctx) == REDISMODULE_ERR) goto fail;
+    applyLoadArgs(&la);
+    if (RedisModule_RegisterInfoFunc(ctx, infoFunc) == REDISMODULE_ERR) goto fail;
 
+    /* Last: nothing below can fail, and Redis does not cancel a module's
+     * timers when OnLoad fails. */
     routingInit(ctx);
     slaTimerStart(ctx);
-    if (registerConfigs(ctx) == REDISMODULE_ERR) return REDISMODULE_ERR;
-    if (applyLoadArgs(ctx, argv, argc) == REDISMODULE_ERR) return REDISMODULE_ERR;
-    if (RedisModule_RegisterInfoFunc(ctx, infoFunc) == REDISMODULE_ERR)
-        return REDISMODULE_ERR;
     return REDISMODULE_OK;
+
+fail:
+    RedisModule_FreeDict(NULL, cmdByName);
+    RedisModule_Free(cmdEntries);
+    cmdByName = NULL;
+    cmdEntries = NULL;
+    return REDISMODULE_ERR;
 }
 
 int RedisModule_OnUnload(RedisModuleCtx *ctx) {

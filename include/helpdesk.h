@@ -103,6 +103,9 @@ int hdSyntax(Hd *hd, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int hdFormat(char *buf, size_t size, const char *fmt, va_list ap);
 /* v in decimal, NUL-terminated, into dst (>= 21 bytes); returns the length. */
 int hdFormatLL(char *dst, long long v);
+/* "<db>:<desk>" into buf (>= 12 + dlen bytes, not NUL-terminated): the name
+ * under which module memory keeps per-desk state. Returns its length. */
+int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -179,6 +182,7 @@ int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *ou
 int hdKeyExists(Hd *hd, RedisModuleString *key);
 int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 long long hdSCard(Hd *hd, RedisModuleString *key);
+long long hdZCard(Hd *hd, RedisModuleString *key);
 /* Calls fn for each member of a SET (no order; nothing when missing). */
 typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
 void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
@@ -209,7 +213,6 @@ int deskConfigLoad(Hd *hd, DeskConfig *cfg);
 long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
 /* D:stats counters */
-void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta);
 /* A ticket moved from one status (or category) to another. */
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
                const char *to, size_t tlen);
@@ -284,6 +287,21 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
                     const char *reason);
 /* Replies the whole ticket as TICKET.GET does (nil when missing). */
 void ticketReply(Hd *hd, long long tid);
+/* Writes fields fv[0..n) plus updated_at and version+1 in one HSET; fv has
+ * room for 4 more entries. */
+void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n);
+
+/* A new open, unassigned ticket; NULL members are left out of the hash. */
+typedef struct NewTicket {
+    RedisModuleString *subject, *body, *customer, *urgency, *master;
+    long long priority, sla_due_at;
+    const char *category;
+    size_t catlen;
+} NewTicket;
+/* Writes ticket `tid`: the id counter, the hash, the priority/SLA/routing
+ * queues, the customer's set and D:stats; fills t. Callers validated the
+ * keys, and log and announce the ticket themselves. */
+void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t);
 /* Removes the assignment of t (agent set, load, field) and puts it back in
  * its routing queue; logs and emits `unassigned` with reason. Caller has
  * validated everything. */

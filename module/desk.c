@@ -267,12 +267,6 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
     field[klen + 1 + nlen] = '\0';
 }
 
-void statsAdd(Hd *hd, const char *kind, const char *name, size_t nlen, long long delta) {
-    char field[96];
-    statsField(field, kind, name, nlen);
-    fxHashIncr(hd, hdKey(hd, "stats"), field, delta);
-}
-
 /* Two counters in one key open and one replicated HSET: every ticket change
  * moves a pair (status from/to, or status and category together). */
 static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
@@ -417,17 +411,9 @@ static const char *statuses[] = { "open", "in_progress", "on_hold", "closed", "m
 static long long statsGet(Hd *hd, const char *kind, const char *name) {
     char field[96];
     long long v = 0;
-    snprintf(field, sizeof(field), "%s:%s", kind, name);
+    statsField(field, kind, name, strlen(name));
     hdHashGetLL(hd, hdKey(hd, "stats"), field, &v);
     return v;
-}
-
-static long long zsetLen(Hd *hd, RedisModuleString *key) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    long long n = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
-                  ? (long long)RedisModule_ValueLength(k) : 0;
-    RedisModule_CloseKey(k);
-    return n;
 }
 
 static long long countOverdue(Hd *hd) {
@@ -528,7 +514,7 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
     statsCategories(hd, &cfg, &sc);
     if (!statsCheckKeys(hd, &sc)) return REDISMODULE_OK;
     for (int i = 0; i < sc.n; i++)
-        unassigned += zsetLen(hd, hdRoutingKey(hd, sc.cats[i], strlen(sc.cats[i])));
+        unassigned += hdZCard(hd, hdRoutingKey(hd, sc.cats[i], strlen(sc.cats[i])));
     sumAgents(hd, &at);
 
     RedisModule_ReplyWithMap(hd->ctx, 8);

@@ -222,12 +222,20 @@ int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     return v == 1;
 }
 
-long long hdSCard(Hd *hd, RedisModuleString *key) {
+/* Number of elements of a key of the given type; 0 when missing or other. */
+static long long lengthOf(Hd *hd, RedisModuleString *key, int type) {
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    long long n = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET
-                  ? (long long)RedisModule_ValueLength(k) : 0;
+    long long n = RedisModule_KeyType(k) == type ? (long long)RedisModule_ValueLength(k) : 0;
     RedisModule_CloseKey(k);
     return n;
+}
+
+long long hdSCard(Hd *hd, RedisModuleString *key) {
+    return lengthOf(hd, key, REDISMODULE_KEYTYPE_SET);
+}
+
+long long hdZCard(Hd *hd, RedisModuleString *key) {
+    return lengthOf(hd, key, REDISMODULE_KEYTYPE_ZSET);
 }
 
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score) {

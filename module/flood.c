@@ -747,18 +747,6 @@ static void cacheFree(RecentCache *c) {
     RedisModule_Free(c);
 }
 
-/* "<db>:<desk>" into buf (RECENT_NAME_MAX bytes); returns its length. */
-static int cacheName(int db, const char *desk, size_t dlen, char *buf) {
-    char digits[12];
-    int n = 0, len = 0;
-    unsigned u = (unsigned)db;
-    do digits[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
-    while (n) buf[len++] = digits[--n];
-    buf[len++] = ':';
-    memcpy(buf + len, desk, dlen);
-    return len + (int)dlen;
-}
-
 static RecentCache *cacheGet(const char *name, int nlen) {
     return recentCaches ? RedisModule_DictGetC(recentCaches, (void *)name, nlen, NULL) : NULL;
 }
@@ -778,7 +766,7 @@ static void cacheDrop(const char *name, int nlen) {
 /* Forgets the copies of one db (-1: all). */
 static void cacheDropDb(int db) {
     char prefix[16], **names;
-    int plen = db < 0 ? 0 : cacheName(db, "", 0, prefix), n = 0;
+    int plen = db < 0 ? 0 : hdDbDeskName(prefix, db, "", 0), n = 0;
     uint64_t size = recentCaches ? RedisModule_DictSize(recentCaches) : 0;
     if (!size) return;
     names = RedisModule_Alloc(size * sizeof(*names));
@@ -814,7 +802,7 @@ static int onRecentKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
     if (recentTrimming && (!strcmp(event, "zremrangebyscore") ||
                            !strcmp(event, "zremrangebyrank") || !strcmp(event, "del")))
         return REDISMODULE_OK;
-    cacheDrop(name, cacheName(RedisModule_GetSelectedDb(ctx), s, len - slen, name));
+    cacheDrop(name, hdDbDeskName(name, RedisModule_GetSelectedDb(ctx), s, len - slen));
     return REDISMODULE_OK;
 }
 
@@ -975,14 +963,6 @@ static const char *scoreBelow(char *buf, long long v) {
     return buf;
 }
 
-static long long zsetLength(Hd *hd, RedisModuleString *key) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    long long len = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET
-                    ? (long long)RedisModule_ValueLength(k) : 0;
-    RedisModule_CloseKey(k);
-    return len;
-}
-
 /* Drops the window's entries older than flood-window (ZREMRANGEBYSCORE key
  * -inf (<now - window>), and the oldest beyond FLOOD_RECENT_MAX - 1, room for
  * the ticket about to be added (ZREMRANGEBYRANK key 0 -<max>); then returns
@@ -990,13 +970,13 @@ static long long zsetLength(Hd *hd, RedisModuleString *key) {
  * caller lets it go. Nothing is written or replicated when nothing goes. */
 static RecentCache *syncRecent(Hd *hd, const DeskConfig *cfg, RedisModuleString *rkey) {
     char name[RECENT_NAME_MAX], cutoff[32];
-    int nlen = cacheName(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen, name);
+    int nlen = hdDbDeskName(name, RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen);
     long long since = hd->now - cfg->flood_window * 1000, old = 0;
     RecentCache *c;
 
     cacheHook(hd->ctx);
     c = cacheGet(name, nlen);
-    if (c && (recentUnwatched || c->stale || c->count != zsetLength(hd, rkey))) {
+    if (c && (recentUnwatched || c->stale || c->count != hdZCard(hd, rkey))) {
         cacheDrop(name, nlen);
         c = NULL;
     }
@@ -1014,7 +994,7 @@ static RecentCache *syncRecent(Hd *hd, const DeskConfig *cfg, RedisModuleString 
     }
     if (!c) {
         trimCall(hd, "ZREMRANGEBYSCORE", rkey, "-inf", scoreBelow(cutoff, since));
-        if (zsetLength(hd, rkey) >= FLOOD_RECENT_MAX)
+        if (hdZCard(hd, rkey) >= FLOOD_RECENT_MAX)
             trimCall(hd, "ZREMRANGEBYRANK", rkey, "0", RECENT_KEEP);
         c = cacheBuild(hd, rkey, name, nlen);
     }
@@ -1045,7 +1025,7 @@ static void recentAdd(Hd *hd, RecentCache *c, RedisModuleString *rkey, long long
 /* forgetRecent removed member from the key: the copy follows, if any. */
 static void cacheForget(Hd *hd, RedisModuleString *member) {
     char name[RECENT_NAME_MAX];
-    int nlen = cacheName(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen, name);
+    int nlen = hdDbDeskName(name, RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen);
     RecentCache *c = cacheGet(name, nlen);
     size_t len;
     const char *s = RedisModule_StringPtrLen(member, &len);
@@ -1072,18 +1052,8 @@ static int ticketKeysQuiet(Hd *hd, const Ticket *t) {
              hdTypeOk(hd, hdAgentOpenKey(hd, t->agent), REDISMODULE_KEYTYPE_SET)));
 }
 
-/* Writes fields plus updated_at and version+1 (fv has room for 4 more). */
-static void ticketWriteFields(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
-    fv[n++] = RedisModule_CreateString(hd->ctx, "updated_at", 10);
-    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    fv[n++] = RedisModule_CreateString(hd->ctx, "version", 7);
-    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
-    fxHashSet(hd, t->key, fv, n);
-}
-
 static void moveStatus(Hd *hd, Ticket *t, const char *to) {
-    statsAdd(hd, "status", t->status, strlen(t->status), -1);
-    statsAdd(hd, "status", to, strlen(to), 1);
+    statsMove(hd, "status", t->status, strlen(t->status), to, strlen(to));
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
 
@@ -1150,7 +1120,7 @@ static void mergeInto(Hd *hd, const DeskConfig *cfg, Ticket *t, long long mtid,
     fv[1] = RedisModule_CreateString(hd->ctx, "merged", 6);
     fv[2] = RedisModule_CreateString(hd->ctx, "master", 6);
     fv[3] = RedisModule_CreateString(hd->ctx, master, strlen(master));
-    ticketWriteFields(hd, t, fv, 4);
+    ticketWrite(hd, t, fv, 4);
     t->master = fv[3];
     fxSAdd(hd, childrenKey(hd, mtid), hdTicketMember(hd, t->id));
     if (agent[0]) ticketLog(hd, t->id, "merged into %lld (%s; was assigned to %s)",
@@ -1206,11 +1176,10 @@ typedef struct Flood {
  * use, logged `incident` and announced by an `incident` event. */
 static void openIncident(Hd *hd, const DeskConfig *cfg, const Flood *f, long long mid,
                          Ticket *m, const char *sighex, size_t siglen) {
-    RedisModuleString *fv[24], *subject, *urgency = NULL;
+    RedisModuleString *subject, *urgency = NULL;
     const Ticket *first = &f->t[0];
     long long prio = maxPriorityInUse(hd);
     double best = -1;
-    int n = 0;
 
     for (int i = 0; i < f->n; i++) {
         RedisModuleString *u = hdHashGet(hd, f->t[i].key, "urgency");
@@ -1224,48 +1193,25 @@ static void openIncident(Hd *hd, const DeskConfig *cfg, const Flood *f, long lon
     if (prio < HD_PRIORITY_MIN) prio = HD_PRIORITY_MIN;
     if (prio > HD_PRIORITY_MAX) prio = HD_PRIORITY_MAX;
 
-    memset(m, 0, sizeof(*m));
-    m->id = mid;
-    m->key = hdTicketKey(hd, m->id);
-    m->exists = 1;
-    m->version = 1;
-    m->priority = prio;
-    strcpy(m->status, "open");
-    memcpy(m->category, first->category, first->catlen + 1);
-    m->catlen = first->catlen;
-    m->sla_due_at = hd->now + deskSlaSeconds(cfg, prio) * 1000;
-    m->master = RedisModule_CreateString(hd->ctx, "self", 4);
-
     RedisModuleString *orig = hdHashGet(hd, first->key, "subject");
     size_t olen = 0;
     const char *os = orig ? RedisModule_StringPtrLen(orig, &olen) : "";
     size_t room = HD_SUBJECT_MAX - 10;          /* strlen("Incident: ") */
     subject = RedisModule_CreateStringPrintf(hd->ctx, "Incident: %.*s",
                                              (int)(olen > room ? room : olen), os);
-
-    fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, m->id));
-#define F(name, val) do { fv[n++] = RedisModule_CreateString(hd->ctx, name, strlen(name)); \
-                          fv[n++] = (val); } while (0)
-    F("subject", subject);
-    F("body", RedisModule_CreateStringPrintf(hd->ctx, "Flash flood: %d similar tickets "
-      "within %lld s, merged into this incident.", f->n, cfg->flood_window));
-    F("status", RedisModule_CreateString(hd->ctx, "open", 4));
-    F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, prio));
-    F("category", RedisModule_CreateString(hd->ctx, m->category, m->catlen));
-    if (urgency) F("urgency", urgency);
-    F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, m->sla_due_at));
-    F("master", m->master);
-    F("version", RedisModule_CreateString(hd->ctx, "1", 1));
-#undef F
-    fxHashSet(hd, m->key, fv, n);
+    NewTicket nt = {
+        .subject = subject,
+        .body = RedisModule_CreateStringPrintf(hd->ctx, "Flash flood: %d similar tickets "
+                    "within %lld s, merged into this incident.", f->n, cfg->flood_window),
+        .urgency = urgency,
+        .master = RedisModule_CreateString(hd->ctx, "self", 4),
+        .priority = prio,
+        .sla_due_at = hd->now + deskSlaSeconds(cfg, prio) * 1000,
+        .category = first->category, .catlen = first->catlen,
+    };
+    ticketInsert(hd, mid, &nt, m);
     ticketLog(hd, m->id, "incident: flash flood of %d similar tickets (priority %lld, "
               "category %s)", f->n, prio, m->category);
-    queueAddActive(hd, m->id, prio, m->sla_due_at);
-    queueAddRouting(hd, m->id, m->category, m->catlen, prio);
-    statsAdd(hd, "status", "open", 4, 1);
-    statsAdd(hd, "category", m->category, m->catlen, 1);
     {
         char p[24], cnt[24];
         snprintf(p, sizeof(p), "%lld", prio);
@@ -1452,18 +1398,22 @@ static void closeChild(Hd *hd, const DeskConfig *cfg, Ticket *c, long long mtid)
     fv[1] = RedisModule_CreateString(hd->ctx, "closed", 6);
     fv[2] = RedisModule_CreateString(hd->ctx, "closed_at", 9);
     fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    ticketWriteFields(hd, c, fv, 4);
+    ticketWrite(hd, c, fv, 4);
     ticketLog(hd, c->id, "closed with master %lld", mtid);
     eventEmit(hd, cfg, "closed", c->id, "from", "merged", "master", master, NULL);
     hdg.tickets_closed++;
 }
 
-void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t) {
+typedef void (*ChildFn)(Hd *hd, const DeskConfig *cfg, Ticket *c, long long mtid);
+
+/* t is leaving (closed or deleted). A merged ticket leaves its master's
+ * list; a master hands each merged ticket to fn, then forgets its children
+ * and its open-incident entry. */
+static void releaseChildren(Hd *hd, const DeskConfig *cfg, Ticket *t, ChildFn fn) {
     long long *ids, mtid = masterOf(t);
 
     forgetRecent(hd, t);
     if (mtid) {
-        /* a merged ticket closed on its own */
         fxSRem(hd, childrenKey(hd, mtid), hdTicketMember(hd, t->id));
         return;
     }
@@ -1471,11 +1421,15 @@ void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t) {
     size_t n = childIds(hd, t->id, &ids);
     for (size_t i = 0; i < n; i++) {
         Ticket c;
-        if (loadMergedChild(hd, t->id, ids[i], &c)) closeChild(hd, cfg, &c, t->id);
+        if (loadMergedChild(hd, t->id, ids[i], &c)) fn(hd, cfg, &c, t->id);
     }
     fxDel(hd, childrenKey(hd, t->id));
     fxHashDel(hd, mastersKey(hd), RedisModule_StringPtrLen(
                   RedisModule_CreateStringFromLongLong(hd->ctx, t->id), NULL));
+}
+
+void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t) {
+    releaseChildren(hd, cfg, t, closeChild);
 }
 
 /* A merged child whose master is deleted goes back to work: open,
@@ -1488,7 +1442,7 @@ static void reopenChild(Hd *hd, const DeskConfig *cfg, Ticket *c, long long mtid
     c->master = NULL;
     fv[0] = RedisModule_CreateString(hd->ctx, "status", 6);
     fv[1] = RedisModule_CreateString(hd->ctx, "open", 4);
-    ticketWriteFields(hd, c, fv, 2);
+    ticketWrite(hd, c, fv, 2);
     queueAddActive(hd, c->id, c->priority, c->sla_due_at);
     queueAddRouting(hd, c->id, c->category, c->catlen, c->priority);
     ticketLog(hd, c->id, "reopened: master %lld was deleted", mtid);
@@ -1497,22 +1451,7 @@ static void reopenChild(Hd *hd, const DeskConfig *cfg, Ticket *c, long long mtid
 }
 
 void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t) {
-    long long *ids, mtid = masterOf(t);
-
-    forgetRecent(hd, t);
-    if (mtid) {
-        fxSRem(hd, childrenKey(hd, mtid), hdTicketMember(hd, t->id));
-        return;
-    }
-    if (!isMaster(t)) return;
-    size_t n = childIds(hd, t->id, &ids);
-    for (size_t i = 0; i < n; i++) {
-        Ticket c;
-        if (loadMergedChild(hd, t->id, ids[i], &c)) reopenChild(hd, cfg, &c, t->id);
-    }
-    fxDel(hd, childrenKey(hd, t->id));
-    fxHashDel(hd, mastersKey(hd), RedisModule_StringPtrLen(
-                  RedisModule_CreateStringFromLongLong(hd->ctx, t->id), NULL));
+    releaseChildren(hd, cfg, t, reopenChild);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1555,7 +1494,7 @@ static void moveChild(Hd *hd, const DeskConfig *cfg, Ticket *c, long long from, 
     snprintf(master, sizeof(master), "%lld", to);
     fv[0] = RedisModule_CreateString(hd->ctx, "master", 6);
     fv[1] = RedisModule_CreateString(hd->ctx, master, strlen(master));
-    ticketWriteFields(hd, c, fv, 2);
+    ticketWrite(hd, c, fv, 2);
     fxSAdd(hd, childrenKey(hd, to), hdTicketMember(hd, c->id));
     ticketLog(hd, c->id, "merged into %lld (its master %lld was merged into it)", to, from);
     eventEmit(hd, cfg, "merged", c->id, "master", master, "from", "merged",
@@ -1593,7 +1532,7 @@ static int cmdTicketMerge(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModuleString *fv[6];
         fv[0] = RedisModule_CreateString(hd->ctx, "master", 6);
         fv[1] = RedisModule_CreateString(hd->ctx, "self", 4);
-        ticketWriteFields(hd, &m, fv, 2);
+        ticketWrite(hd, &m, fv, 2);
         m.master = fv[1];
         ticketLog(hd, m.id, "incident (ticket %lld merged into it by hand)", t.id);
         eventEmit(hd, &cfg, "incident", m.id, "tickets", "1", "reason", "manual", NULL);

@@ -64,6 +64,13 @@ int hdFormat(char *buf, size_t size, const char *fmt, va_list ap) {
     return (int)n;
 }
 
+int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen) {
+    int n = hdFormatLL(buf, db);
+    buf[n++] = ':';
+    memcpy(buf + n, desk, dlen);
+    return n + (int)dlen;
+}
+
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
     char buf[HD_KEY_MAX];
     int off, n;

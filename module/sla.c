@@ -60,24 +60,11 @@ static int discoveryDb, discoveryDone;
 /* Registry                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* "<db>:<desk>" into key (16 + HD_DESK_MAX bytes); returns its length. Called
- * on every create: no snprintf. */
-static int registryKey(char *key, int db, const char *name, size_t len) {
-    char digits[12];
-    int n = 0, klen = 0;
-    unsigned u = (unsigned)db;
-    do digits[n++] = (char)('0' + u % 10); while ((u /= 10) != 0);
-    while (n) key[klen++] = digits[--n];
-    key[klen++] = ':';
-    memcpy(key + klen, name, len);
-    return klen + (int)len;
-}
-
 static void noteDesk(int db, const char *name, size_t len) {
     char key[16 + HD_DESK_MAX];
     int klen;
     if (!slaDesks || len > HD_DESK_MAX || !hdValidDeskName(name, len)) return;
-    klen = registryKey(key, db, name, len);
+    klen = hdDbDeskName(key, db, name, len);
     if (RedisModule_DictGetC(slaDesks, key, klen, NULL)) return;
     SlaDesk *d = RedisModule_Calloc(1, sizeof(*d));
     d->db = db;

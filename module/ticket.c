@@ -96,9 +96,7 @@ static const char *agentName(const Ticket *t) {
     return t->agent ? RedisModule_StringPtrLen(t->agent, NULL) : "";
 }
 
-/* Writes fields plus updated_at and version+1 in one HSET. fv has room for
- * 4 more entries. */
-static void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
+void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
     fv[n++] = RedisModule_CreateString(hd->ctx, "updated_at", 10);
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
     fv[n++] = RedisModule_CreateString(hd->ctx, "version", 7);
@@ -206,7 +204,8 @@ void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason
         ticketLog(hd, t->id, "status in_progress -> open");
         eventEmit(hd, cfg, "status", t->id, "from", "in_progress", "to", "open", NULL);
     } else {
-        setStatusField(hd, t, t->status);
+        RedisModuleString *fv[4];
+        ticketWrite(hd, t, fv, 0);      /* updated_at and version only */
     }
     if (ticketIsActive(t))
         queueAddRouting(hd, t->id, t->category, t->catlen, t->priority);
@@ -328,17 +327,54 @@ long long nextTicketId(Hd *hd) {
     return tid < TICKET_ID_LIMIT ? tid : 0;
 }
 
+void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
+    RedisModuleString *fv[26];
+    int n = 0;
+
+    memset(t, 0, sizeof(*t));
+    t->id = tid;
+    t->key = hdTicketKey(hd, tid);
+    t->exists = 1;
+    t->version = 1;
+    t->priority = nt->priority;
+    t->sla_due_at = nt->sla_due_at;
+    t->master = nt->master;
+    t->user_id = nt->customer;
+    strcpy(t->status, "open");
+    memcpy(t->category, nt->category, nt->catlen);
+    t->category[nt->catlen] = '\0';
+    t->catlen = nt->catlen;
+
+    fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
+#define F(name, val) do { fv[n++] = RedisModule_CreateString(hd->ctx, name, strlen(name)); \
+                          fv[n++] = (val); } while (0)
+    if (nt->customer) F("user_id", nt->customer);
+    F("subject", nt->subject);
+    if (nt->body) F("body", nt->body);
+    F("status", RedisModule_CreateString(hd->ctx, "open", 4));
+    F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, nt->priority));
+    F("category", RedisModule_CreateString(hd->ctx, nt->category, nt->catlen));
+    if (nt->urgency) F("urgency", nt->urgency);
+    F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
+    F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
+    F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
+    if (nt->master) F("master", nt->master);
+    F("version", RedisModule_CreateString(hd->ctx, "1", 1));
+#undef F
+    fxHashSet(hd, t->key, fv, n);
+    queueAddActive(hd, tid, nt->priority, nt->sla_due_at);
+    queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    if (nt->customer) fxSAdd(hd, hdUserTicketsKey(hd, nt->customer), hdTicketMember(hd, tid));
+    statsTicket(hd, "open", nt->category, nt->catlen, 1);
+}
+
 static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
     CreateArgs a;
     Ticket t;
-    RedisModuleString *fv[24];
-    int n = 0;
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!parseCreate(hd, &cfg, argv, argc, &a)) return REDISMODULE_OK;
-    Classification cls;
-    classifyCreate(hd, &cfg, &a, &cls);
     if (a.customer) {
         size_t ulen;
         const char *u = RedisModule_StringPtrLen(a.customer, &ulen);
@@ -349,6 +385,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
             !hdCheckType(hd, hdUserTicketsKey(hd, a.customer), REDISMODULE_KEYTYPE_SET))
             return REDISMODULE_OK;
     }
+    /* Classified once the customer is known to exist: the routing queue to
+     * check below depends on the category. */
+    Classification cls;
+    classifyCreate(hd, &cfg, &a, &cls);
     memset(&t, 0, sizeof(t));
     if (!hdCheckType(hd, hdKey(hd, "seq:tickets"), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
@@ -365,37 +405,21 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketCheckKeys(hd, &t) || !floodCheckKeys(hd)) return REDISMODULE_OK;
 
     /* Writes start here. */
-    fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, t.id));
-    long long due = hd->now + a.sla_secs * 1000;
-#define F(name, val) do { fv[n++] = RedisModule_CreateString(hd->ctx, name, strlen(name)); \
-                          fv[n++] = (val); } while (0)
-    if (a.customer) F("user_id", a.customer);
-    F("subject", a.subject);
-    if (a.body) F("body", a.body);
-    F("status", RedisModule_CreateString(hd->ctx, "open", 4));
-    F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, a.priority));
-    F("category", RedisModule_CreateString(hd->ctx, a.category, a.catlen));
-    if (cls.urgency >= 0)
-        F("urgency", RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency));
-    F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, due));
-    F("version", RedisModule_CreateString(hd->ctx, "1", 1));
-#undef F
-    fxHashSet(hd, t.key, fv, n);
+    NewTicket nt = {
+        .subject = a.subject, .body = a.body, .customer = a.customer,
+        .urgency = cls.urgency >= 0
+                   ? RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency) : NULL,
+        .priority = a.priority, .sla_due_at = hd->now + a.sla_secs * 1000,
+        .category = a.category, .catlen = a.catlen,
+    };
+    ticketInsert(hd, t.id, &nt, &t);
     ticketLog(hd, t.id, "created (priority %lld, category %s)", a.priority, a.category);
-    queueAddActive(hd, t.id, a.priority, due);
-    queueAddRouting(hd, t.id, a.category, a.catlen, a.priority);
-    if (a.customer) fxSAdd(hd, hdUserTicketsKey(hd, a.customer), hdTicketMember(hd, t.id));
-    statsTicket(hd, "open", a.category, a.catlen, 1);
     {
         char prio[24];
         snprintf(prio, sizeof(prio), "%lld", a.priority);
         eventEmit(hd, &cfg, "created", t.id, "priority", prio, "category", a.category, NULL);
     }
     hdg.tickets_created++;
-    t.exists = 1;
-    t.version = 1;
     alertMaybe(hd, &cfg, &t, a.subject, &cls);
     floodOnCreate(hd, &cfg, &t, a.subject, a.body);
     routingOffer(hd, &cfg, &t, a.route || cfg.auto_route);

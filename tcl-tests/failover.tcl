@@ -10,14 +10,6 @@ set helpdesk_so $::env(HELPDESK_SO)
 
 source tests/helpdesk/lib/workload.tcl
 
-proc fo_wait_link_up {replica} {
-    wait_for_condition 100 100 {
-        [string match {*master_link_status:up*} [$replica info replication]]
-    } else {
-        fail "replica did not connect to its master"
-    }
-}
-
 # DESK.CHECK of desk $d on $c, which may be a read-only replica (the command
 # is write-flagged because of REPAIR).
 proc fo_check {c d} {
@@ -50,7 +42,7 @@ start_server [list tags {"helpdesk failover"} overrides $fo_module] {
         }
 
         $new replicaof $old_host $old_port
-        fo_wait_link_up $new
+        hd_wait_link_up $new
 
         test {failover: a burst of writes with blocked NEXT waiters reaches the replica} {
             set facts [hd_workload $old fo]
@@ -143,7 +135,7 @@ start_server [list tags {"helpdesk failover"} overrides $fo_module] {
             # Its last TICKET.NEXT waiter is released when it turns replica.
             assert_error {UNBLOCKED*} {$::fo_waiter read}
             $::fo_waiter close
-            fo_wait_link_up $old
+            hd_wait_link_up $old
             wait_for_ofs_sync $new $old
             assert_equal [$new debug digest] [$old debug digest]
             foreach d $desks { assert_equal {} [fo_check $old $d] }

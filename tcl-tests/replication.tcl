@@ -6,14 +6,6 @@ set helpdesk_so $::env(HELPDESK_SO)
 
 source tests/helpdesk/lib/workload.tcl
 
-proc rep_wait_link_up {replica} {
-    wait_for_condition 100 100 {
-        [string match {*master_link_status:up*} [$replica info replication]]
-    } else {
-        fail "replica did not connect to master"
-    }
-}
-
 # Asserts DESK.CHECK reports nothing for desk $d, on the replica if it
 # accepts the (write-flagged) command, otherwise with the replica made
 # writable for the check only.
@@ -33,7 +25,7 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
         set master [srv -1 client]
         set replica [srv 0 client]
         $replica replicaof [srv -1 host] [srv -1 port]
-        rep_wait_link_up $replica
+        hd_wait_link_up $replica
 
         test {replica of a helpdesk workload has the master's digest} {
             set facts [hd_workload $master rep]
@@ -187,7 +179,7 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
             assert_error {UNBLOCKED*} {$rd read}
             $rd close
             assert_equal 0 [getInfoProperty [$replica info helpdesk] helpdesk_blocked_next_waiters]
-            rep_wait_link_up $replica
+            hd_wait_link_up $replica
             wait_for_ofs_sync $master $replica
             assert_equal [expr {$full_syncs + 1}] [s -1 sync_full]
             assert_equal [$master debug digest] [$replica debug digest]

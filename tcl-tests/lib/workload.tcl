@@ -202,3 +202,12 @@ proc hd_random_workload {c d seed nops} {
     }
     return [list $ok $refused]
 }
+
+# Waits until a replica's link to its master is up.
+proc hd_wait_link_up {replica} {
+    wait_for_condition 100 100 {
+        [string match {*master_link_status:up*} [$replica info replication]]
+    } else {
+        fail "replica did not connect to its master"
+    }
+}

@@ -352,6 +352,22 @@ assert_match "there are module commands to check" '*desk.purge*' "$(echo $cmds)"
 assert_match "COMMAND DOCS desk.config lists its arguments" '*"arguments":\[{"name":"desk"*"GET"*"SET"*' \
     "$(rj COMMAND DOCS desk.config)"
 
+# ------------------------------------------------- errors that change nothing
+assert_nochange "DESK.CHECK unknown argument" -c ERR DESK.CHECK hq FIX
+assert_nochange "DESK.CHECK too many arguments" -c ERR DESK.CHECK hq REPAIR now
+assert_nochange "DESK.ADMIN bad action" -c ERR DESK.ADMIN hq PROMOTE someone
+assert_nochange "DESK.ADMIN empty user" -c INVALID DESK.ADMIN hq ADD ""
+r SET wt:admins notaset >/dev/null
+assert_nochange "DESK.ADMIN over a wrong-type admins key" -c INVALID DESK.ADMIN wt ADD boss
+assert_nochange "DESK.ADMIN LIST over a wrong-type admins key" -c INVALID DESK.ADMIN wt LIST
+r SET wt:stats notahash >/dev/null
+assert_nochange "TICKET.COUNTS over a wrong-type stats key" -c INVALID TICKET.COUNTS wt
+r DEL wt:admins wt:stats >/dev/null
+assert_ok "DESK.ADMIN ADD" DESK.ADMIN hq ADD boss
+assert_eq "DESK.ADMIN LIST" boss "$(r DESK.ADMIN hq LIST)"
+assert_ok "DESK.ADMIN REMOVE" DESK.ADMIN hq REMOVE boss
+assert_eq "DESK.ADMIN LIST empty" "" "$(r DESK.ADMIN hq LIST)"
+
 # ---------------------------------------------------------------- consistency
 for d in hq work st; do
     assert_eq "DESK.CHECK $d finds nothing wrong" '[]' "$(rj DESK.CHECK $d)"

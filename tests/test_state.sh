@@ -24,6 +24,8 @@ assert_eq "six tickets" 6 "$(r GET d:seq:tickets)"
 # ---- GET on nothing --------------------------------------------------------
 assert_eq "GET without state is nil" null "$(rj TICKET.STATE.GET d 1)"
 assert_eq "GET without state creates nothing" 0 "$(r EXISTS "$(skey 1)")"
+assert_nochange "GET unknown ticket changes nothing" -c NOTFOUND TICKET.STATE.GET d 99
+assert_nochange "GET bad ticket id changes nothing" -c INVALID TICKET.STATE.GET d 0
 assert_err "GET unknown ticket" NOTFOUND TICKET.STATE.GET d 99
 assert_err "GET bad ticket id" INVALID TICKET.STATE.GET d one
 assert_err "GET arity" ERR TICKET.STATE.GET d

@@ -154,7 +154,7 @@ start_server [list tags {"helpdesk repl"} overrides [list loadmodule $helpdesk_s
             $master zrem rep4:queue:priority ticket:$tid
             $master hset rep4:agent:A1 load 3
             assert_equal 2 [llength [$master desk.check rep4]]
-            assert_equal 2 [llength [$master desk.check rep4 REPAIR]]
+            assert_equal 2 [llength [$master desk.repair rep4]]
             wait_for_ofs_sync $master $replica
             assert_equal [$master debug digest] [$replica debug digest]
             assert_equal 5 [$replica zscore rep4:queue:priority ticket:$tid]

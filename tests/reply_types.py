@@ -13,10 +13,11 @@ RESP3 goes through a tiny raw parser (types tagged by the wire); RESP2 goes
 through Debian's redis-py (4.3.4, RESP2 only) with the README's as_dict
 helper, read from README.md, so the documented helper is tested as written.
 
-Usage: types.py --port N --desk D --ticket T --merged M --master X --closed C
+Usage: reply_types.py --port N --desk D --ticket T --merged M --master X --closed C
 Prints "ok - ..." / "FAIL - ...: ..." lines.
 """
 import argparse
+import json
 import re
 import socket
 import sys
@@ -135,6 +136,10 @@ def resp2_type(v, field):
                 return STR
         return STR
     if isinstance(v, list):
+        # a nested map under RESP2: field, integer, field, integer, ...
+        if v and len(v) % 2 == 0 and all(isinstance(e, bytes) for e in v[::2]) and \
+                all(isinstance(e, int) for e in v[1::2]):
+            return MAP_INT
         if all(isinstance(e, int) for e in v):
             return ARR_INT if v else "empty array"
         if all(isinstance(e, bytes) for e in v):
@@ -161,7 +166,7 @@ def check_map3(label, reply, id_kind, extra=None):
         want = allowed(k, id_kind, extra)
         got = resp3_type(v)
         if want is None:
-            bad.append("%s: unknown field (type it in tests/types.py)" % k)
+            bad.append("%s: unknown field (type it in tests/reply_types.py)" % k)
         elif got not in want and not (got == "empty array" and want & {ARR_INT, ARR_STR}):
             bad.append("%s is %s, want %s" % (k, got, "/".join(sorted(want))))
     if bad:
@@ -260,6 +265,11 @@ def main():
         check_map3(label, r3.call(*cmd), kind, extra)
         check_map2(label, r2.execute_command(*cmd), kind, as_dict, extra)
 
+    # TICKET.NEXT assigns and replies the ticket as TICKET.GET does (A2 serves
+    # general, where two tickets wait); TICKET.STATE.GET is one JSON text.
+    check_map3("TICKET.NEXT", r3.call("TICKET.NEXT", D, "A2"), "ticket")
+    check_map2("TICKET.NEXT", r2.execute_command("TICKET.NEXT", D, "A2"), "ticket", as_dict)
+
     # Commands whose reply is an array of maps.
     lists = [
         ("TICKET.PEEK", ["TICKET.PEEK", D, "COUNT", "50"], "ticket"),
@@ -281,14 +291,14 @@ def main():
             check_map2("%s[%d]" % (label, i), m, kind, as_dict)
 
     # Scalar and array replies.
-    def scalar(label, cmd, want3, want2=None):
+    def scalar(label, cmd, want3, want2=None, cmd2=None):
         rep3 = r3.call(*cmd)
         got3 = resp3_type(rep3)
         if got3 == want3:
             ok("%s (RESP3) is %s" % (label, want3))
         else:
             fail("%s (RESP3)" % label, "is %s (%r), want %s" % (got3, rep3, want3))
-        rep2 = r2.execute_command(*cmd)
+        rep2 = r2.execute_command(*(cmd2 or cmd))
         got2 = resp2_type(rep2, "")
         want2 = want2 or want3
         if got2 == want2:
@@ -304,11 +314,17 @@ def main():
     scalar("TICKET.STATE.SET version", ["TICKET.STATE.SET", D, o.ticket, '{"facts":{}}'], INT)
     scalar("TICKET.STATE.APPEND version", ["TICKET.STATE.APPEND", D, o.ticket, '"hi"'], INT)
     scalar("TICKET.MSG stream id", ["TICKET.MSG", D, o.ticket, o.agent, "hello"], STR)
-    scalar("CUSTOMER.CREATE uid (a string)", ["CUSTOMER.CREATE", D, "Typed", "typed@example.com"],
-           STR)
+    scalar("CUSTOMER.CREATE uid (a string)", ["CUSTOMER.CREATE", D, "Typed", "typed3@example.com"],
+           STR, cmd2=["CUSTOMER.CREATE", D, "Typed", "typed2@example.com"])
     scalar("AGENT.SKILLS list", ["AGENT.SKILLS", D, o.agent, "ADD", "billing"], ARR_STR)
     scalar("TICKET.LOG entries", ["TICKET.LOG", D, o.ticket], ARR_STR)
     scalar("DESK.CHECK (clean)", ["DESK.CHECK", D], "empty array")
+    doc = json.loads(r2.execute_command("TICKET.STATE.GET", D, o.ticket))
+    bad = [k for k in ("created_at", "updated_at", "version") if type(doc.get(k)) is not int]
+    if bad:
+        fail("TICKET.STATE.GET document", "not JSON integers: %s" % ", ".join(bad))
+    else:
+        ok("TICKET.STATE.GET document: created_at, updated_at, version are JSON integers")
     scalar("DESK.CONFIG GET flood-window", ["DESK.CONFIG", "GET", D, "flood-window"], INT)
 
     print("%d passed, %d failed" % (passed, failed))

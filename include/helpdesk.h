@@ -199,10 +199,10 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
 /* Every fx* write raises the keyspace event of the command it replicates.
- * The dispatcher brackets each command with these two: hdNotifyCommand
- * raises one module event (type `module`, the command's name as the event)
- * on the first ticket hash the command wrote, else on the desk name, when
- * the command wrote anything. */
+ * The dispatcher brackets each command with these two: when the command
+ * wrote anything, hdNotifyCommand raises one module event (class `d`, the
+ * command's name as the event): a TICKET.* command on the hash of the first
+ * ticket it wrote, any other command on the desk name. */
 void hdNotifyBegin(Hd *hd);
 void hdNotifyCommand(Hd *hd, const char *command);
 /* "<ms>-<seq>" into buf (>= 42 bytes); returns its length. */

@@ -22,33 +22,35 @@
 #include "helpdesk.h"
 
 /* What the current command wrote, for its module event: whether it wrote
- * anything, and the first ticket hash it wrote. */
+ * anything, and the hash of the first ticket whose keys it wrote. */
 static struct {
     int wrote;
     RedisModuleString *ticket;      /* retained; NULL when none */
 } cmdWrites;
 
-static void notify(Hd *hd, int type, const char *event, RedisModuleString *key) {
-    cmdWrites.wrote = 1;
-    RedisModule_NotifyKeyspaceEvent(hd->ctx, type, event, key);
-}
-
-/* "<desk>:ticket:<digits>" */
-static int isTicketHash(Hd *hd, RedisModuleString *key) {
-    size_t len;
+/* The length of "<desk>:ticket:<digits>" when key is that ticket's hash or
+ * one of its keys ("...:log", ":chat", ":state"), else 0. */
+static size_t ticketHashLen(Hd *hd, RedisModuleString *key) {
+    size_t len, i;
     const char *s = RedisModule_StringPtrLen(key, &len);
     if (!hd->dname || len <= hd->dlen + 8 || memcmp(s, hd->dname, hd->dlen) != 0 ||
         memcmp(s + hd->dlen, ":ticket:", 8) != 0) return 0;
-    for (size_t i = hd->dlen + 8; i < len; i++) if (s[i] < '0' || s[i] > '9') return 0;
-    return 1;
+    for (i = hd->dlen + 8; i < len && s[i] >= '0' && s[i] <= '9'; i++);
+    if (i == hd->dlen + 8 || (i < len && s[i] != ':')) return 0;
+    return i;
+}
+
+static void notify(Hd *hd, int type, const char *event, RedisModuleString *key) {
+    size_t n;
+    cmdWrites.wrote = 1;
+    RedisModule_NotifyKeyspaceEvent(hd->ctx, type, event, key);
+    if (!cmdWrites.ticket && (n = ticketHashLen(hd, key)) > 0)
+        cmdWrites.ticket = RedisModule_CreateString(NULL,
+                                                    RedisModule_StringPtrLen(key, NULL), n);
 }
 
 static void notifyHash(Hd *hd, const char *event, RedisModuleString *key) {
     notify(hd, REDISMODULE_NOTIFY_HASH, event, key);
-    if (!cmdWrites.ticket && isTicketHash(hd, key)) {
-        RedisModule_RetainString(NULL, key);
-        cmdWrites.ticket = key;
-    }
 }
 
 /* The write emptied the key, which Redis then deleted. */
@@ -63,10 +65,13 @@ void hdNotifyBegin(Hd *hd) {
     cmdWrites.wrote = 0;
 }
 
+/* TICKET.* commands announce themselves on the (first) ticket they wrote;
+ * desk, agent and customer commands on the desk name, their declared key. */
 void hdNotifyCommand(Hd *hd, const char *command) {
+    int on_ticket = cmdWrites.ticket && !strncmp(command, "ticket.", 7);
     if (cmdWrites.wrote)
         RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_MODULE, command,
-                                        cmdWrites.ticket ? cmdWrites.ticket : hd->desk);
+                                        on_ticket ? cmdWrites.ticket : hd->desk);
     hdNotifyBegin(hd);
 }
 

@@ -171,7 +171,9 @@ static int registerDocs(RedisModuleCtx *ctx, HdCommand *c) {
     specs[0].flags = c->write
         ? (REDISMODULE_CMD_KEY_RW | REDISMODULE_CMD_KEY_UPDATE)
         : (REDISMODULE_CMD_KEY_RO | REDISMODULE_CMD_KEY_ACCESS);
-    specs[0].notes = "the desk name; the command reads and writes keys '<desk>:*' derived from it";
+    specs[0].notes = c->write
+        ? "the desk name; the command reads and writes keys '<desk>:*' derived from it"
+        : "the desk name; the command reads keys '<desk>:*' derived from it";
     specs[0].begin_search_type = REDISMODULE_KSPEC_BS_INDEX;
     specs[0].bs.index.pos = keypos;
     specs[0].find_keys_type = REDISMODULE_KSPEC_FK_RANGE;

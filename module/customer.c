@@ -281,7 +281,7 @@ static int parseCreate(Hd *hd, RedisModuleString **argv, int argc, NewCustomer *
             return 0;
         }
         if (i + 1 >= argc) { hdSyntax(hd, "%s needs a value", opt); return 0; }
-        if (*slot) { hdSyntax(hd, "%s given more than once", opt); return 0; }
+        if (*slot) { hdSyntax(hd, "option %s given twice", opt); return 0; }
         *slot = argv[i + 1];
     }
     return 1;

@@ -794,6 +794,8 @@ static int cmdTicketAssign(Hd *hd, RedisModuleString **argv, int argc) {
     size_t alen;
     const char *aid = RedisModule_StringPtrLen(argv[3], &alen);
 
+    if (argc > 5)
+        return hdSyntax(hd, "syntax: TICKET.ASSIGN desk tid aid [FORCE] (FORCE at most once)");
     if (argc == 5) {
         if (!hdArgIs(argv[4], "FORCE"))
             return hdSyntax(hd, "unexpected argument '%s'; expected FORCE",

@@ -26,6 +26,33 @@ proc hd_collect_events {rd stop} {
     return $events
 }
 
+# Runs body (in the caller) with a keyevent subscriber on the master (srv -1)
+# and one on the replica (srv 0); returns {master-events replica-events}.
+proc hd_events_during {master body} {
+    set rdm [redis_deferring_client -1]
+    set rdr [redis_deferring_client]
+    foreach rd [list $rdm $rdr] {
+        $rd psubscribe {__keyevent@*__:*}
+        $rd read
+    }
+    uplevel 1 $body
+    $master set stop:events 1
+    set got [list [hd_collect_events $rdm stop:events] [hd_collect_events $rdr stop:events]]
+    $rdm close
+    $rdr close
+    return $got
+}
+
+# Splits events into {plain module}: module events are the command names.
+proc hd_split_module {events} {
+    set plain {}
+    set module {}
+    foreach e $events {
+        if {[string match {*.*} [lindex $e 0]]} { lappend module $e } else { lappend plain $e }
+    }
+    return [list $plain $module]
+}
+
 # Module commands that write, in the order the workload below runs them.
 proc hd_module_events {} { return {
     desk.config|set customer.create agent.create ticket.create ticket.create
@@ -73,50 +100,34 @@ start_server [list tags {"helpdesk contract"} overrides [list loadmodule $helpde
 
         test {master and replica emit the same keyspace events; the master adds one module event per write} {
             foreach c [list $master $replica] { $c config set notify-keyspace-events KEA }
-            set rdm [redis_deferring_client -1]
-            set rdr [redis_deferring_client]
-            foreach rd [list $rdm $rdr] {
-                $rd psubscribe {__keyevent@*__:*}
-                $rd read
-            }
             set D ev
-            $master desk.config set $D flood-threshold 0
-            set uid [$master customer.create $D Ann ann@example.com]
-            $master agent.create $D A1 Ann SKILLS billing
-            set t1 [$master ticket.create $D "Card declined" PRIORITY 10 CATEGORY billing]
-            set t2 [$master ticket.create $D "Parcel late" PRIORITY 5 CATEGORY shipping CUSTOMER $uid]
-            $master ticket.assign $D $t1 A1
-            $master ticket.status $D $t1 in_progress NOTE looking
-            $master ticket.msg $D $t1 customer:$uid hello
-            $master ticket.state.set $D $t1 {{"facts":{"a":1}}}
-            $master ticket.update $D $t2 priority 20
-            $master ticket.close $D $t1 RESOLUTION done
-            $master ticket.reopen $D $t1
-            # Reads and refused commands write nothing and raise nothing.
-            $master ticket.get $D $t1
-            $master ticket.peek $D
-            $master desk.check $D
-            catch {$master ticket.close $D 999}
-            catch {$master ticket.create $D x PRIORITY 5 PRIORITY 6}
-            $master agent.skills $D A1 ADD shipping
-            set next [$master ticket.next $D A1]
-            $master customer.update $D $uid name Bob
-            $master ticket.del $D $t2
-            $master agent.del $D A1
-            $master desk.purge $D
-            $master set stop:events 1
-            set on_master [hd_collect_events $rdm stop:events]
-            set on_replica [hd_collect_events $rdr stop:events]
-            $rdm close
-            $rdr close
-
-            # Split the master's module events (the command names) off.
-            set plain {}
-            set module {}
-            foreach e $on_master {
-                lassign $e event key
-                if {[string match {*.*} $event]} { lappend module $e } else { lappend plain $e }
-            }
+            lassign [hd_events_during $master {
+                $master desk.config set $D flood-threshold 0
+                set uid [$master customer.create $D Ann ann@example.com]
+                $master agent.create $D A1 Ann SKILLS billing
+                set t1 [$master ticket.create $D "Card declined" PRIORITY 10 CATEGORY billing]
+                set t2 [$master ticket.create $D "Parcel late" PRIORITY 5 CATEGORY shipping CUSTOMER $uid]
+                $master ticket.assign $D $t1 A1
+                $master ticket.status $D $t1 in_progress NOTE looking
+                $master ticket.msg $D $t1 customer:$uid hello
+                $master ticket.state.set $D $t1 {{"facts":{"a":1}}}
+                $master ticket.update $D $t2 priority 20
+                $master ticket.close $D $t1 RESOLUTION done
+                $master ticket.reopen $D $t1
+                # Reads and refused commands write nothing and raise nothing.
+                $master ticket.get $D $t1
+                $master ticket.peek $D
+                $master desk.check $D
+                catch {$master ticket.close $D 999}
+                catch {$master ticket.create $D x PRIORITY 5 PRIORITY 6}
+                $master agent.skills $D A1 ADD shipping
+                set next [$master ticket.next $D A1]
+                $master customer.update $D $uid name Bob
+                $master ticket.del $D $t2
+                $master agent.del $D A1
+                $master desk.purge $D
+            }] on_master on_replica
+            lassign [hd_split_module $on_master] plain module
             assert {[llength $plain] > 60}
             assert_equal $plain $on_replica
             # Every kind of write the workload does was announced.
@@ -137,24 +148,12 @@ start_server [list tags {"helpdesk contract"} overrides [list loadmodule $helpde
         }
 
         test {the same keyspace events on master and replica over 600 random commands} {
-            set rdm [redis_deferring_client -1]
-            set rdr [redis_deferring_client]
-            foreach rd [list $rdm $rdr] {
-                $rd psubscribe {__keyevent@*__:*}
-                $rd read
-            }
-            lassign [hd_random_workload $master evr 7 600] ok refused
+            lassign [hd_events_during $master {
+                lassign [hd_random_workload $master evr 7 600] ok refused
+            }] on_master on_replica
             assert {$ok > 200}
-            $master set stop:random 1
-            set on_master [hd_collect_events $rdm stop:random]
-            set on_replica [hd_collect_events $rdr stop:random]
-            $rdm close
-            $rdr close
-            set plain {}
-            set nmodule 0
-            foreach e $on_master {
-                if {[string match {*.*} [lindex $e 0]]} { incr nmodule } else { lappend plain $e }
-            }
+            lassign [hd_split_module $on_master] plain module
+            set nmodule [llength $module]
             assert {[llength $plain] > 1000}
             assert {$nmodule > 100 && $nmodule <= $ok}
             assert_equal $plain $on_replica

@@ -155,46 +155,39 @@ def allowed(field, id_kind, extra):
     return FIELDS.get(field)
 
 
-def check_map3(label, reply, id_kind, extra=None):
-    """RESP3: reply must be a map; every field typed."""
-    extra = extra or {}
-    if reply[0] != "map":
-        fail(label + " (RESP3)", "not a map: %r" % (reply,))
-        return
+def judge(label, fields, id_kind, extra):
+    """fields: [(name, wire type)]; one ok/FAIL line for the whole map."""
     bad = []
-    for (kt, k), v in reply[1]:
-        want = allowed(k, id_kind, extra)
-        got = resp3_type(v)
+    for k, got in fields:
+        want = allowed(k, id_kind, extra or {})
         if want is None:
             bad.append("%s: unknown field (type it in tests/reply_types.py)" % k)
         elif got not in want and not (got == "empty array" and want & {ARR_INT, ARR_STR}):
             bad.append("%s is %s, want %s" % (k, got, "/".join(sorted(want))))
     if bad:
-        fail(label + " (RESP3)", "; ".join(bad))
+        fail(label, "; ".join(bad))
     else:
-        ok(label + " (RESP3): %d fields typed" % len(reply[1]))
+        ok("%s: %d fields typed" % (label, len(fields)))
+
+
+def check_map3(label, reply, id_kind, extra=None):
+    """RESP3: reply must be a map; every field typed."""
+    if reply[0] != "map":
+        fail(label + " (RESP3)", "not a map: %r" % (reply,))
+        return
+    judge(label + " (RESP3)", [(k, resp3_type(v)) for (_, k), v in reply[1]], id_kind, extra)
 
 
 def check_map2(label, reply, id_kind, as_dict, extra=None):
     """RESP2 through redis-py and the README helper."""
-    extra = extra or {}
     if not isinstance(reply, list) or len(reply) % 2:
         fail(label + " (RESP2)", "not a flat field/value array: %r" % (reply,))
         return
-    d = as_dict(reply)
-    bad = []
-    for k, v in d.items():
+    fields = []
+    for k, v in as_dict(reply).items():
         k = k.decode() if isinstance(k, bytes) else k
-        want = allowed(k, id_kind, extra)
-        got = resp2_type(v, k)
-        if want is None:
-            bad.append("%s: unknown field" % k)
-        elif got not in want and not (got == "empty array" and want & {ARR_INT, ARR_STR}):
-            bad.append("%s is %s, want %s" % (k, got, "/".join(sorted(want))))
-    if bad:
-        fail(label + " (RESP2)", "; ".join(bad))
-    else:
-        ok(label + " (RESP2): %d fields typed" % len(d))
+        fields.append((k, resp2_type(v, k)))
+    judge(label + " (RESP2)", fields, id_kind, extra)
 
 
 def readme_helper(root):

@@ -16,13 +16,21 @@ r AGENT.CREATE $D A1 Ann SKILLS billing CAPACITY 5 >/dev/null
 t=$(r TICKET.CREATE $D "Card declined" PRIORITY 10 CATEGORY billing)
 r TICKET.ASSIGN $D "$t" A1 >/dev/null
 
+# refused CODE PATTERN: each "command line|detail" read from stdin fails CODE,
+# changes nothing, and its message matches PATTERN (%s = the detail).
+refused() {
+    local code=$1 pattern=$2 line detail
+    while IFS='|' read -r line detail; do
+        [ -n "$line" ] || continue
+        eval "set -- $line"
+        assert_nochange "$code: $line" -c "$code" "$@"
+        # shellcheck disable=SC2059  # the pattern is the format on purpose
+        assert_match "... says why: $line" "$(printf "$pattern" "$detail")" "$(rerrmsg "$@")"
+    done
+}
+
 # ---------------------------------------------------------------- an option twice
-while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    eval "set -- $line"
-    assert_nochange "twice: $line" -c ERR "$@"
-    assert_match "... says which option: $line" "ERR *twice*" "$(rerrmsg "$@")"
-done <<EOF2
+refused ERR 'ERR *twice*' <<EOF2
 TICKET.CREATE $D s PRIORITY 5 PRIORITY 6
 TICKET.CREATE $D s BODY a BODY b
 TICKET.CREATE $D s CATEGORY billing CATEGORY general
@@ -59,12 +67,7 @@ for line in "TICKET.CLOSE $D $t RESOLUTION a RESOLUTION b" "TICKET.NEXT $D A1 BL
 done
 
 # ---------------------------------------------------------------- a value missing
-while IFS='|' read -r line want; do
-    [ -n "$line" ] || continue
-    eval "set -- $line"
-    assert_nochange "no value: $line" -c ERR "$@"
-    assert_eq "... says so: $line" "ERR $want" "$(rerrmsg "$@")"
-done <<EOF2
+refused ERR 'ERR %s' <<EOF2
 TICKET.PEEK $D COUNT|COUNT needs a number
 TICKET.PEEK $D CATEGORY|CATEGORY needs a category
 TICKET.CREATE $D s PRIORITY|PRIORITY needs a number
@@ -83,12 +86,7 @@ CUSTOMER.CREATE $D n n@example.com PHONE|PHONE needs a value
 EOF2
 
 # ---------------------------------------------------------------- text must be UTF-8
-while IFS='|' read -r line what; do
-    [ -n "$line" ] || continue
-    eval "set -- $line"
-    assert_nochange "not UTF-8: $what" -c INVALID "$@"
-    assert_match "... names it: $what" "INVALID *$what*" "$(rerrmsg "$@")"
-done <<EOF2
+refused INVALID 'INVALID *%s*' <<EOF2
 TICKET.CREATE $D "\$BAD"|subject
 TICKET.CREATE $D s BODY "\$BAD"|body
 TICKET.UPDATE $D $t subject "\$BAD"|subject

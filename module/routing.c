@@ -238,7 +238,11 @@ static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
-    return serveNext(&hd, argv[2]) ? REDISMODULE_OK : REDISMODULE_ERR;
+    /* Served outside hdDispatch: announce the command's module event here. */
+    hdNotifyBegin(&hd);
+    int served = serveNext(&hd, argv[2]);
+    hdNotifyCommand(&hd, "ticket.next");
+    return served ? REDISMODULE_OK : REDISMODULE_ERR;
 }
 
 static int nextTimedOut(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {

@@ -147,6 +147,21 @@ start_server [list tags {"helpdesk contract"} overrides [list loadmodule $helpde
             assert_equal [$master debug digest] [$replica debug digest]
         }
 
+        test {a blocked TICKET.NEXT served later raises its module event on the ticket it got} {
+            $master agent.create evb W1 Walt SKILLS billing
+            set rd [redis_deferring_client -1]
+            lassign [hd_events_during $master {
+                $rd ticket.next evb W1 BLOCK 0
+                wait_for_blocked_clients_count 1 100 10 -1
+                set tid [$master ticket.create evb "Card declined" PRIORITY 20 CATEGORY billing]
+                assert_equal $tid [dict get [$rd read] id]
+            }] on_master on_replica
+            $rd close
+            lassign [hd_split_module $on_master] plain module
+            assert_equal [list "ticket.create evb:ticket:$tid" "ticket.next evb:ticket:$tid"] $module
+            assert_equal $plain $on_replica
+        }
+
         test {the same keyspace events on master and replica over 600 random commands} {
             lassign [hd_events_during $master {
                 lassign [hd_random_workload $master evr 7 600] ok refused

@@ -31,7 +31,9 @@ INT, STR, DBL, NIL, ARR_INT, ARR_STR, MAP_INT = (
 # field -> allowed types (besides the command-specific ids below)
 FIELDS = {
     "priority": {INT}, "version": {INT}, "load": {INT}, "capacity": {INT},
-    "assigned_total": {INT}, "overdue_ms": {INT}, "sla_breached": {INT, NIL},
+    "assigned_total": {INT}, "overdue_ms": {INT},
+    # when the timer marked the breach (ms), or the breached metrics' names
+    "sla_breached": {INT, STR, NIL},
     "created_at": {INT}, "updated_at": {INT}, "sla_due_at": {INT, NIL},
     "closed_at": {INT, NIL}, "joined_at": {INT, NIL}, "at": {INT},
     "master": {INT, STR, NIL},          # a ticket id, or "self" for an incident
@@ -152,7 +154,12 @@ def allowed(field, id_kind, extra):
         return extra[field]
     if field == "id":
         return {ID_TYPE[id_kind]}
-    return FIELDS.get(field)
+    if field in FIELDS:
+        return FIELDS[field]
+    # every time, present or to come (first_reply_at, next_reply_due_at, ...)
+    if field.endswith("_at") or field.endswith("_ms"):
+        return {INT, NIL}
+    return None
 
 
 def judge(label, fields, id_kind, extra):

@@ -135,9 +135,11 @@ static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
     if (argc != 4 || !(hdArgIs(argv[2], "ADD") || hdArgIs(argv[2], "REMOVE")))
         return hdSyntax(hd, "syntax: DESK.ADMIN desk ADD|REMOVE user, or DESK.ADMIN desk LIST");
     size_t len;
-    RedisModule_StringPtrLen(argv[3], &len);
+    const char *u = RedisModule_StringPtrLen(argv[3], &len);
     if (len == 0 || len > 128)
         return hdError(hd, "INVALID", "user name must be 1-128 bytes, got %zu", len);
+    if (!hdValidUtf8(u, len))
+        return hdError(hd, "INVALID", "user name must be valid UTF-8 text");
     if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (hdArgIs(argv[2], "ADD")) fxSAdd(hd, key, argv[3]);
     else fxSRem(hd, key, argv[3]);

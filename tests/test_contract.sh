@@ -105,6 +105,7 @@ AGENT.CREATE $D A9 "\$BAD"|agent name
 AGENT.CREATE $D A9 n EMAIL "\$BAD@example.com"|email
 DESK.CONFIG SET $D categories "\$BAD"|categories
 TICKET.STATE.APPEND $D $t "\$BAD"|
+DESK.ADMIN $D ADD "\$BAD"|user name
 EOF2
 # Valid UTF-8 in every script is fine.
 assert_match "UTF-8 subjects of any script are accepted" "[0-9]*" \

@@ -100,7 +100,7 @@ static const LexSpec catLexicon[] = {
     {"billing", 2, "refund, pay, fee, fees, tax, discount, card, amount, bank account, "
         "credit, balance, gift card, cost, price, dollars, euros, money, "
         "total, cheaper, cancelled order, bank, plan, plans, pricing plan, discounts, "
-        "promotions, monthly"},
+        "promotions, monthly fee, monthly payment, monthly charge, monthly bill"},
     {"technical", 3, "error, bug, crash, crashes, crashed, outage, not loading, loading, "
         "website, app, browser, chrome, firefox, safari, cache, android, ios, iphone, "
         "api, integration, plugin, sync, server, internal server, 404, 500, 503, 401, "
@@ -136,7 +136,7 @@ static const LexSpec catLexicon[] = {
         "trademark, copyright, patent, infringement, counterfeit, "
         "intellectual property, subpoena, police, regulation, regulations, regulator, "
         "compliance, compliant, comply, consumer rights, consumer protection, recall, "
-        "dpa, breach of contract, cease, desist, legal action, "
+        "dpa, data breach, breach of contract, cease, desist, legal action, "
         "data retention, identity theft, data controller, misleading, "
         "false advertising, legal entity, legal department"},
     {"legal", 2, "terms, agreement, cookies, cookie, fake, safety, investigation, "
@@ -839,7 +839,7 @@ static double urgencyOf(ClWork *cw) {
 static const char *urgLabels[] = { "!low", "!medium", "!high" };
 #define CL_NURG 3
 static const double urgCentre[CL_NURG] = { 0.15, 0.6, 0.9 };
-#define CL_URG_HALF_DOCS 30.0   /* trained urgency docs at which the model weighs half */
+#define CL_URG_HALF_DOCS 10.0   /* trained urgency docs at which the model weighs half */
 #define CL_URG_MAX_WEIGHT 0.85  /* the lexicon always keeps some say */
 #define CL_MODEL_MAX_WORDS 20000 /* vocabulary bound of D:model:words */
 
@@ -1460,8 +1460,9 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     size_t clen, tlen;
     int isnew;
 
+    /* URGENCY is the keyword, never a category name, whatever the arity. */
     if (argc == 5 && hdArgIs(argv[2], "URGENCY")) return trainUrgency(hd, argv);
-    if (argc != 4)
+    if (argc != 4 || hdArgIs(argv[2], "URGENCY"))
         return hdSyntax(hd, "syntax: TICKET.TRAIN desk category text | "
                             "TICKET.TRAIN desk URGENCY low|medium|high text");
     const char *c = RedisModule_StringPtrLen(argv[2], &clen);

@@ -355,6 +355,9 @@ void classifyLearn(Hd *hd, RedisModuleString *subject, RedisModuleString *body,
 const char *classifyPriorityLabel(long long priority);
 /* DESK.CONFIG SET D model reset: deletes the desk's trained model. */
 void classifyModelReset(Hd *hd);
+/* OnLoad: the model cache follows changes to D:model:* keys. */
+void classifyInit(RedisModuleCtx *ctx);
+void classifyUnload(void);
 
 /* ------------------------------------------------------------------------ */
 /* Flash floods, merging, SLA timer (flood.c, sla.c)                          */

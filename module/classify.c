@@ -53,6 +53,7 @@
 #define CL_LEX_SCALE 3.0        /* trained occurrences one lexicon weight unit is worth */
 #define CL_PRIOR_DOCS 10.0      /* pseudo-documents per category in the prior */
 #define CL_SUBJECT_WEIGHT 2.0   /* a subject word counts like two body words */
+#define CL_MODEL_MAX_WORDS 20000 /* vocabulary bound of D:model:words */
 
 /* ln(n) for the small integers that counts + smoothing almost always are. */
 #define CL_LOG_TABLE 1024
@@ -192,10 +193,8 @@ static const LexSpec catLexicon[] = {
         "difference between, which size, volume discounts, services offered, "
         "you offer, consultation, marketing, brand growth, digital marketing, "
         "marketing strategies, investment strategies, brand, portfolio"},
-    {"general", 1, "interested in, information on, information about, more information, "
-        "details on, details about, learn more, know more, strategies, strategy, "
-        "best practices, inquire, inquiring, inquiry, campaign, campaigns, growth, "
-        "investment, investments, engagement, insights"},
+    {"general", 1, "investment, investments, engagement, insights, campaign, campaigns, growth, "
+        "strategies, strategy"},
     {"general", 2, "store, available, availability, present, gift, apply, partner, bulk, "
         "material, wash, compare, comparison, sale, do you offer, do you sell, "
         "do you have, well done, great, helpful, perfect, "
@@ -834,17 +833,198 @@ static double urgencyOf(ClWork *cw) {
 /* Category                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Model cache                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A read-through copy of what classification read from a desk's D:model:*
+ * keys: the per-name document and token counts of D:model:meta, and the
+ * D:model:words values of the words looked up so far (or that a word is not
+ * there). Each HashGet through the module API costs an allocation or two;
+ * served from here, a trained desk classifies in about the time of an
+ * untrained one. The keys stay the truth: any change to a key named
+ * "*:model:*" (a command, a replicated write on a replica, an expiry, a
+ * flush, an RDB load) and every training by this module bumps mcEpoch, which
+ * drops every entry; an entry is also checked against docs, udocs and the
+ * words hash's length read from the keys on every call. Bounded: MC_DESKS
+ * desks (least recently used is dropped), at most CL_MODEL_MAX_WORDS words
+ * each, values of at most MC_VALUE_MAX bytes (longer ones are read each time). */
+#define MC_DESKS 4
+#define MC_VALUE_MAX 512
+#define MC_META_MAX (2 * HD_MAX_CATEGORIES + 8)
+
+typedef struct McWord {
+    char *w;                        /* NULL: empty slot */
+    char *val;                      /* NULL: the word is not in the model */
+    unsigned char wlen;
+    unsigned short vlen;
+} McWord;
+
+typedef struct McMeta { char name[34]; long long docs, tokens; } McMeta;
+
+typedef struct McDesk {
+    int used, db;
+    char desk[HD_DESK_MAX + 1];
+    size_t dlen;
+    unsigned long long epoch, lastUse;
+    long long docs, udocs, vocab;   /* what the keys said when it was filled */
+    McMeta meta[MC_META_MAX];
+    int nmeta;
+    McWord *slot;
+    size_t cap, n;                  /* cap: power of two */
+} McDesk;
+
+static McDesk mcDesks[MC_DESKS];
+static unsigned long long mcEpoch = 1, mcClock;
+
+static void mcClear(McDesk *d) {
+    for (size_t i = 0; i < d->cap; i++) {
+        if (!d->slot[i].w) continue;
+        RedisModule_Free(d->slot[i].w);
+        if (d->slot[i].val) RedisModule_Free(d->slot[i].val);
+    }
+    RedisModule_Free(d->slot);
+    d->slot = NULL;
+    d->cap = d->n = 0;
+    d->used = 0;
+}
+
+/* Something changed a model key: every cached entry is stale. */
+static void mcInvalidate(void) { mcEpoch++; }
+
+static int mcOnKeyspace(RedisModuleCtx *ctx, int type, const char *event,
+                        RedisModuleString *key) {
+    size_t len;
+    const char *k = RedisModule_StringPtrLen(key, &len);
+    for (size_t i = 0; i + 7 <= len; i++)
+        if (k[i] == ':' && !memcmp(k + i, ":model:", 7)) { mcInvalidate(); break; }
+    return REDISMODULE_OK;
+}
+
+static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    mcInvalidate();
+}
+
+void classifyInit(RedisModuleCtx *ctx) {
+    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ALL, mcOnKeyspace);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
+}
+
+void classifyUnload(void) {
+    for (int i = 0; i < MC_DESKS; i++) mcClear(&mcDesks[i]);
+}
+
+typedef struct MetaScan { McDesk *d; } MetaScan;
+
+static void mcMetaField(RedisModuleKey *key, RedisModuleString *field,
+                        RedisModuleString *value, void *privdata) {
+    McDesk *d = ((MetaScan *)privdata)->d;
+    size_t flen;
+    long long x;
+    const char *f = RedisModule_StringPtrLen(field, &flen);
+    int isdocs = flen > 5 && !memcmp(f, "docs:", 5);
+    int istok = flen > 7 && !memcmp(f, "tokens:", 7);
+    if (!isdocs && !istok) return;
+    if (RedisModule_StringToLongLong(value, &x) != REDISMODULE_OK || x < 0) x = 0;
+    const char *name = f + (isdocs ? 5 : 7);
+    size_t nlen = flen - (isdocs ? 5 : 7);
+    if (nlen > 33) return;
+    int i;
+    for (i = 0; i < d->nmeta; i++)
+        if (strlen(d->meta[i].name) == nlen && !memcmp(d->meta[i].name, name, nlen)) break;
+    if (i == d->nmeta) {
+        if (d->nmeta == MC_META_MAX) return;
+        memcpy(d->meta[i].name, name, nlen);
+        d->meta[i].name[nlen] = '\0';
+        d->meta[i].docs = d->meta[i].tokens = 0;
+        d->nmeta++;
+    }
+    if (isdocs) d->meta[i].docs = x;
+    else d->meta[i].tokens = x;
+}
+
+/* The cache entry of this desk, valid for what the keys say now (filled or
+ * refilled as needed). */
+static McDesk *mcEntry(Hd *hd, RedisModuleKey *meta, long long docs, long long udocs,
+                       long long vocab) {
+    int db = RedisModule_GetSelectedDb(hd->ctx);
+    McDesk *d = NULL, *victim = &mcDesks[0];
+    for (int i = 0; i < MC_DESKS; i++) {
+        McDesk *e = &mcDesks[i];
+        if (e->used && e->db == db && e->dlen == hd->dlen && !memcmp(e->desk, hd->dname, hd->dlen))
+            d = e;
+        if (!e->used || (victim->used && e->lastUse < victim->lastUse)) victim = e;
+    }
+    if (d && (d->epoch != mcEpoch || d->docs != docs || d->udocs != udocs || d->vocab != vocab))
+        mcClear(d);
+    if (!d || !d->used) {
+        if (!d) {
+            d = victim;
+            if (d->used) mcClear(d);
+        }
+        d->used = 1;
+        d->db = db;
+        memcpy(d->desk, hd->dname, hd->dlen);
+        d->dlen = hd->dlen;
+        d->epoch = mcEpoch;
+        d->docs = docs;
+        d->udocs = udocs;
+        d->vocab = vocab;
+        d->nmeta = 0;
+        MetaScan ms = { d };
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(meta, cur, mcMetaField, &ms));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    d->lastUse = ++mcClock;
+    return d;
+}
+
+static const McMeta *mcMeta(const McDesk *d, const char *name) {
+    for (int i = 0; i < d->nmeta; i++) if (!strcmp(d->meta[i].name, name)) return &d->meta[i];
+    return NULL;
+}
+
+/* The cached slot of word w (empty if not cached); NULL when the table is
+ * full. */
+static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
+    *found = 0;
+    if (d->n * 2 >= d->cap) {
+        if (d->n >= CL_MODEL_MAX_WORDS) goto lookup_only;
+        size_t ncap = d->cap ? d->cap * 2 : 256;
+        McWord *ns = RedisModule_Calloc(ncap, sizeof(McWord));
+        for (size_t i = 0; i < d->cap; i++) {
+            if (!d->slot[i].w) continue;
+            size_t j = hashBytes(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
+            while (ns[j].w) j = (j + 1) & (ncap - 1);
+            ns[j] = d->slot[i];
+        }
+        RedisModule_Free(d->slot);
+        d->slot = ns;
+        d->cap = ncap;
+    }
+lookup_only:
+    if (!d->cap) return NULL;
+    size_t j = hashBytes(w, wlen) & (d->cap - 1);
+    while (d->slot[j].w) {
+        if (d->slot[j].wlen == wlen && !memcmp(d->slot[j].w, w, wlen)) { *found = 1; return &d->slot[j]; }
+        j = (j + 1) & (d->cap - 1);
+    }
+    return d->n * 2 < d->cap ? &d->slot[j] : NULL;
+}
+
 /* Urgency labels share D:model:words with the categories as "!low=2": a
  * category name never starts with '!', and one HashGet per word serves both. */
 static const char *urgLabels[] = { "!low", "!medium", "!high" };
 #define CL_NURG 3
 static const double urgCentre[CL_NURG] = { 0.15, 0.6, 0.9 };
 #define CL_URG_HALF_DOCS 10.0   /* trained urgency docs at which the model weighs half */
-#define CL_URG_MAX_WEIGHT 0.85  /* the lexicon always keeps some say */
-#define CL_MODEL_MAX_WORDS 20000 /* vocabulary bound of D:model:words */
+#define CL_URG_MAX_WEIGHT 0.7   /* the lexicon always keeps some say */
 
 typedef struct ClModel {
     RedisModuleKey *meta, *words;
+    McDesk *mc;
     long long docs, catDocs[HD_MAX_CATEGORIES], catTokens[HD_MAX_CATEGORIES];
     long long udocs, urgDocs[CL_NURG], urgTokens[CL_NURG];
     long long vocabSize;
@@ -872,7 +1052,6 @@ static long long hashGetLL(Hd *hd, RedisModuleKey *k, const char *field) {
 
 /* Opens the desk's trained model; docs == udocs == 0 means there is none. */
 static void modelOpen(Hd *hd, const DeskConfig *cfg, ClModel *m) {
-    char field[48];
     memset(m, 0, sizeof(*m));
     m->meta = openHash(hd, hdKey(hd, "model:meta"));
     m->docs = hashGetLL(hd, m->meta, "docs");
@@ -880,18 +1059,18 @@ static void modelOpen(Hd *hd, const DeskConfig *cfg, ClModel *m) {
     if (m->docs == 0 && m->udocs == 0) return;
     m->words = openHash(hd, hdKey(hd, "model:words"));
     m->vocabSize = m->words ? (long long)RedisModule_ValueLength(m->words) : 0;
+    m->mc = mcEntry(hd, m->meta, m->docs, m->udocs, m->vocabSize);
     for (int i = 0; m->docs > 0 && i < cfg->ncat; i++) {
-        snprintf(field, sizeof(field), "docs:%s", cfg->cats[i]);
-        m->catDocs[i] = hashGetLL(hd, m->meta, field);
-        if (m->catDocs[i] == 0) continue;
-        snprintf(field, sizeof(field), "tokens:%s", cfg->cats[i]);
-        m->catTokens[i] = hashGetLL(hd, m->meta, field);
+        const McMeta *mm = mcMeta(m->mc, cfg->cats[i]);
+        if (!mm || mm->docs == 0) continue;
+        m->catDocs[i] = mm->docs;
+        m->catTokens[i] = mm->tokens;
     }
     for (int i = 0; m->udocs > 0 && i < CL_NURG; i++) {
-        snprintf(field, sizeof(field), "docs:%s", urgLabels[i]);
-        m->urgDocs[i] = hashGetLL(hd, m->meta, field);
-        snprintf(field, sizeof(field), "tokens:%s", urgLabels[i]);
-        m->urgTokens[i] = hashGetLL(hd, m->meta, field);
+        const McMeta *mm = mcMeta(m->mc, urgLabels[i]);
+        if (!mm) continue;
+        m->urgDocs[i] = mm->docs;
+        m->urgTokens[i] = mm->tokens;
     }
 }
 
@@ -959,11 +1138,30 @@ static void addPairCount(const char *name, size_t len, long long n, void *arg) {
 static void addTrainedCounts(Hd *hd, const DeskConfig *cfg, const size_t *catLen,
                              ClModel *m, const char *w, double *counts, double *ucounts) {
     RedisModuleString *v = NULL;
-    size_t len;
+    size_t len, wlen = strlen(w);
+    int found;
     CountArg ca = { cfg, catLen, counts, ucounts };
+    McWord *slot = m->mc ? mcSlot(m->mc, w, wlen, &found) : NULL;
+    if (slot && found) {
+        if (slot->val) forEachPair(slot->val, slot->vlen, addPairCount, &ca);
+        return;
+    }
     RedisModule_HashGet(m->words, REDISMODULE_HASH_CFIELDS, w, &v, NULL);
+    const char *s = v ? RedisModule_StringPtrLen(v, &len) : NULL;
+    if (slot && (!v || len <= MC_VALUE_MAX)) {
+        slot->w = RedisModule_Alloc(wlen + 1);
+        memcpy(slot->w, w, wlen + 1);
+        slot->wlen = (unsigned char)wlen;
+        slot->val = NULL;
+        if (v) {
+            slot->val = RedisModule_Alloc(len + 1);
+            memcpy(slot->val, s, len);
+            slot->val[len] = '\0';
+            slot->vlen = (unsigned short)len;
+        }
+        m->mc->n++;
+    }
     if (!v) return;
-    const char *s = RedisModule_StringPtrLen(v, &len);
     forEachPair(s, len, addPairCount, &ca);
     RedisModule_FreeString(hd->ctx, v);
 }
@@ -1395,6 +1593,7 @@ static void trainWords(Hd *hd, const ClWork *cw, const char *name) {
     RedisModuleString *metaKey = hdKey(hd, "model:meta"), *wordsKey = hdKey(hd, "model:words");
     char field[48];
     long long tokens = 0, vocab = 0;
+    mcInvalidate();
     RedisModuleKey *wk = RedisModule_OpenKey(hd->ctx, wordsKey, REDISMODULE_READ);
     if (wk) {
         vocab = (long long)RedisModule_ValueLength(wk);
@@ -1541,6 +1740,7 @@ const char *classifyPriorityLabel(long long priority) {
 
 /* DESK.CONFIG SET D model reset: the desk forgets everything it was taught. */
 void classifyModelReset(Hd *hd) {
+    mcInvalidate();
     fxDel(hd, hdKey(hd, "model:words"));
     fxDel(hd, hdKey(hd, "model:meta"));
 }

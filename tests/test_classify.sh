@@ -334,8 +334,29 @@ assert_match "a model key of the wrong type does not fail the update" "[0-9]*" \
     "$(r TICKET.UPDATE lfcbad "$b1" category billing)"
 assert_eq "... and the update happened" billing "$(r HGET "lfcbad:ticket:$b1" category)"
 
+# --- the model cache follows the keys ------------------------------------------
+D6=cache
+for i in 1 2 3; do r TICKET.TRAIN "$D6" warranty "warranty claim for the blender $i" >/dev/null; done
+cq="blender claim"
+c6() { rj TICKET.CLASSIFY "$D6" "$cq" | python3 -c 'import json,sys; print(json.load(sys.stdin)["category"])'; }
+assert_eq "trained answer (read once, then cached)" warranty "$(c6)"
+assert_eq "asked again: same answer" warranty "$(c6)"
+r HSET "$D6:model:words" blender "billing=40" claim "billing=40" >/dev/null
+assert_eq "a hand edit of D:model:words is seen at once" billing "$(c6)"
+r DEL "$D6:model:words" >/dev/null
+assert_eq "a deleted words hash is seen at once" general "$(c6)"
+r TICKET.TRAIN "$D6" warranty "blender claim" >/dev/null
+assert_eq "and training again is seen at once" warranty "$(c6)"
+
 # --- training replicates as effects: replica digest equals master ---------------
 start_replica
+assert_eq "a replica classifies like the master" \
+    "$(rj TICKET.CLASSIFY "$D6" "$cq")" "$(redis-cli -3 --json -p "$REPLICA_PORT" TICKET.CLASSIFY "$D6" "$cq")"
+for i in 1 2 3 4 5 6 7 8; do r TICKET.TRAIN "$D6" shipping "blender claim parcel $i" >/dev/null; done
+r WAIT 1 5000 >/dev/null
+assert_eq "more training changed the master's answer" shipping "$(c6)"
+assert_eq "after more training the replica (its cache refreshed) still agrees" \
+    "$(rj TICKET.CLASSIFY "$D6" "$cq")" "$(redis-cli -3 --json -p "$REPLICA_PORT" TICKET.CLASSIFY "$D6" "$cq")"
 r TICKET.TRAIN "$D5" URGENCY high "smoke pouring out" >/dev/null
 r TICKET.UPDATE "$D5" "$l1" category returns priority 10 >/dev/null
 r DESK.CONFIG "$D3" SET model reset >/dev/null

@@ -349,8 +349,8 @@ void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
                 RedisModuleString *subject, const Classification *c);
 /* learn-from-corrections: trains the desk's model on a ticket's text with its
  * corrected category and/or urgency label (either may be NULL). */
-void classifyLearn(Hd *hd, RedisModuleString *subject, RedisModuleString *body,
-                   const char *cat, const char *label);
+void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                   RedisModuleString *body, const char *cat, const char *label);
 /* The urgency label ("low", "medium", "high") a priority stands for. */
 const char *classifyPriorityLabel(long long priority);
 /* DESK.CONFIG SET D model reset: deletes the desk's trained model. */

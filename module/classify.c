@@ -868,6 +868,7 @@ typedef struct McDesk {
     size_t dlen;
     unsigned long long epoch, lastUse;
     long long docs, udocs, vocab;   /* what the keys said when it was filled */
+    long long uchk, uchkLex, uchkNb; /* urgency checks before training (see trainUrgency) */
     McMeta meta[MC_META_MAX];
     int nmeta;
     McWord *slot;
@@ -923,6 +924,13 @@ static void mcMetaField(RedisModuleKey *key, RedisModuleString *field,
     size_t flen;
     long long x;
     const char *f = RedisModule_StringPtrLen(field, &flen);
+    if (flen >= 6 && !memcmp(f, "ucheck", 6)) {
+        if (RedisModule_StringToLongLong(value, &x) != REDISMODULE_OK || x < 0) x = 0;
+        if (flen == 6) d->uchk = x;
+        else if (flen == 10 && !memcmp(f + 6, ":lex", 4)) d->uchkLex = x;
+        else if (flen == 9 && !memcmp(f + 6, ":nb", 3)) d->uchkNb = x;
+        return;
+    }
     int isdocs = flen > 5 && !memcmp(f, "docs:", 5);
     int istok = flen > 7 && !memcmp(f, "tokens:", 7);
     if (!isdocs && !istok) return;
@@ -972,6 +980,7 @@ static McDesk *mcEntry(Hd *hd, RedisModuleKey *meta, long long docs, long long u
         d->udocs = udocs;
         d->vocab = vocab;
         d->nmeta = 0;
+        d->uchk = d->uchkLex = d->uchkNb = 0;
         MetaScan ms = { d };
         RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
         while (RedisModule_ScanKey(meta, cur, mcMetaField, &ms));
@@ -1019,8 +1028,9 @@ lookup_only:
 static const char *urgLabels[] = { "!low", "!medium", "!high" };
 #define CL_NURG 3
 static const double urgCentre[CL_NURG] = { 0.15, 0.6, 0.9 };
-#define CL_URG_HALF_DOCS 10.0   /* trained urgency docs at which the model weighs half */
-#define CL_URG_MAX_WEIGHT 0.7   /* the lexicon always keeps some say */
+#define CL_URG_HALF_DOCS 10.0   /* trained urgency docs at which the model has half its say */
+#define CL_URG_MAX_WEIGHT 0.9   /* the lexicon always keeps some say */
+#define CL_URG_SHARE_POWER 8.0  /* how sharply the better judge takes over */
 
 typedef struct ClModel {
     RedisModuleKey *meta, *words;
@@ -1292,6 +1302,22 @@ static double urgencyTrained(const ClModel *m, const double *ulog) {
     return mean;
 }
 
+/* How much the trained urgency model counts against the lexicon. Its say
+ * grows with its documents, and is shared out by how often each was right
+ * about the desk's own labels: before each TICKET.TRAIN URGENCY the text was
+ * judged by both (ucheck, ucheck:lex, ucheck:nb in D:model:meta), so a desk
+ * whose people rate urgency like the lexicon keeps the lexicon, and one that
+ * rates it its own way soon follows its model. */
+static double urgencyModelWeight(const ClModel *m) {
+    if (m->udocs <= 0 || !m->mc) return 0;
+    double ramp = (double)m->udocs / ((double)m->udocs + CL_URG_HALF_DOCS);
+    double nb = ((double)m->mc->uchkNb + 1.0) / ((double)m->mc->uchk + 2.0);
+    double lex = ((double)m->mc->uchkLex + 1.0) / ((double)m->mc->uchk + 2.0);
+    /* The better of the two soon takes (nearly) all the say: 20% more
+     * right answers are worth a factor of 4. */
+    return CL_URG_MAX_WEIGHT * ramp / (1.0 + pow(lex / nb, CL_URG_SHARE_POWER));
+}
+
 /* Index in cfg->cats of the best category, or -1 for "no clue at all";
  * *uTrained gets the trained urgency model's estimate (-1: untrained). */
 static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw, double *uTrained,
@@ -1344,7 +1370,7 @@ static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw, double *uTrai
                         (t->n - t->nlex) * (clLogCount(counts[i] + CL_ALPHA) - denom[i]);
     }
     *uTrained = urgencyTrained(&m, ulog);
-    *uWeight = CL_URG_MAX_WEIGHT * (double)m.udocs / ((double)m.udocs + CL_URG_HALF_DOCS);
+    *uWeight = urgencyModelWeight(&m);
     modelClose(&m);
     if (CL_DEBUG_SCORES) debugScores(hd, cfg, cw, score);
     if (!evidence) return general;
@@ -1633,6 +1659,20 @@ static int urgencyLabelIndex(const char *s, size_t len) {
     return -1;
 }
 
+/* Before an urgency lesson: was the lexicon right about this text, and was
+ * the model trained so far? Counted in D:model:meta for urgencyModelWeight. */
+static void urgencyCheck(Hd *hd, const DeskConfig *cfg, ClWork *cw, int idx) {
+    double uTrained, uWeight, lex = urgencyOf(cw);
+    bestCategory(hd, cfg, cw, &uTrained, &uWeight);
+    if (uTrained < 0) return;                /* no model yet: nothing to compare */
+    RedisModuleString *metaKey = hdKey(hd, "model:meta");
+    const char *want = urgLabels[idx] + 1;
+    fxHashIncr(hd, metaKey, "ucheck", 1);
+    if (!strcmp(urgencyLabel(round(lex * 1000.0) / 1000.0), want))
+        fxHashIncr(hd, metaKey, "ucheck:lex", 1);
+    if (!strcmp(urgencyLabel(uTrained), want)) fxHashIncr(hd, metaKey, "ucheck:nb", 1);
+}
+
 /* TICKET.TRAIN D URGENCY low|medium|high text */
 static int trainUrgency(Hd *hd, RedisModuleString **argv) {
     size_t llen, tlen;
@@ -1642,13 +1682,15 @@ static int trainUrgency(Hd *hd, RedisModuleString **argv) {
         return hdError(hd, "INVALID", "urgency label must be low, medium or high, got '%.*s'",
                        (int)(llen > 40 ? 40 : llen), l);
     if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
-    if (!modelKeysOk(hd)) return REDISMODULE_OK;
+    DeskConfig cfg;
+    if (!deskConfigLoad(hd, &cfg) || !modelKeysOk(hd)) return REDISMODULE_OK;
     lexBuild();
     ClWork *cw = workReset();
     const char *text = RedisModule_StringPtrLen(argv[4], &tlen);
     tokenize(&cw->text, text, tlen, 0);
     collectTerms(cw);
     if (learnableWords(cw) == 0) return hdError(hd, "INVALID", "text has no words to learn from");
+    urgencyCheck(hd, &cfg, cw, idx);
     trainWords(hd, cw, urgLabels[idx]);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -1702,8 +1744,8 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
  * priority (label "low"/"medium"/"high"); the ticket's text teaches the model
  * as TICKET.TRAIN would. A model key of the wrong type skips the lesson (the
  * update itself must not fail for it). */
-void classifyLearn(Hd *hd, RedisModuleString *subject, RedisModuleString *body,
-                   const char *cat, const char *label) {
+void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                   RedisModuleString *body, const char *cat, const char *label) {
     size_t len;
     const char *s;
     RedisModuleKey *k;
@@ -1728,7 +1770,10 @@ void classifyLearn(Hd *hd, RedisModuleString *subject, RedisModuleString *body,
     if (learnableWords(cw) == 0) return;
     if (cat) trainWords(hd, cw, cat);
     int idx = label ? urgencyLabelIndex(label, strlen(label)) : -1;
-    if (idx >= 0) trainWords(hd, cw, urgLabels[idx]);
+    if (idx >= 0) {
+        urgencyCheck(hd, cfg, cw, idx);
+        trainWords(hd, cw, urgLabels[idx]);
+    }
 }
 
 /* The urgency label an agent's priority stands for (SPEC section 3 maps

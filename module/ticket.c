@@ -593,7 +593,7 @@ static void learnFromCorrection(Hd *hd, const DeskConfig *cfg, const Ticket *old
     if (!cfg->learn_corrections || (!cat && !prio)) return;
     char catz[33];
     snprintf(catz, sizeof(catz), "%.*s", (int)u->catlen, u->category);
-    classifyLearn(hd, hdHashGet(hd, old->key, "subject"), hdHashGet(hd, old->key, "body"),
+    classifyLearn(hd, cfg, hdHashGet(hd, old->key, "subject"), hdHashGet(hd, old->key, "body"),
                   cat ? catz : NULL, prio ? classifyPriorityLabel(u->priority) : NULL);
 }
 

@@ -234,6 +234,11 @@ assert_eq "after urgency training: urgency rose above low" 1 "$(python3 -c "prin
 assert_eq "urgency counts live in D:model:words as !label" "!high=25" "$(r HGET "$D3:model:words" smok)"
 assert_eq "urgency documents in D:model:meta" "25 13 12" \
     "$(r HMGET "$D3:model:meta" udocs 'docs:!high' 'docs:!low' | paste -sd' ')"
+# Each lesson after the first was checked first: the lexicon (low for all of
+# these) was right on the 12 low ones, the model learnt the smoke.
+assert_eq "test-then-train checks: 24 checked, lexicon right on the 12 low ones, model right >= 20" "24 12 1" \
+    "$(r HMGET "$D3:model:meta" ucheck ucheck:lex ucheck:nb |
+       awk 'NR==1{a=$1} NR==2{b=$1} NR==3{c=($1>=20)} END{print a, b, c}')"
 assert_eq "urgency training adds no category" \
     "billing,technical,legal,returns,shipping,account,general" \
     "$(r DESK.CONFIG "$D3" GET categories)"

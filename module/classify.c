@@ -1406,8 +1406,9 @@ static ClWork *workReset(void) {
     return cw;
 }
 
-void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
-                  RedisModuleString *body, Classification *out) {
+/* The terms of a ticket as TICKET.CREATE reads it: subject words weighted
+ * (when there is a body), then the body. */
+static ClWork *readTicket(RedisModuleString *subject, RedisModuleString *body) {
     ClWork *cw = workReset();
     size_t len;
     const char *s;
@@ -1422,6 +1423,12 @@ void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
         tokenize(&cw->text, s, len, 0);
     }
     collectTerms(cw);
+    return cw;
+}
+
+void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                  RedisModuleString *body, Classification *out) {
+    ClWork *cw = readTicket(subject, body);
     collectKeywords(cw, cfg);
     double uTrained, uWeight, u = urgencyOf(cw);
     int best = bestCategory(hd, cfg, cw, &uTrained, &uWeight);
@@ -1746,8 +1753,6 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
  * update itself must not fail for it). */
 void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
                    RedisModuleString *body, const char *cat, const char *label) {
-    size_t len;
-    const char *s;
     RedisModuleKey *k;
     const char *names[] = { "model:meta", "model:words" };
     for (int i = 0; i < 2; i++) {
@@ -1756,17 +1761,7 @@ void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
         if (k) RedisModule_CloseKey(k);
         if (bad) return;
     }
-    lexBuild();
-    ClWork *cw = workReset();
-    if (subject) {
-        s = RedisModule_StringPtrLen(subject, &len);
-        tokenize(&cw->text, s, len, body != NULL);
-    }
-    if (body) {
-        s = RedisModule_StringPtrLen(body, &len);
-        tokenize(&cw->text, s, len, 0);
-    }
-    collectTerms(cw);
+    ClWork *cw = readTicket(subject, body);
     if (learnableWords(cw) == 0) return;
     if (cat) trainWords(hd, cw, cat);
     int idx = label ? urgencyLabelIndex(label, strlen(label)) : -1;

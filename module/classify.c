@@ -6,7 +6,8 @@
  * cut at a character boundary, and plain English words lose common suffixes
  * ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
  * tokens are read, so the cost of a call is bounded whatever the text size.
- * Subject words weigh CL_SUBJECT_WEIGHT body words.
+ * Subject words weigh CL_SUBJECT_WEIGHT body words. '.', '!', '?', ';' and
+ * line breaks end sentences (the subject is one), for the urgency's context.
  *
  * Category: a multinomial naive Bayes over the desk's categories. The count
  * of word w in category c is CL_LEX_SCALE times the built-in lexicon's weight
@@ -18,24 +19,36 @@
  * no category knows are ignored (they would only favour the smallest
  * categories); a text without any known word is `general`, and so is a tie
  * with `general`. Lexicon phrases (up to CL_PHRASE_MAX words, stop words
- * included: "terms of service") count as extra terms.
+ * included: "terms of service") are matched first and speak for their words:
+ * a word inside a phrase with a category meaning, or inside a neutral phrase
+ * ("investment returns"), loses its own lexicon weight there, so ambiguous
+ * words count only where they mean the category. A desk's own keywords
+ * (category.<name>.keywords) count like strong lexicon terms.
  *
  * Urgency: a noisy-OR of the three strongest urgency cues of the text (words
- * and phrases such as "data breach"; a phrase stands for its own words; a
- * negated cue such as "not urgent" does not count), the number of '!' and the
- * share of words written in capitals; clamped to [0,1] and rounded to 3
- * decimals, the precision stored in the ticket hash, so the label, the
- * priority and the alert decision agree with the stored value.
+ * and phrases: failures and their scope, threats, time pressure, negative
+ * words; a phrase stands for its own words; a negated cue such as "not
+ * urgent" does not count; a cue in a question or after "prevent", "how to",
+ * ... in its sentence is asked about and weighs CL_ASKED_FACTOR of itself),
+ * the number of '!' and the share of words written in capitals, then lowered
+ * by the strongest calm cue ("no rush", "everything is fine", thanks). A
+ * desk trained with TICKET.TRAIN URGENCY blends in its naive Bayes estimate,
+ * weighted by how often each judge was right on the desk's own labels
+ * (urgencyModelWeight). Clamped to [0,1] and rounded to 3 decimals, the
+ * precision stored in the ticket hash, so the label, the priority and the
+ * alert decision agree with the stored value.
  *
  * Model keys, plain hashes written with the fx* helpers so they persist and
  * replicate like every other key:
- *   D:model:words  word -> "billing=3,warranty=1" (its counts per category;
- *                  the hash's length is the trained vocabulary size)
- *   D:model:meta   docs, docs:<category>, tokens:<category>
- * The model is word-major: classifying costs one HashGet per distinct word of
- * the text whatever the number of categories, and the words hash soon
- * outgrows the listpack encoding (a linear scan) into a real hash table.
- * Nothing ever scans the model. */
+ *   D:model:words  word -> "billing=3,warranty=1,!high=2" (its counts per
+ *                  category and per urgency label; the hash's length is the
+ *                  trained vocabulary size, at most CL_MODEL_MAX_WORDS)
+ *   D:model:meta   docs, docs:<name>, tokens:<name> (name: a category or
+ *                  !low, !medium, !high), udocs, ucheck, ucheck:lex, ucheck:nb
+ * The model is word-major: classifying costs one lookup per distinct word of
+ * the text whatever the number of categories, served from a read-through
+ * cache (see "Model cache") after the first time. Nothing ever scans the
+ * words hash. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

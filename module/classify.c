@@ -62,7 +62,7 @@
 #define CL_KEY_MAX (CL_PHRASE_MAX * (CL_WORD_MAX + 1))
 #define CL_MAX_MATCHES 256      /* phrase matches kept per text */
 #define CL_LEX_MASS 100.0       /* pseudo-tokens every category starts with */
-#define CL_ALPHA 1.0            /* Laplace smoothing */
+#define CL_ALPHA 2.0            /* Laplace smoothing */
 #define CL_LEX_SCALE 3.0        /* trained occurrences one lexicon weight unit is worth */
 #define CL_PRIOR_DOCS 10.0      /* pseudo-documents per category in the prior */
 #define CL_SUBJECT_WEIGHT 2.0   /* a subject word counts like two body words */
@@ -1378,9 +1378,11 @@ static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw, double *uTrai
         for (int i = 0; i < K; i++) if (counts[i] > 0 || (lexw[i] > 0 && t->nlex > 0)) known = 1;
         if (!known) continue;          /* no category knows it: no clue */
         evidence = 1;
-        for (int i = 0; i < K; i++)
-            score[i] += t->nlex * (clLogCount(counts[i] + lexw[i] + CL_ALPHA) - denom[i]) +
-                        (t->n - t->nlex) * (clLogCount(counts[i] + CL_ALPHA) - denom[i]);
+        double inside = t->n - t->nlex;     /* occurrences inside a phrase */
+        for (int i = 0; i < K; i++) {
+            score[i] += t->nlex * (clLogCount(counts[i] + lexw[i] + CL_ALPHA) - denom[i]);
+            if (inside > 0) score[i] += inside * (clLogCount(counts[i] + CL_ALPHA) - denom[i]);
+        }
     }
     *uTrained = urgencyTrained(&m, ulog);
     *uWeight = urgencyModelWeight(&m);

@@ -861,9 +861,12 @@ static double urgencyOf(ClWork *cw) {
  * drops every entry; an entry is also checked against docs, udocs and the
  * words hash's length read from the keys on every call. Bounded: MC_DESKS
  * desks (least recently used is dropped), at most CL_MODEL_MAX_WORDS words
- * each, values of at most MC_VALUE_MAX bytes (longer ones are read each time). */
+ * each, values of at most MC_VALUE_MAX bytes (longer ones are read each
+ * time), and MC_BYTES_MAX bytes of words and values in all (past that,
+ * words are read through without being kept). */
 #define MC_DESKS 4
 #define MC_VALUE_MAX 512
+#define MC_BYTES_MAX (16u << 20)
 #define MC_META_MAX (2 * HD_MAX_CATEGORIES + 8)
 
 typedef struct McWord {
@@ -890,13 +893,16 @@ typedef struct McDesk {
 
 static McDesk mcDesks[MC_DESKS];
 static unsigned long long mcEpoch = 1, mcClock;
+static size_t mcBytes;                  /* words and values held, all desks */
 
 static void mcClear(McDesk *d) {
     for (size_t i = 0; i < d->cap; i++) {
         if (!d->slot[i].w) continue;
+        mcBytes -= (size_t)d->slot[i].wlen + 1 + (d->slot[i].val ? d->slot[i].vlen + 1u : 0);
         RedisModule_Free(d->slot[i].w);
         if (d->slot[i].val) RedisModule_Free(d->slot[i].val);
     }
+    mcBytes -= d->cap * sizeof(McWord);
     RedisModule_Free(d->slot);
     d->slot = NULL;
     d->cap = d->n = 0;
@@ -1015,7 +1021,9 @@ static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
     if (d->n * 2 >= d->cap) {
         if (d->n >= CL_MODEL_MAX_WORDS) goto lookup_only;
         size_t ncap = d->cap ? d->cap * 2 : 256;
+        if (mcBytes + (ncap - d->cap) * sizeof(McWord) > MC_BYTES_MAX) goto lookup_only;
         McWord *ns = RedisModule_Calloc(ncap, sizeof(McWord));
+        mcBytes += (ncap - d->cap) * sizeof(McWord);
         for (size_t i = 0; i < d->cap; i++) {
             if (!d->slot[i].w) continue;
             size_t j = hashBytes(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
@@ -1171,7 +1179,9 @@ static void addTrainedCounts(Hd *hd, const DeskConfig *cfg, const size_t *catLen
     }
     RedisModule_HashGet(m->words, REDISMODULE_HASH_CFIELDS, w, &v, NULL);
     const char *s = v ? RedisModule_StringPtrLen(v, &len) : NULL;
-    if (slot && (!v || len <= MC_VALUE_MAX)) {
+    if (slot && (!v || len <= MC_VALUE_MAX) &&
+        mcBytes + wlen + 1 + (v ? len + 1 : 0) <= MC_BYTES_MAX) {
+        mcBytes += wlen + 1 + (v ? len + 1 : 0);
         slot->w = RedisModule_Alloc(wlen + 1);
         memcpy(slot->w, w, wlen + 1);
         slot->wlen = (unsigned char)wlen;

@@ -228,6 +228,8 @@ int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *
 
 #define HD_MAX_SLA 64
 #define HD_MAX_CATEGORIES 64
+#define HD_MAX_KEYWORD_CATS 16         /* categories with desk keywords */
+#define HD_KEYWORDS_MAX 255            /* bytes of one category's keyword list */
 
 typedef struct DeskConfig {
     double alert_threshold;
@@ -239,6 +241,10 @@ typedef struct DeskConfig {
     long long sla_secs[HD_MAX_SLA];
     int ncat;
     char cats[HD_MAX_CATEGORIES][33];
+    int learn_corrections;             /* learn-from-corrections yes|no */
+    int nkw;                           /* category.<name>.keywords settings */
+    char kwcat[HD_MAX_KEYWORD_CATS][33];
+    char kw[HD_MAX_KEYWORD_CATS][HD_KEYWORDS_MAX + 1];
 } DeskConfig;
 
 /* Loads D:config over the defaults. Returns 0 (and replies) on a bad type. */
@@ -381,6 +387,17 @@ void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
 /* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold. */
 void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
                 RedisModuleString *subject, const Classification *c);
+/* learn-from-corrections: trains the desk's model on a ticket's text with its
+ * corrected category and/or urgency label (either may be NULL). */
+void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                   RedisModuleString *body, const char *cat, const char *label);
+/* The urgency label ("low", "medium", "high") a priority stands for. */
+const char *classifyPriorityLabel(long long priority);
+/* DESK.CONFIG SET D model reset: deletes the desk's trained model. */
+void classifyModelReset(Hd *hd);
+/* OnLoad: the model cache follows changes to D:model:* keys. */
+void classifyInit(RedisModuleCtx *ctx);
+void classifyUnload(void);
 
 /* ------------------------------------------------------------------------ */
 /* Flash floods, merging, SLA timer (flood.c, sla.c)                          */

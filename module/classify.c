@@ -6,7 +6,8 @@
  * cut at a character boundary, and plain English words lose common suffixes
  * ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
  * tokens are read, so the cost of a call is bounded whatever the text size.
- * Subject words weigh CL_SUBJECT_WEIGHT body words.
+ * Subject words weigh CL_SUBJECT_WEIGHT body words. '.', '!', '?', ';' and
+ * line breaks end sentences (the subject is one), for the urgency's context.
  *
  * Category: a multinomial naive Bayes over the desk's categories. The count
  * of word w in category c is CL_LEX_SCALE times the built-in lexicon's weight
@@ -18,24 +19,36 @@
  * no category knows are ignored (they would only favour the smallest
  * categories); a text without any known word is `general`, and so is a tie
  * with `general`. Lexicon phrases (up to CL_PHRASE_MAX words, stop words
- * included: "terms of service") count as extra terms.
+ * included: "terms of service") are matched first and speak for their words:
+ * a word inside a phrase with a category meaning, or inside a neutral phrase
+ * ("investment returns"), loses its own lexicon weight there, so ambiguous
+ * words count only where they mean the category. A desk's own keywords
+ * (category.<name>.keywords) count like strong lexicon terms.
  *
  * Urgency: a noisy-OR of the three strongest urgency cues of the text (words
- * and phrases such as "data breach"; a phrase stands for its own words; a
- * negated cue such as "not urgent" does not count), the number of '!' and the
- * share of words written in capitals; clamped to [0,1] and rounded to 3
- * decimals, the precision stored in the ticket hash, so the label, the
- * priority and the alert decision agree with the stored value.
+ * and phrases: failures and their scope, threats, time pressure, negative
+ * words; a phrase stands for its own words; a negated cue such as "not
+ * urgent" does not count; a cue in a question or after "prevent", "how to",
+ * ... in its sentence is asked about and weighs CL_ASKED_FACTOR of itself),
+ * the number of '!' and the share of words written in capitals, then lowered
+ * by the strongest calm cue ("no rush", "everything is fine", thanks). A
+ * desk trained with TICKET.TRAIN URGENCY blends in its naive Bayes estimate,
+ * weighted by how often each judge was right on the desk's own labels
+ * (urgencyModelWeight). Clamped to [0,1] and rounded to 3 decimals, the
+ * precision stored in the ticket hash, so the label, the priority and the
+ * alert decision agree with the stored value.
  *
  * Model keys, plain hashes written with the fx* helpers so they persist and
  * replicate like every other key:
- *   D:model:words  word -> "billing=3,warranty=1" (its counts per category;
- *                  the hash's length is the trained vocabulary size)
- *   D:model:meta   docs, docs:<category>, tokens:<category>
- * The model is word-major: classifying costs one HashGet per distinct word of
- * the text whatever the number of categories, and the words hash soon
- * outgrows the listpack encoding (a linear scan) into a real hash table.
- * Nothing ever scans the model. */
+ *   D:model:words  word -> "billing=3,warranty=1,!high=2" (its counts per
+ *                  category and per urgency label; the hash's length is the
+ *                  trained vocabulary size, at most CL_MODEL_MAX_WORDS)
+ *   D:model:meta   docs, docs:<name>, tokens:<name> (name: a category or
+ *                  !low, !medium, !high), udocs, ucheck, ucheck:lex, ucheck:nb
+ * The model is word-major: classifying costs one lookup per distinct word of
+ * the text whatever the number of categories, served from a read-through
+ * cache (see "Model cache") after the first time. Nothing ever scans the
+ * words hash. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +62,11 @@
 #define CL_KEY_MAX (CL_PHRASE_MAX * (CL_WORD_MAX + 1))
 #define CL_MAX_MATCHES 256      /* phrase matches kept per text */
 #define CL_LEX_MASS 100.0       /* pseudo-tokens every category starts with */
-#define CL_ALPHA 1.0            /* Laplace smoothing */
+#define CL_ALPHA 2.0            /* Laplace smoothing */
 #define CL_LEX_SCALE 3.0        /* trained occurrences one lexicon weight unit is worth */
 #define CL_PRIOR_DOCS 10.0      /* pseudo-documents per category in the prior */
 #define CL_SUBJECT_WEIGHT 2.0   /* a subject word counts like two body words */
+#define CL_MODEL_MAX_WORDS 20000 /* vocabulary bound of D:model:words */
 
 /* ln(n) for the small integers that counts + smoothing almost always are. */
 #define CL_LOG_TABLE 1024
@@ -86,21 +100,49 @@ static const LexSpec catLexicon[] = {
         "vat, sales tax, tax exempt, promo code, discount code, coupon, "
         "price adjustment, statement, bank statement, transaction, authorization, "
         "currency, conversion fee, service fee, overdrawn, merchant, chargeback, "
-        "deducted, debited, reimburse, payment method, duplicate charge"},
+        "deducted, debited, reimburse, payment method, duplicate charge, "
+        "card declined, card was declined, payment declined, payment was declined, "
+        "declined card, payment processing, payment failure, payment failed, "
+        "pricing, billing error, billing discrepancy, overcharge, charges"},
+    /* Words that hardly ever mean anything else outweigh a ticket's technical
+     * vocabulary: "a problem with my invoice after the software update". */
+    {"billing", 5, "invoice, invoices, billing, billed, payment, payments, subscription, "
+        "subscriptions, overcharged, charged twice, double charged, billing error, "
+        "payment processing, payment failure"},
+    {"returns", 5, "return request, return policy, return label, return process, "
+        "refund request, exchange request, product return, returned item"},
     {"billing", 2, "refund, pay, fee, fees, tax, discount, card, amount, bank account, "
-        "declined, credit, balance, gift card, cost, price, dollars, euros, money, "
-        "total, cheaper, cancelled order, bank"},
+        "credit, balance, gift card, cost, price, dollars, euros, money, "
+        "total, cheaper, cancelled order, bank, plan, plans, pricing plan, discounts, "
+        "promotions, monthly fee, monthly payment, monthly charge, monthly bill"},
     {"technical", 3, "error, bug, crash, crashes, crashed, outage, not loading, loading, "
         "website, app, browser, chrome, firefox, safari, cache, android, ios, iphone, "
         "api, integration, plugin, sync, server, internal server, 404, 500, 503, 401, "
         "timeout, upload, button, freezes, frozen, froze, glitch, layout, redirect, "
         "redirected, dashboard, zoom, scanner, camera, push notifications, "
         "something went wrong, try again, blank page, unavailable, homepage, slow, "
-        "load, version, update, broken link, hacked website"},
+        "load, version, update, broken link, hacked website, software, "
+        "server, servers, network, firewall, crash, bug, sync, syncing, "
+        "synchronization, compatibility, driver, drivers, device driver, install, "
+        "installation, reinstall, configuration, configure, restart, restarting, "
+        "rebooting, reboot, troubleshoot, troubleshooting, performance, latency, "
+        "database, data loss, lost data, project data, data analytics, analytics "
+        "platform, platform, saas, vpn, router, laptop, printer, device, devices, "
+        "malfunction, security, vulnerability, malware, encryption, firmware, "
+        "operating system, windows, macos, linux, deployment, cloud, backup, "
+        "investment tracking, tracking tool, tracking tools, not responding, "
+        "data security, data storage, scalability, project management software, "
+        "project management tool, saas platform, api, apis, analytics tool, "
+        "analytics tools, optimization, data integration, data synchronization, "
+        "cybersecurity, access control, authentication issue"},
+    {"technical", 1, "secure, securing, storage, analytics, optimize, features, feature, "
+        "project management, digital tools"},
     {"technical", 2, "site, page, pages, down, click, tap, screen, filter, search, "
         "notifications, video, images, mobile, add to cart, cart, not working, spins, "
         "link, email system, displayed, photo, checkout page, shows, system, "
-        "payment page"},
+        "payment page, issue, issues, problem, problems, error, errors, failure, "
+        "technical, tool, tools, application, integration issue, disruption, "
+        "malfunctioning, data breach, breach, stopped working, not working, fix"},
     {"legal", 3, "legal, law, lawyer, attorney, lawsuit, sue, court, gdpr, "
         "data protection, privacy, privacy policy, personal data, "
         "right to be forgotten, erase, erasure, consent, terms of service, "
@@ -108,33 +150,40 @@ static const LexSpec catLexicon[] = {
         "trademark, copyright, patent, infringement, counterfeit, "
         "intellectual property, subpoena, police, regulation, regulations, regulator, "
         "compliance, compliant, comply, consumer rights, consumer protection, recall, "
-        "dpa, data breach, breach, leak, leaked, cease, desist, legal action, "
-        "retention, identity theft, license, licence, data controller, misleading, "
-        "false advertising, authority, legal entity"},
+        "dpa, data breach, breach of contract, cease, desist, legal action, "
+        "data retention, identity theft, data controller, misleading, "
+        "false advertising, legal entity, legal department"},
     {"legal", 2, "terms, agreement, cookies, cookie, fake, safety, investigation, "
-        "dispute, identity, data, personal information, guarantee, rights, entitled, "
-        "complaint, report, legal representative, registration number"},
-    {"returns", 3, "return, returns, returning, send back, sent back, send it, exchange, "
+        "dispute, identity, personal information, guarantee, rights, entitled, "
+        "legal representative, registration number, leak, leaked, retention, "
+        "license agreement, licensing terms"},
+    {"legal", 1, "complaint, license, licence, authority"},
+    {"returns", 3, "return, returning, send back, sent back, send it, exchange, "
         "swap, return label, rma, restocking, return window, return period, "
         "return policy, store credit, wrong size, too small, too big, defective, "
         "replacement, money back, full refund, unopened, original packaging, "
-        "wrong item, eligible, return shipping, return postage, return pickup"},
+        "wrong item, eligible, return shipping, return postage, return pickup, "
+        "return request, return process, returns process, product return, "
+        "exchange request, returned item, returned product, refund request"},
     {"returns", 2, "refund, refunded, rejected, faulty, damaged, cracked, size, fit, "
-        "missing parts, stopped working, drop off, dropped off, received the wrong, "
-        "instead"},
+        "missing parts, drop off, dropped off, received the wrong, "
+        "instead, returns, exchanges"},
     {"shipping", 3, "shipping, ship, shipped, shipment, delivery, deliver, delivered, "
-        "package, parcel, tracking, tracking number, courier, carrier, dhl, ups, usps, "
+        "package, parcel, tracking number, tracking link, tracking page, "
+        "tracking information, parcel tracking, package tracking, order tracking, "
+        "courier, carrier, dhl, ups, usps, "
         "fedex, dpd, hermes, dispatch, dispatched, in transit, transit, depot, "
         "sorting centre, sorting center, customs, import duties, duties, import tax, "
         "international shipping, express shipping, next day, next-day, "
-        "delivery address, estimated delivery, delayed, delay, lost package, "
-        "not arrived, locker, po box, driver, neighbours, neighbors, signature, "
+        "delivery address, estimated delivery, delivery delay, shipping delay, "
+        "delayed delivery, delayed package, delayed parcel, delayed order, lost package, "
+        "not arrived, locker, po box, delivery driver, neighbours, neighbors, signature, "
         "preorder, preordered, on the way, where is my order, arrive, arrived, "
         "arrival, postal, doorstep, lost parcel, package is lost, package was lost"},
     {"shipping", 2, "address, late, international, express, shipments, post office, "
         "warehouse, crushed, sent separately, not received, door, shipping costs, "
-        "label created, processing, 48 hours, rescheduled"},
-    {"shipping", 1, "lost"},
+        "label created, order processing, 48 hours, rescheduled, tracking"},
+    {"shipping", 1, "lost, delayed, delay, delays, driver"},
     {"account", 3, "account, my account, login, log in, logged in, logging in, sign in, "
         "sign up, signed up, signup, register, registered, registration, password, "
         "password reset, reset password, username, profile, two-factor, two factor, "
@@ -145,47 +194,116 @@ static const LexSpec catLexicon[] = {
         "phone number, settings, logs me out, sign-up, saved payment"},
     {"account", 1, "name"},
     {"account", 2, "reset, email, token, points, member, merge, newsletter, unsubscribe, "
-        "hacked, compromised, google, language, family member, premium member, access"},
+        "hacked, compromised, google, language, family member, premium member, access, "
+        "licenses deactivated, license deactivated, license key, account access"},
     {"general", 3, "opening hours, hours, showroom, in stock, back in stock, sold out, "
         "waterproof, gift wrapping, wrapping, recommend, recommendation, suggestion, "
-        "suggestions, advice, compliment, great service, thank you, feedback, hiring, "
+        "suggestions, advice, compliment, great service, thank you so much, feedback, hiring, "
         "job, career, careers, press, journalist, partnership, wholesale, bulk order, "
         "catalogue, catalog, brochure, donate, donation, sponsor, sustainable, "
         "sustainability, organic, sourced, ingredients, allergy, care instructions, "
         "machine washed, assembly service, reserve, student discount, price match, "
-        "difference between, which size, volume discounts"},
+        "difference between, which size, volume discounts, services offered, "
+        "you offer, consultation, marketing, brand growth, digital marketing, "
+        "marketing strategies, investment strategies, brand, portfolio"},
+    {"general", 1, "investment, investments, engagement, insights, campaign, campaigns, growth, "
+        "strategies, strategy"},
     {"general", 2, "store, available, availability, present, gift, apply, partner, bulk, "
         "material, wash, compare, comparison, sale, do you offer, do you sell, "
-        "do you have, product, products, question, well done, great, helpful, perfect, "
-        "love, event, information, staff"},
+        "do you have, well done, great, helpful, perfect, "
+        "love, event, staff"},
+    {"general", 1, "product, products, question, information, thank you"},
 };
 
-/* Urgency weights (probabilities combined by noisy-OR): incidents, security
- * and legal threats, money being lost; then time pressure, repeated contact,
- * delays and frustration. */
+/* Phrases that mean none of the categories: they only stop their words from
+ * counting where those words are false friends ("investment returns" is not
+ * a return, "declining metrics" not a declined card). */
+static const LexSpec neutralLexicon[] = {
+    {"none", 0, "investment returns, return on investment, returns on investment, "
+        "market returns, portfolio returns, declining metrics, declining campaign, "
+        "declining performance, declining sales, declining engagement, data processing, "
+        "processing data, processing time, processing power, processing speed, "
+        "image processing, processing delays, sync delays, response delays, "
+        "network delays, delays in processing, lost project data, lost files, "
+        "data returns, return value, return type, delivery of services, "
+        "service delivery, content delivery, delivery network, data delivery, "
+        "tracking code, tracking pixel, time tracking, performance tracking, "
+        "progress tracking, data tracking, address bar, ip address, mac address, "
+        "legal team, shipping software"},
+};
+
+/* Urgency weights (probabilities combined by noisy-OR): failures and their
+ * scope, security incidents, legal threats, money being lost; then time
+ * pressure, repeated contact, delays and frustration; the mildest for a
+ * problem being reported at all, so that it ranks above a mere question. */
 static const LexSpec urgLexicon[] = {
-    {NULL, 0.65, "data breach, hacked, hacker, losing money, identity theft, outage, "
-        "emergency"},
-    {NULL, 0.55, "lawsuit, fraud, fraudulent, compromised, critical, urgent, urgently, "
-        "legal action, injured, injury, stolen"},
-    {NULL, 0.45, "asap, immediately, right now, breach, leak, leaked, overdrawn, cease, "
-        "desist, sue, scam, is down, site down, police, unauthorized, unauthorised, "
-        "subpoena"},
+    {NULL, 0.75, "data loss, lost data, lost all, all users, all our users, all customers, "
+        "all employees, entire system, system down, systems down, production down, "
+        "site down, website down, server down, service down, went down, completely down, "
+        "total outage, ransomware, security breach, payments failing, "
+        "payments are failing, cannot process payments, checkout is broken, "
+        "being hacked, been hacked, was hacked, were hacked, losing money, "
+        "losing customers, losing orders, i will sue, we will sue, sue you"},
+    {NULL, 0.65, "data breach, hacked, hacker, identity theft, outage, outages, "
+        "emergency, crash, crashed, crashes, crashing, system failure, "
+        "server failure, hardware failure, critical, urgent, urgently, fraud, "
+        "fraudulent, lawsuit, chargeback, legal action, my lawyer, our lawyer, "
+        "cannot log in, can't log in, cant log in, unable to log in, unable to login, "
+        "cannot login, login fails, login failed, log in fails, cannot access, "
+        "unable to access, not accessible, inaccessible, production, stolen"},
+    {NULL, 0.55, "compromised, injured, injury, severe, major, disruption, disruptions, "
+        "disrupted, disrupting, downtime, impacting, affecting, breach, blocked, "
+        "halted, unresponsive, not responding, data corruption, corrupted, "
+        "overload, overloaded, interruption, interruptions, impacted, has impacted, "
+        "unexpected crash, unexpectedly, was detected, detected, patient records, "
+        "immediately, immediate, asap, right now, today, unauthorized, unauthorised"},
+    {NULL, 0.45, "leak, leaked, overdrawn, cease, desist, sue, scam, is down, police, "
+        "subpoena, failure, failures, failing, promptly, urgent assistance, "
+        "vulnerability, malware, virus, stopped working, not working, "
+        "business operations, our operations, deadline, locked out"},
     {NULL, 0.35, "down, attorney, lawyer, suspicious, costing us, every minute, "
-        "every hour, locked out, passport"},
+        "every hour, passport, failed, fails, broken, unable, cannot, can't, cant, "
+        "error, errors, freezes, frozen, logs, unexpected, suspect, suspected"},
     {NULL, 0.3, "as soon as possible, third time, unacceptable, escalate, escalated, "
         "demand, quickly, deadline, soon, tomorrow, this week, still nothing, "
         "no reply, no response, no answer, ignored, frustrated, angry, thousands, "
         "unfair, unfairly, ridiculous, fix this, charged twice, billed twice, "
         "double charged, double billed, not received, never arrived, times now, "
         "false advertising, report it"},
-    {NULL, 0.25, "stuck, late, delayed, weeks, week, missing, wrong, today, rejected, "
-        "refused, failed, failing, declined, overcharged, my money, money back, "
+    {NULL, 0.25, "stuck, late, delayed, weeks, week, missing, wrong, rejected, "
+        "refused, declined, overcharged, my money, money back, "
         "crushed, damaged"},
     {NULL, 0.2, "still, lost, month"},
-    {NULL, 0.15, "complaint, waiting, broken, days, not working, stopped working, "
-        "invalid, cancelled, scratched, again, twice"},
+    {NULL, 0.15, "complaint, waiting, days, invalid, cancelled, scratched, again, twice, "
+        "issue, issues, problem, problems, disappointed, terrible, horrible, worst, "
+        "fed up, furious"},
 };
+
+/* Calm cues lower the urgency: the sender says it can wait, or is asking,
+ * thanking, or praising (the strongest one counts). */
+static const LexSpec calmLexicon[] = {
+    {NULL, 0.6, "no rush, no hurry, not urgent, whenever you can, when you have time, "
+        "when you get a chance, at your convenience, everything is fine, "
+        "all is well, works fine now, no longer needed"},
+    {NULL, 0.45, "just wondering, just curious, out of curiosity, happy with, "
+        "satisfied with, great service, quick delivery, well done, love the, "
+        "interested in, would like to know, would like to learn, learn more, "
+        "know more, information on, information about, more information, "
+        "details on, details about, inquire, inquiring, inquiry, suggestions, "
+        "recommendations, best practices, strategies"},
+    {NULL, 0.1, "thanks for, thank you for, could you provide, would appreciate, "
+        "feedback, question, questions, advice, guidance, wondering"},
+};
+
+/* A cue after one of these in its sentence (or in a question) is asked
+ * about, not happening: "how do we prevent a data breach?". */
+static const char *hypoWords =
+    "prevent, preventing, prevention, avoid, avoiding, protect, protecting, "
+    "safeguard, safeguarding, mitigate, mitigating, in case, how to, how can, "
+    "how do, how does, inquire, inquiring, information on, information about, "
+    "learn, advice, guidance, recommendations, recommend, best practices, "
+    "strategies, measures, precautions, potential, possible, risk of, risks of, "
+    "hypothetically, what happens, policy on, policies on";
 
 /* Never a category clue; still read for urgency and phrases. */
 static const char *stopWords =
@@ -216,11 +334,15 @@ typedef struct LexEntry {
     unsigned char stop, neg, acronym;
     unsigned char phrase;           /* the key is a phrase */
     unsigned char starts;           /* some phrase begins with this word */
+    unsigned char longer;           /* a phrase prefix some longer phrase continues */
+    unsigned char neutral;          /* a phrase of no category that covers its words */
+    unsigned char hypo;             /* cues after it are asked about */
     float cat[LEX_NCAT];
     float urg;
+    float calm;
 } LexEntry;
 
-#define LEX_SLOTS 4096              /* power of two, > 2x the entries */
+#define LEX_SLOTS 8192              /* power of two, > 2x the entries */
 static LexEntry *lexEntries;
 static int lexCount, lexCap;
 static int lexSlot[LEX_SLOTS];      /* entry index + 1, 0 = empty */
@@ -235,12 +357,18 @@ typedef struct ClToken {
     char w[CL_WORD_MAX + 1];
     unsigned char len;
     unsigned char subject;          /* came from the subject */
+    unsigned char sent;             /* sentence number (capped) */
     const LexEntry *lex;            /* the lexicon entry of the word, or NULL */
 } ClToken;
+
+#define CL_MAX_SENTS 255            /* later sentences share the last number */
 
 typedef struct ClText {
     ClToken tok[CL_MAX_TOKENS];
     int ntok;
+    int sent;                       /* current sentence */
+    int sentToks;                   /* tokens in it so far */
+    unsigned char question[CL_MAX_SENTS + 1];   /* the sentence ended with '?' */
     int exclam;                     /* '!' seen */
     int words;                      /* ASCII words of 3+ letters */
     int caps;                       /* ... of them written in capitals */
@@ -331,13 +459,33 @@ static const LexEntry *lexFind(const char *key, size_t n) {
     return NULL;
 }
 
+/* A '.', '!', '?', ';' or line break ends a sentence that has words. */
+static void sentenceEnd(ClText *t, unsigned char c) {
+    if (t->sentToks == 0) {
+        if (c == '?' && t->sent > 0) t->question[t->sent - 1] = 1;   /* "...??" */
+        return;
+    }
+    t->question[t->sent] = c == '?';
+    if (t->sent < CL_MAX_SENTS) t->sent++;
+    t->question[t->sent] = 0;
+    t->sentToks = 0;
+}
+
 /* Reads words of s[0..len) into t, stopping at CL_MAX_TOKENS. */
 static void tokenize(ClText *t, const char *str, size_t len, int subject) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, pl;
 
+    sentenceEnd(t, '.');            /* the subject is a sentence of its own */
     while (i < len && t->ntok < CL_MAX_TOKENS) {
         if (s[i] == '!') t->exclam++;
+        if (s[i] == '.' || s[i] == '!' || s[i] == '?' || s[i] == ';' || s[i] == '\n') {
+            /* "3.5" and "e.g" stay inside the sentence */
+            if (s[i] != '.' || i + 1 >= len || s[i + 1] == ' ' || s[i + 1] == '\n')
+                sentenceEnd(t, s[i]);
+            i++;
+            continue;
+        }
         if ((pl = utf8Punct(s + i, len - i)) > 0) { i += pl; continue; }
         if (!isWordByte(s[i])) { i++; continue; }
 
@@ -373,8 +521,10 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
         }
         tk->len = (unsigned char)stem(tk->w, n);
         tk->subject = (unsigned char)subject;
+        tk->sent = (unsigned char)t->sent;
         tk->lex = lexFind(tk->w, tk->len);
         t->ntok++;
+        t->sentToks++;
     }
 }
 
@@ -439,6 +589,13 @@ static void forEachTerm(const char *list, void (*fn)(LexEntry *, const void *),
             /* lexAdd may move the entries: e is not used after this. */
             LexEntry *first = lexAdd(tt.tok[0].w, tt.tok[0].len);
             if (first) first->starts = 1;
+            /* Its shorter prefixes say "keep reading": matching stops at the
+             * first prefix no phrase continues. */
+            for (int k = 2, plen = tt.tok[0].len; k < tt.ntok; k++) {
+                plen += 1 + tt.tok[k - 1].len;
+                LexEntry *pre = lexAdd(key, (size_t)plen);
+                if (pre) pre->longer = 1;
+            }
         }
     }
 }
@@ -453,6 +610,12 @@ static void setUrgWeight(LexEntry *e, const void *arg) {
     const LexSpec *s = arg;
     if (e->urg < s->w) e->urg = (float)s->w;
 }
+static void setCalmWeight(LexEntry *e, const void *arg) {
+    const LexSpec *s = arg;
+    if (e->calm < s->w) e->calm = (float)s->w;
+}
+static void setNeutral(LexEntry *e, const void *arg) { e->neutral = 1; }
+static void setHypo(LexEntry *e, const void *arg) { e->hypo = 1; }
 static void setStop(LexEntry *e, const void *arg) { e->stop = 1; }
 static void setNeg(LexEntry *e, const void *arg) { e->neg = 1; }
 static void setAcronym(LexEntry *e, const void *arg) { e->acronym = 1; }
@@ -465,8 +628,13 @@ static void lexBuild(void) {
     forEachTerm(acronyms, setAcronym, NULL, 1);
     for (size_t i = 0; i < sizeof(catLexicon) / sizeof(catLexicon[0]); i++)
         forEachTerm(catLexicon[i].terms, setCatWeight, &catLexicon[i], 0);
+    for (size_t i = 0; i < sizeof(neutralLexicon) / sizeof(neutralLexicon[0]); i++)
+        forEachTerm(neutralLexicon[i].terms, setNeutral, NULL, 0);
     for (size_t i = 0; i < sizeof(urgLexicon) / sizeof(urgLexicon[0]); i++)
         forEachTerm(urgLexicon[i].terms, setUrgWeight, &urgLexicon[i], 0);
+    for (size_t i = 0; i < sizeof(calmLexicon) / sizeof(calmLexicon[0]); i++)
+        forEachTerm(calmLexicon[i].terms, setCalmWeight, &calmLexicon[i], 0);
+    forEachTerm(hypoWords, setHypo, NULL, 0);
     for (int n = 1; n < CL_LOG_TABLE; n++) logTable[n] = log((double)n);
     lexVocab = 0;
     for (int i = 0; i < lexCount; i++) {
@@ -487,7 +655,9 @@ typedef struct ClTerm {
     size_t len;
     const LexEntry *lex;
     double n;                       /* occurrences, subject ones weighted */
-    int phrase;                     /* lexicon phrases are not in the model */
+    double nlex;                    /* ... of them not inside a lexicon phrase */
+    int phrase;                     /* 1: lexicon phrase, 2: desk keyword; not in the model */
+    int kwcat;                      /* desk keyword: index in the desk's categories */
 } ClTerm;
 
 #define CL_TERM_SLOTS 2048          /* power of two, > 2 * max terms */
@@ -501,26 +671,36 @@ typedef struct ClWork {
     short slot[CL_TERM_SLOTS];      /* term index + 1 */
     ClMatch match[CL_MAX_MATCHES];  /* phrases found, in text order */
     int nmatch;
+    unsigned char covered[CL_MAX_TOKENS];   /* inside a phrase of category meaning */
 } ClWork;
 
 static void termAdd(ClWork *cw, const char *w, size_t len, const LexEntry *lex,
-                    double n, int phrase) {
+                    double n, double nlex, int phrase) {
     unsigned int i = hashBytes(w, len) & (CL_TERM_SLOTS - 1);
     while (cw->slot[i]) {
         ClTerm *t = &cw->term[cw->slot[i] - 1];
         if (t->phrase == phrase && t->len == len && !memcmp(t->w, w, len)) {
             t->n += n;
+            t->nlex += nlex;
             return;
         }
         i = (i + 1) & (CL_TERM_SLOTS - 1);
     }
+    if (cw->nterm >= CL_MAX_TOKENS + CL_MAX_MATCHES) return;
     ClTerm *t = &cw->term[cw->nterm];
     t->w = w;
     t->len = len;
     t->lex = lex;
     t->n = n;
+    t->nlex = nlex;
     t->phrase = phrase;
+    t->kwcat = -1;
     cw->slot[i] = (short)++cw->nterm;
+}
+
+static int hasCategoryWeight(const LexEntry *e) {
+    for (int c = 0; c < LEX_NCAT; c++) if (e->cat[c] > 0) return 1;
+    return 0;
 }
 
 /* Lexicon phrases starting at token i (only tried when a phrase starts with
@@ -537,21 +717,37 @@ static void matchPhrases(ClWork *cw, int i, double n) {
         memcpy(key + len, next->w, next->len);
         len += next->len;
         const LexEntry *e = lexFind(key, len);
-        if (!e || !e->phrase || cw->nmatch == CL_MAX_MATCHES) continue;
+        if (!e) break;                      /* no phrase goes on like this */
+        if (!e->phrase || cw->nmatch == CL_MAX_MATCHES) {
+            if (!e->longer) break;
+            continue;
+        }
         cw->match[cw->nmatch].pos = i;
         cw->match[cw->nmatch].lex = e;
         cw->nmatch++;
-        termAdd(cw, e->key, e->klen, e, n, 1);
+        termAdd(cw, e->key, e->klen, e, n, n, 1);
+        /* A phrase with a category meaning (or none at all, on purpose)
+         * speaks for its words: their own lexicon weights do not count. */
+        if (e->neutral || hasCategoryWeight(e))
+            for (int j = 0; j <= k; j++) cw->covered[i + j] = 1;
+        if (!e->longer) break;
     }
 }
 
+/* Phrases first, so that words inside them are known; then the words.
+ * Trained counts always see every word (the model learns its own context). */
 static void collectTerms(ClWork *cw) {
     ClText *t = &cw->text;
+    memset(cw->covered, 0, (size_t)t->ntok);
+    for (int i = 0; i < t->ntok; i++) {
+        ClToken *tk = &t->tok[i];
+        if (tk->lex && tk->lex->starts) matchPhrases(cw, i, tk->subject ? CL_SUBJECT_WEIGHT : 1.0);
+    }
     for (int i = 0; i < t->ntok; i++) {
         ClToken *tk = &t->tok[i];
         double n = tk->subject ? CL_SUBJECT_WEIGHT : 1.0;
-        if (!(tk->lex && tk->lex->stop)) termAdd(cw, tk->w, tk->len, tk->lex, n, 0);
-        if (tk->lex && tk->lex->starts) matchPhrases(cw, i, n);
+        if (!(tk->lex && tk->lex->stop))
+            termAdd(cw, tk->w, tk->len, tk->lex, n, cw->covered[i] ? 0.0 : n, 0);
     }
 }
 
@@ -568,62 +764,300 @@ static int negated(const ClText *t, int i) {
 }
 
 #define CL_URGENCY_CUES 3        /* strongest lexicon cues that count */
+#define CL_ASKED_FACTOR 0.35     /* a cue asked about weighs this much of one happening */
 
-/* Each urgency word or phrase counts once, unless negated. */
-static void urgencyCue(const ClText *t, int pos, const LexEntry *e,
-                       const LexEntry **seen, int *nseen) {
-    if (!e || e->urg <= 0 || negated(t, pos)) return;
-    for (int j = 0; j < *nseen; j++) if (seen[j] == e) return;
-    if (*nseen < 64) seen[(*nseen)++] = e;
+typedef struct UrgCue { const LexEntry *e; double w; } UrgCue;
+
+typedef struct UrgScan {
+    UrgCue cue[64];
+    int ncue;
+    int hypoSent;                /* sentence with a "prevent", "how to", ... so far */
+    double calm;                 /* strongest calm cue */
+} UrgScan;
+
+/* Each urgency word or phrase counts once (its strongest occurrence), unless
+ * negated; asked about ("how do we prevent a data breach?") it weighs less. */
+static void urgencyCue(const ClText *t, int pos, const LexEntry *e, UrgScan *us) {
+    if (!e || negated(t, pos)) return;
+    if (e->hypo) us->hypoSent = t->tok[pos].sent;
+    if (e->calm > us->calm) us->calm = e->calm;
+    if (e->urg <= 0) return;
+    int sent = t->tok[pos].sent;
+    double w = e->urg;
+    if (t->question[sent] || us->hypoSent == sent) w *= CL_ASKED_FACTOR;
+    for (int j = 0; j < us->ncue; j++) {
+        if (us->cue[j].e != e) continue;
+        if (w > us->cue[j].w) us->cue[j].w = w;
+        return;
+    }
+    if (us->ncue < 64) {
+        us->cue[us->ncue].e = e;
+        us->cue[us->ncue].w = w;
+        us->ncue++;
+    }
 }
 
 static double urgencyOf(ClWork *cw) {
-    const LexEntry *seen[64];
-    int nseen = 0, covered_to = -1;
-    double calm = 1.0;              /* product of (1 - w) */
+    UrgScan us;
+    int covered_to = -1;
+    double quiet = 1.0;             /* product of (1 - w) */
     ClText *t = &cw->text;
 
+    us.ncue = 0;
+    us.hypoSent = -1;
+    us.calm = 0;
     /* A phrase cue stands for its words: "this week" counts, "week" not
      * again. Matches are in text order, so one running bound suffices. */
     for (int i = 0, j = 0; i < t->ntok; i++) {
         for (; j < cw->nmatch && cw->match[j].pos == i; j++) {
             const LexEntry *e = cw->match[j].lex;
             int words = 1;
-            if (e->urg <= 0 || negated(t, i)) continue;
+            if ((e->urg <= 0 && e->calm <= 0 && !e->hypo) || negated(t, i)) continue;
             for (int k = 0; k < e->klen; k++) if (e->key[k] == ' ') words++;
-            urgencyCue(t, i, e, seen, &nseen);
+            urgencyCue(t, i, e, &us);
             if (i + words - 1 > covered_to) covered_to = i + words - 1;
         }
-        if (i > covered_to) urgencyCue(t, i, t->tok[i].lex, seen, &nseen);
+        if (i > covered_to) urgencyCue(t, i, t->tok[i].lex, &us);
     }
     /* Only the strongest cues count: a pile of mild words ("still", "week",
      * "wrong") must not add up to an incident. */
-    for (int k = 0; k < CL_URGENCY_CUES && k < nseen; k++) {
+    for (int k = 0; k < CL_URGENCY_CUES && k < us.ncue; k++) {
         int top = k;
-        for (int j = k + 1; j < nseen; j++) if (seen[j]->urg > seen[top]->urg) top = j;
-        const LexEntry *tmp = seen[k];
-        seen[k] = seen[top];
-        seen[top] = tmp;
-        calm *= 1.0 - seen[k]->urg;
+        for (int j = k + 1; j < us.ncue; j++) if (us.cue[j].w > us.cue[top].w) top = j;
+        UrgCue tmp = us.cue[k];
+        us.cue[k] = us.cue[top];
+        us.cue[top] = tmp;
+        quiet *= 1.0 - us.cue[k].w;
     }
-    if (t->exclam > 0) calm *= 1.0 - fmin(0.3, 0.1 * t->exclam);
+    if (t->exclam > 0) quiet *= 1.0 - fmin(0.3, 0.1 * t->exclam);
     if (t->caps > 0 && t->words > 0) {
         double ratio = (double)t->caps / t->words;
-        calm *= 1.0 - fmin(0.4, 0.1 * t->caps + 0.4 * ratio);
+        quiet *= 1.0 - fmin(0.4, 0.1 * t->caps + 0.4 * ratio);
     }
-    double u = 1.0 - calm;
+    double u = 1.0 - quiet;
+    /* "no rush", thanks, a question: lower, but an incident stays serious. */
+    u *= 1.0 - us.calm * (1.0 - u / 2.0);
     if (u < 0) u = 0;
     if (u > 1) u = 1;
-    return round(u * 1000.0) / 1000.0;
+    return u;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Category                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Model cache                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A read-through copy of what classification read from a desk's D:model:*
+ * keys: the per-name document and token counts of D:model:meta, and the
+ * D:model:words values of the words looked up so far (or that a word is not
+ * there). Each HashGet through the module API costs an allocation or two;
+ * served from here, a trained desk classifies in about the time of an
+ * untrained one. The keys stay the truth: any change to a key named
+ * "*:model:*" (a command, a replicated write on a replica, an expiry, a
+ * flush, an RDB load) and every training by this module bumps mcEpoch, which
+ * drops every entry; an entry is also checked against docs, udocs and the
+ * words hash's length read from the keys on every call. Bounded: MC_DESKS
+ * desks (least recently used is dropped), at most CL_MODEL_MAX_WORDS words
+ * each, values of at most MC_VALUE_MAX bytes (longer ones are read each
+ * time), and MC_BYTES_MAX bytes of words and values in all (past that,
+ * words are read through without being kept). */
+#define MC_DESKS 4
+#define MC_VALUE_MAX 512
+#define MC_BYTES_MAX (16u << 20)
+#define MC_META_MAX (2 * HD_MAX_CATEGORIES + 8)
+
+typedef struct McWord {
+    char *w;                        /* NULL: empty slot */
+    char *val;                      /* NULL: the word is not in the model */
+    unsigned char wlen;
+    unsigned short vlen;
+} McWord;
+
+typedef struct McMeta { char name[34]; long long docs, tokens; } McMeta;
+
+typedef struct McDesk {
+    int used, db;
+    char desk[HD_DESK_MAX + 1];
+    size_t dlen;
+    unsigned long long epoch, lastUse;
+    long long docs, udocs, vocab;   /* what the keys said when it was filled */
+    long long uchk, uchkLex, uchkNb; /* urgency checks before training (see trainUrgency) */
+    McMeta meta[MC_META_MAX];
+    int nmeta;
+    McWord *slot;
+    size_t cap, n;                  /* cap: power of two */
+} McDesk;
+
+static McDesk mcDesks[MC_DESKS];
+static unsigned long long mcEpoch = 1, mcClock;
+static size_t mcBytes;                  /* words and values held, all desks */
+
+static void mcClear(McDesk *d) {
+    for (size_t i = 0; i < d->cap; i++) {
+        if (!d->slot[i].w) continue;
+        mcBytes -= (size_t)d->slot[i].wlen + 1 + (d->slot[i].val ? d->slot[i].vlen + 1u : 0);
+        RedisModule_Free(d->slot[i].w);
+        if (d->slot[i].val) RedisModule_Free(d->slot[i].val);
+    }
+    mcBytes -= d->cap * sizeof(McWord);
+    RedisModule_Free(d->slot);
+    d->slot = NULL;
+    d->cap = d->n = 0;
+    d->used = 0;
+}
+
+/* Something changed a model key: every cached entry is stale. */
+static void mcInvalidate(void) { mcEpoch++; }
+
+static int mcOnKeyspace(RedisModuleCtx *ctx, int type, const char *event,
+                        RedisModuleString *key) {
+    size_t len;
+    const char *k = RedisModule_StringPtrLen(key, &len);
+    for (size_t i = 0; i + 7 <= len; i++)
+        if (k[i] == ':' && !memcmp(k + i, ":model:", 7)) { mcInvalidate(); break; }
+    return REDISMODULE_OK;
+}
+
+static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    mcInvalidate();
+}
+
+void classifyInit(RedisModuleCtx *ctx) {
+    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ALL, mcOnKeyspace);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
+    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
+}
+
+void classifyUnload(void) {
+    for (int i = 0; i < MC_DESKS; i++) mcClear(&mcDesks[i]);
+}
+
+typedef struct MetaScan { McDesk *d; } MetaScan;
+
+static void mcMetaField(RedisModuleKey *key, RedisModuleString *field,
+                        RedisModuleString *value, void *privdata) {
+    McDesk *d = ((MetaScan *)privdata)->d;
+    size_t flen;
+    long long x;
+    const char *f = RedisModule_StringPtrLen(field, &flen);
+    if (flen >= 6 && !memcmp(f, "ucheck", 6)) {
+        if (RedisModule_StringToLongLong(value, &x) != REDISMODULE_OK || x < 0) x = 0;
+        if (flen == 6) d->uchk = x;
+        else if (flen == 10 && !memcmp(f + 6, ":lex", 4)) d->uchkLex = x;
+        else if (flen == 9 && !memcmp(f + 6, ":nb", 3)) d->uchkNb = x;
+        return;
+    }
+    int isdocs = flen > 5 && !memcmp(f, "docs:", 5);
+    int istok = flen > 7 && !memcmp(f, "tokens:", 7);
+    if (!isdocs && !istok) return;
+    if (RedisModule_StringToLongLong(value, &x) != REDISMODULE_OK || x < 0) x = 0;
+    const char *name = f + (isdocs ? 5 : 7);
+    size_t nlen = flen - (isdocs ? 5 : 7);
+    if (nlen > 33) return;
+    int i;
+    for (i = 0; i < d->nmeta; i++)
+        if (strlen(d->meta[i].name) == nlen && !memcmp(d->meta[i].name, name, nlen)) break;
+    if (i == d->nmeta) {
+        if (d->nmeta == MC_META_MAX) return;
+        memcpy(d->meta[i].name, name, nlen);
+        d->meta[i].name[nlen] = '\0';
+        d->meta[i].docs = d->meta[i].tokens = 0;
+        d->nmeta++;
+    }
+    if (isdocs) d->meta[i].docs = x;
+    else d->meta[i].tokens = x;
+}
+
+/* The cache entry of this desk, valid for what the keys say now (filled or
+ * refilled as needed). */
+static McDesk *mcEntry(Hd *hd, RedisModuleKey *meta, long long docs, long long udocs,
+                       long long vocab) {
+    int db = RedisModule_GetSelectedDb(hd->ctx);
+    McDesk *d = NULL, *victim = &mcDesks[0];
+    for (int i = 0; i < MC_DESKS; i++) {
+        McDesk *e = &mcDesks[i];
+        if (e->used && e->db == db && e->dlen == hd->dlen && !memcmp(e->desk, hd->dname, hd->dlen))
+            d = e;
+        if (!e->used || (victim->used && e->lastUse < victim->lastUse)) victim = e;
+    }
+    if (d && (d->epoch != mcEpoch || d->docs != docs || d->udocs != udocs || d->vocab != vocab))
+        mcClear(d);
+    if (!d || !d->used) {
+        if (!d) {
+            d = victim;
+            if (d->used) mcClear(d);
+        }
+        d->used = 1;
+        d->db = db;
+        memcpy(d->desk, hd->dname, hd->dlen);
+        d->dlen = hd->dlen;
+        d->epoch = mcEpoch;
+        d->docs = docs;
+        d->udocs = udocs;
+        d->vocab = vocab;
+        d->nmeta = 0;
+        d->uchk = d->uchkLex = d->uchkNb = 0;
+        MetaScan ms = { d };
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(meta, cur, mcMetaField, &ms));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    d->lastUse = ++mcClock;
+    return d;
+}
+
+static const McMeta *mcMeta(const McDesk *d, const char *name) {
+    for (int i = 0; i < d->nmeta; i++) if (!strcmp(d->meta[i].name, name)) return &d->meta[i];
+    return NULL;
+}
+
+/* The cached slot of word w (empty if not cached); NULL when the table is
+ * full. */
+static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
+    *found = 0;
+    if (d->n * 2 >= d->cap) {
+        if (d->n >= CL_MODEL_MAX_WORDS) goto lookup_only;
+        size_t ncap = d->cap ? d->cap * 2 : 256;
+        if (mcBytes + (ncap - d->cap) * sizeof(McWord) > MC_BYTES_MAX) goto lookup_only;
+        McWord *ns = RedisModule_Calloc(ncap, sizeof(McWord));
+        mcBytes += (ncap - d->cap) * sizeof(McWord);
+        for (size_t i = 0; i < d->cap; i++) {
+            if (!d->slot[i].w) continue;
+            size_t j = hashBytes(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
+            while (ns[j].w) j = (j + 1) & (ncap - 1);
+            ns[j] = d->slot[i];
+        }
+        RedisModule_Free(d->slot);
+        d->slot = ns;
+        d->cap = ncap;
+    }
+lookup_only:
+    if (!d->cap) return NULL;
+    size_t j = hashBytes(w, wlen) & (d->cap - 1);
+    while (d->slot[j].w) {
+        if (d->slot[j].wlen == wlen && !memcmp(d->slot[j].w, w, wlen)) { *found = 1; return &d->slot[j]; }
+        j = (j + 1) & (d->cap - 1);
+    }
+    return d->n * 2 < d->cap ? &d->slot[j] : NULL;
+}
+
+/* Urgency labels share D:model:words with the categories as "!low=2": a
+ * category name never starts with '!', and one HashGet per word serves both. */
+static const char *urgLabels[] = { "!low", "!medium", "!high" };
+#define CL_NURG 3
+static const double urgCentre[CL_NURG] = { 0.15, 0.6, 0.9 };
+#define CL_URG_HALF_DOCS 10.0   /* trained urgency docs at which the model has half its say */
+#define CL_URG_MAX_WEIGHT 0.9   /* the lexicon always keeps some say */
+#define CL_URG_SHARE_POWER 8.0  /* how sharply the better judge takes over */
+
 typedef struct ClModel {
     RedisModuleKey *meta, *words;
+    McDesk *mc;
     long long docs, catDocs[HD_MAX_CATEGORIES], catTokens[HD_MAX_CATEGORIES];
+    long long udocs, urgDocs[CL_NURG], urgTokens[CL_NURG];
     long long vocabSize;
 } ClModel;
 
@@ -647,21 +1081,27 @@ static long long hashGetLL(Hd *hd, RedisModuleKey *k, const char *field) {
     return x;
 }
 
-/* Opens the desk's trained model; docs == 0 means there is none. */
+/* Opens the desk's trained model; docs == udocs == 0 means there is none. */
 static void modelOpen(Hd *hd, const DeskConfig *cfg, ClModel *m) {
-    char field[48];
     memset(m, 0, sizeof(*m));
     m->meta = openHash(hd, hdKey(hd, "model:meta"));
     m->docs = hashGetLL(hd, m->meta, "docs");
-    if (m->docs == 0) return;
+    m->udocs = hashGetLL(hd, m->meta, "udocs");
+    if (m->docs == 0 && m->udocs == 0) return;
     m->words = openHash(hd, hdKey(hd, "model:words"));
     m->vocabSize = m->words ? (long long)RedisModule_ValueLength(m->words) : 0;
-    for (int i = 0; i < cfg->ncat; i++) {
-        snprintf(field, sizeof(field), "docs:%s", cfg->cats[i]);
-        m->catDocs[i] = hashGetLL(hd, m->meta, field);
-        if (m->catDocs[i] == 0) continue;
-        snprintf(field, sizeof(field), "tokens:%s", cfg->cats[i]);
-        m->catTokens[i] = hashGetLL(hd, m->meta, field);
+    m->mc = mcEntry(hd, m->meta, m->docs, m->udocs, m->vocabSize);
+    for (int i = 0; m->docs > 0 && i < cfg->ncat; i++) {
+        const McMeta *mm = mcMeta(m->mc, cfg->cats[i]);
+        if (!mm || mm->docs == 0) continue;
+        m->catDocs[i] = mm->docs;
+        m->catTokens[i] = mm->tokens;
+    }
+    for (int i = 0; m->udocs > 0 && i < CL_NURG; i++) {
+        const McMeta *mm = mcMeta(m->mc, urgLabels[i]);
+        if (!mm) continue;
+        m->urgDocs[i] = mm->docs;
+        m->urgTokens[i] = mm->tokens;
     }
 }
 
@@ -698,27 +1138,63 @@ static void forEachPair(const char *s, size_t len, PairFn fn, void *arg) {
     }
 }
 
-typedef struct CountArg { const DeskConfig *cfg; double *counts; } CountArg;
+typedef struct CountArg {
+    const DeskConfig *cfg;
+    const size_t *catLen;           /* strlen of each category name */
+    double *counts, *ucounts;
+} CountArg;
 
 static void addPairCount(const char *name, size_t len, long long n, void *arg) {
     CountArg *ca = arg;
+    if (name[0] == '!') {
+        static const size_t urgLen[CL_NURG] = { 4, 7, 5 };
+        for (int i = 0; i < CL_NURG; i++) {
+            if (urgLen[i] == len && !memcmp(urgLabels[i], name, len)) {
+                ca->ucounts[i] += (double)n;
+                return;
+            }
+        }
+        return;
+    }
     for (int i = 0; i < ca->cfg->ncat; i++) {
-        if (strlen(ca->cfg->cats[i]) == len && !memcmp(ca->cfg->cats[i], name, len)) {
+        if (ca->catLen[i] == len && !memcmp(ca->cfg->cats[i], name, len)) {
             ca->counts[i] += (double)n;
             return;
         }
     }
 }
 
-/* Adds what training taught about word w to counts[] (one HashGet). */
-static void addTrainedCounts(Hd *hd, const DeskConfig *cfg, ClModel *m, const char *w,
-                             double *counts) {
+/* Adds what training taught about word w to counts[] and ucounts[] (one
+ * HashGet). */
+static void addTrainedCounts(Hd *hd, const DeskConfig *cfg, const size_t *catLen,
+                             ClModel *m, const char *w, double *counts, double *ucounts) {
     RedisModuleString *v = NULL;
-    size_t len;
-    CountArg ca = { cfg, counts };
+    size_t len, wlen = strlen(w);
+    int found;
+    CountArg ca = { cfg, catLen, counts, ucounts };
+    McWord *slot = m->mc ? mcSlot(m->mc, w, wlen, &found) : NULL;
+    if (slot && found) {
+        if (slot->val) forEachPair(slot->val, slot->vlen, addPairCount, &ca);
+        return;
+    }
     RedisModule_HashGet(m->words, REDISMODULE_HASH_CFIELDS, w, &v, NULL);
+    const char *s = v ? RedisModule_StringPtrLen(v, &len) : NULL;
+    if (slot && (!v || len <= MC_VALUE_MAX) &&
+        mcBytes + wlen + 1 + (v ? len + 1 : 0) <= MC_BYTES_MAX) {
+        mcBytes += wlen + 1 + (v ? len + 1 : 0);
+        slot->w = RedisModule_Alloc(wlen + 1);
+        memcpy(slot->w, w, wlen + 1);
+        slot->wlen = (unsigned char)wlen;
+        slot->val = NULL;
+        if (v) {
+            slot->val = RedisModule_Alloc(len + 1);
+            memcpy(slot->val, s, len);
+            slot->val[len] = '\0';
+            slot->vlen = (unsigned short)len;
+        }
+        m->mc->n++;
+    }
     if (!v) return;
-    const char *s = RedisModule_StringPtrLen(v, &len);
     forEachPair(s, len, addPairCount, &ca);
     RedisModule_FreeString(hd->ctx, v);
 }
@@ -755,17 +1231,131 @@ static void debugScores(Hd *hd, const DeskConfig *cfg, const ClWork *cw, const d
     RedisModule_Log(hd->ctx, "notice", "classify scores %s", buf);
 }
 
-/* Index in cfg->cats of the best category, or -1 for "no clue at all". */
-static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw) {
+/* Desk keywords (DESK.CONFIG SET D category.<name>.keywords "a, b c"): each
+ * term read like a lexicon term, matched on the text's tokens through a small
+ * hash of first words, and counted like a strong lexicon term. */
+#define CL_KW_TERMS 256
+#define CL_KW_SLOTS 512
+
+typedef struct KwTerm {
+    char key[CL_KEY_MAX + 1];       /* stemmed words joined by spaces */
+    unsigned char klen, nw;
+    int cat, next;
+} KwTerm;
+
+static KwTerm kwTerms[CL_KW_TERMS];
+static int kwHead[CL_KW_SLOTS];
+static ClText kwScratch;
+
+static int kwLoad(const DeskConfig *cfg) {
+    int n = 0;
+    memset(kwHead, 0, sizeof(kwHead));
+    for (int k = 0; k < cfg->nkw; k++) {
+        int cat = -1;
+        for (int i = 0; i < cfg->ncat; i++) if (!strcmp(cfg->cats[i], cfg->kwcat[k])) cat = i;
+        if (cat < 0) continue;
+        const char *p = cfg->kw[k];
+        while (*p && n < CL_KW_TERMS) {
+            while (*p == ',' || *p == ' ') p++;
+            const char *start = p;
+            while (*p && *p != ',') p++;
+            if (p == start) continue;
+            kwScratch.ntok = kwScratch.sent = kwScratch.sentToks = 0;
+            tokenize(&kwScratch, start, (size_t)(p - start), 0);
+            if (kwScratch.ntok == 0 || kwScratch.ntok > CL_PHRASE_MAX) continue;
+            KwTerm *t = &kwTerms[n];
+            size_t len = 0;
+            for (int j = 0; j < kwScratch.ntok; j++) {
+                if (j) t->key[len++] = ' ';
+                memcpy(t->key + len, kwScratch.tok[j].w, kwScratch.tok[j].len);
+                len += kwScratch.tok[j].len;
+            }
+            t->key[len] = '\0';
+            t->klen = (unsigned char)len;
+            t->nw = (unsigned char)kwScratch.ntok;
+            t->cat = cat;
+            unsigned int h = hashBytes(kwScratch.tok[0].w, kwScratch.tok[0].len) &
+                             (CL_KW_SLOTS - 1);
+            t->next = kwHead[h];
+            kwHead[h] = ++n;
+        }
+    }
+    return n;
+}
+
+/* Does the term's text start at token i? */
+static int kwMatchAt(const ClText *t, int i, const KwTerm *kt) {
+    size_t off = 0;
+    if (i + kt->nw > t->ntok) return 0;
+    for (int j = 0; j < kt->nw; j++) {
+        const ClToken *tk = &t->tok[i + j];
+        if (j) {
+            if (kt->key[off] != ' ') return 0;
+            off++;
+        }
+        if (off + tk->len > kt->klen || memcmp(kt->key + off, tk->w, tk->len)) return 0;
+        off += tk->len;
+    }
+    return off == kt->klen;
+}
+
+static void collectKeywords(ClWork *cw, const DeskConfig *cfg) {
+    ClText *t = &cw->text;
+    if (cfg->nkw == 0 || kwLoad(cfg) == 0) return;
+    for (int i = 0; i < t->ntok; i++) {
+        unsigned int h = hashBytes(t->tok[i].w, t->tok[i].len) & (CL_KW_SLOTS - 1);
+        double n = t->tok[i].subject ? CL_SUBJECT_WEIGHT : 1.0;
+        for (int x = kwHead[h]; x; x = kwTerms[x - 1].next) {
+            const KwTerm *kt = &kwTerms[x - 1];
+            if (!kwMatchAt(t, i, kt)) continue;
+            int before = cw->nterm;
+            termAdd(cw, kt->key, kt->klen, NULL, n, n, 2);
+            if (cw->nterm > before) cw->term[cw->nterm - 1].kwcat = kt->cat;
+        }
+    }
+}
+
+/* The trained urgency model's posterior mean urgency, or -1 without one. */
+static double urgencyTrained(const ClModel *m, const double *ulog) {
+    double best = -1e300, sum = 0, mean = 0, p[CL_NURG];
+    if (m->udocs <= 0) return -1;
+    for (int i = 0; i < CL_NURG; i++) if (ulog[i] > best) best = ulog[i];
+    for (int i = 0; i < CL_NURG; i++) sum += p[i] = exp(ulog[i] - best);
+    for (int i = 0; i < CL_NURG; i++) mean += p[i] / sum * urgCentre[i];
+    return mean;
+}
+
+/* How much the trained urgency model counts against the lexicon. Its say
+ * grows with its documents, and is shared out by how often each was right
+ * about the desk's own labels: before each TICKET.TRAIN URGENCY the text was
+ * judged by both (ucheck, ucheck:lex, ucheck:nb in D:model:meta), so a desk
+ * whose people rate urgency like the lexicon keeps the lexicon, and one that
+ * rates it its own way soon follows its model. */
+static double urgencyModelWeight(const ClModel *m) {
+    if (m->udocs <= 0 || !m->mc) return 0;
+    double ramp = (double)m->udocs / ((double)m->udocs + CL_URG_HALF_DOCS);
+    double nb = ((double)m->mc->uchkNb + 1.0) / ((double)m->mc->uchk + 2.0);
+    double lex = ((double)m->mc->uchkLex + 1.0) / ((double)m->mc->uchk + 2.0);
+    /* The better of the two soon takes (nearly) all the say: 20% more
+     * right answers are worth a factor of 4. */
+    return CL_URG_MAX_WEIGHT * ramp / (1.0 + pow(lex / nb, CL_URG_SHARE_POWER));
+}
+
+/* Index in cfg->cats of the best category, or -1 for "no clue at all";
+ * *uTrained gets the trained urgency model's estimate (-1: untrained). */
+static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw, double *uTrained,
+                        double *uWeight) {
     ClModel m;
     int bidx[HD_MAX_CATEGORIES], best = -1, general = -1, evidence = 0;
     double score[HD_MAX_CATEGORIES], denom[HD_MAX_CATEGORIES];
-    double counts[HD_MAX_CATEGORIES];
+    double counts[HD_MAX_CATEGORIES], ucounts[CL_NURG], ulog[CL_NURG], udenom[CL_NURG];
     int K = cfg->ncat;
 
+    size_t catLen[HD_MAX_CATEGORIES];
     modelOpen(hd, cfg, &m);
     double V = (double)(lexVocab + m.vocabSize);
     for (int i = 0; i < K; i++) {
+        catLen[i] = strlen(cfg->cats[i]);
         bidx[i] = builtinIndex(cfg->cats[i]);
         if (!strcmp(cfg->cats[i], "general")) general = i;
         denom[i] = log(CL_LEX_MASS + (double)m.catTokens[i] + CL_ALPHA * V);
@@ -774,19 +1364,38 @@ static int bestCategory(Hd *hd, const DeskConfig *cfg, ClWork *cw) {
                   ((double)m.docs + CL_PRIOR_DOCS * K))
             : 0.0;
     }
+    for (int i = 0; i < CL_NURG; i++) {
+        double Vu = (double)m.vocabSize + 1;
+        udenom[i] = log((double)m.urgTokens[i] + CL_ALPHA * Vu);
+        ulog[i] = m.udocs > 0 ? log(((double)m.urgDocs[i] + 1.0) / ((double)m.udocs + 3.0)) : 0;
+    }
 
     for (int j = 0; j < cw->nterm; j++) {
         const ClTerm *t = &cw->term[j];
         int known = 0;
-        for (int i = 0; i < K; i++)
-            counts[i] = t->lex && bidx[i] >= 0 ? CL_LEX_SCALE * t->lex->cat[bidx[i]] : 0.0;
-        if (!t->phrase && m.words) addTrainedCounts(hd, cfg, &m, t->w, counts);
-        for (int i = 0; i < K; i++) if (counts[i] > 0) known = 1;
+        double lexw[HD_MAX_CATEGORIES];
+        for (int i = 0; i < K; i++) {
+            lexw[i] = t->lex && bidx[i] >= 0 ? CL_LEX_SCALE * t->lex->cat[bidx[i]] : 0.0;
+            if (t->kwcat == i) lexw[i] += CL_LEX_SCALE * 3.0;
+            counts[i] = 0;
+        }
+        for (int i = 0; i < CL_NURG; i++) ucounts[i] = 0;
+        if (!t->phrase && m.words) addTrainedCounts(hd, cfg, catLen, &m, t->w, counts, ucounts);
+        if (!t->phrase && m.udocs > 0)
+            for (int i = 0; i < CL_NURG; i++)
+                ulog[i] += t->n * (clLogCount(ucounts[i] + CL_ALPHA) - udenom[i]);
+        /* Occurrences inside a lexicon phrase use trained counts only. */
+        for (int i = 0; i < K; i++) if (counts[i] > 0 || (lexw[i] > 0 && t->nlex > 0)) known = 1;
         if (!known) continue;          /* no category knows it: no clue */
         evidence = 1;
-        for (int i = 0; i < K; i++)
-            score[i] += t->n * (clLogCount(counts[i] + CL_ALPHA) - denom[i]);
+        double inside = t->n - t->nlex;     /* occurrences inside a phrase */
+        for (int i = 0; i < K; i++) {
+            score[i] += t->nlex * (clLogCount(counts[i] + lexw[i] + CL_ALPHA) - denom[i]);
+            if (inside > 0) score[i] += inside * (clLogCount(counts[i] + CL_ALPHA) - denom[i]);
+        }
     }
+    *uTrained = urgencyTrained(&m, ulog);
+    *uWeight = urgencyModelWeight(&m);
     modelClose(&m);
     if (CL_DEBUG_SCORES) debugScores(hd, cfg, cw, score);
     if (!evidence) return general;
@@ -815,13 +1424,16 @@ static ClWork clWork;
 static ClWork *workReset(void) {
     ClWork *cw = &clWork;
     cw->text.ntok = cw->text.exclam = cw->text.words = cw->text.caps = 0;
+    cw->text.sent = cw->text.sentToks = 0;
+    cw->text.question[0] = 0;
     cw->nterm = cw->nmatch = 0;
     memset(cw->slot, 0, sizeof(cw->slot));
     return cw;
 }
 
-void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
-                  RedisModuleString *body, Classification *out) {
+/* The terms of a ticket as TICKET.CREATE reads it: subject words weighted
+ * (when there is a body), then the body. */
+static ClWork *readTicket(RedisModuleString *subject, RedisModuleString *body) {
     ClWork *cw = workReset();
     size_t len;
     const char *s;
@@ -836,11 +1448,20 @@ void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
         tokenize(&cw->text, s, len, 0);
     }
     collectTerms(cw);
-    out->urgency = urgencyOf(cw);
+    return cw;
+}
+
+void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                  RedisModuleString *body, Classification *out) {
+    ClWork *cw = readTicket(subject, body);
+    collectKeywords(cw, cfg);
+    double uTrained, uWeight, u = urgencyOf(cw);
+    int best = bestCategory(hd, cfg, cw, &uTrained, &uWeight);
+    if (uTrained >= 0) u = (1.0 - uWeight) * u + uWeight * uTrained;
+    out->urgency = round(u * 1000.0) / 1000.0;
     out->label = urgencyLabel(out->urgency);
     out->priority = urgencyPriority(out->urgency);
 
-    int best = bestCategory(hd, cfg, cw);
     const char *cat = best >= 0 ? cfg->cats[best] : "general";
     out->catlen = strlen(cat);
     memcpy(out->category, cat, out->catlen + 1);
@@ -1021,13 +1642,103 @@ static int categoriesWith(const DeskConfig *cfg, const char *cat, char *out, siz
     return n > 0 && (size_t)n < outlen - off;
 }
 
+/* Adds the text's words to the model under `name` (a category, or an
+ * urgency label "!high"): the words hash, then the document and token counts.
+ * A word the model does not know yet is learnt only while the vocabulary is
+ * under CL_MODEL_MAX_WORDS, so the model's memory is bounded; the decision
+ * depends only on the master's data and travels to replicas as HSETs. */
+static void trainWords(Hd *hd, const ClWork *cw, const char *name) {
+    RedisModuleString *metaKey = hdKey(hd, "model:meta"), *wordsKey = hdKey(hd, "model:words");
+    char field[48];
+    long long tokens = 0, vocab = 0;
+    mcInvalidate();
+    RedisModuleKey *wk = RedisModule_OpenKey(hd->ctx, wordsKey, REDISMODULE_READ);
+    if (wk) {
+        vocab = (long long)RedisModule_ValueLength(wk);
+        RedisModule_CloseKey(wk);
+    }
+    for (int j = 0; j < cw->nterm; j++) {
+        const ClTerm *t = &cw->term[j];
+        if (t->phrase) continue;
+        RedisModuleString *old = hdHashGet(hd, wordsKey, t->w);
+        if (!old && vocab >= CL_MODEL_MAX_WORDS) continue;
+        if (!old) vocab++;
+        fxHashSetC(hd, wordsKey, t->w, countsWith(hd, old, name, (long long)t->n));
+        tokens += (long long)t->n;
+    }
+    fxHashIncr(hd, metaKey, name[0] == '!' ? "udocs" : "docs", 1);
+    snprintf(field, sizeof(field), "docs:%s", name);
+    fxHashIncr(hd, metaKey, field, 1);
+    snprintf(field, sizeof(field), "tokens:%s", name);
+    fxHashIncr(hd, metaKey, field, tokens);
+}
+
+static int modelKeysOk(Hd *hd) {
+    return hdCheckType(hd, hdKey(hd, "model:meta"), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckType(hd, hdKey(hd, "model:words"), REDISMODULE_KEYTYPE_HASH);
+}
+
+/* Words a text offers to learn from (0: nothing to learn). */
+static long long learnableWords(const ClWork *cw) {
+    long long words = 0;
+    for (int j = 0; j < cw->nterm; j++) if (!cw->term[j].phrase) words++;
+    return words;
+}
+
+static int urgencyLabelIndex(const char *s, size_t len) {
+    for (int i = 0; i < CL_NURG; i++)
+        if (strlen(urgLabels[i] + 1) == len && !strncasecmp(urgLabels[i] + 1, s, len)) return i;
+    return -1;
+}
+
+/* Before an urgency lesson: was the lexicon right about this text, and was
+ * the model trained so far? Counted in D:model:meta for urgencyModelWeight. */
+static void urgencyCheck(Hd *hd, const DeskConfig *cfg, ClWork *cw, int idx) {
+    double uTrained, uWeight, lex = urgencyOf(cw);
+    bestCategory(hd, cfg, cw, &uTrained, &uWeight);
+    if (uTrained < 0) return;                /* no model yet: nothing to compare */
+    RedisModuleString *metaKey = hdKey(hd, "model:meta");
+    const char *want = urgLabels[idx] + 1;
+    fxHashIncr(hd, metaKey, "ucheck", 1);
+    if (!strcmp(urgencyLabel(round(lex * 1000.0) / 1000.0), want))
+        fxHashIncr(hd, metaKey, "ucheck:lex", 1);
+    if (!strcmp(urgencyLabel(uTrained), want)) fxHashIncr(hd, metaKey, "ucheck:nb", 1);
+}
+
+/* TICKET.TRAIN D URGENCY low|medium|high text */
+static int trainUrgency(Hd *hd, RedisModuleString **argv) {
+    size_t llen, tlen;
+    const char *l = RedisModule_StringPtrLen(argv[3], &llen);
+    int idx = urgencyLabelIndex(l, llen);
+    if (idx < 0)
+        return hdError(hd, "INVALID", "urgency label must be low, medium or high, got '%.*s'",
+                       (int)(llen > 40 ? 40 : llen), l);
+    if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    DeskConfig cfg;
+    if (!deskConfigLoad(hd, &cfg) || !modelKeysOk(hd)) return REDISMODULE_OK;
+    lexBuild();
+    ClWork *cw = workReset();
+    const char *text = RedisModule_StringPtrLen(argv[4], &tlen);
+    tokenize(&cw->text, text, tlen, 0);
+    collectTerms(cw);
+    if (learnableWords(cw) == 0) return hdError(hd, "INVALID", "text has no words to learn from");
+    urgencyCheck(hd, &cfg, cw, idx);
+    trainWords(hd, cw, urgLabels[idx]);
+    return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
+}
+
 static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
-    char cat[33], field[48], cats[1000];
+    char cat[33], cats[1000];
     size_t clen, tlen;
-    const char *c = RedisModule_StringPtrLen(argv[2], &clen);
     int isnew;
 
+    /* URGENCY is the keyword, never a category name, whatever the arity. */
+    if (argc == 5 && hdArgIs(argv[2], "URGENCY")) return trainUrgency(hd, argv);
+    if (argc != 4 || hdArgIs(argv[2], "URGENCY"))
+        return hdSyntax(hd, "syntax: TICKET.TRAIN desk category text | "
+                            "TICKET.TRAIN desk URGENCY low|medium|high text");
+    const char *c = RedisModule_StringPtrLen(argv[2], &clen);
     if (clen > 32 || hdLower(c, clen, cat, sizeof(cat)) < 0 || !hdValidCategory(cat, clen))
         return hdError(hd, "INVALID", "category must be 1-32 bytes of [a-z0-9_-], got '%.*s'",
                        (int)(clen > 40 ? 40 : clen), c);
@@ -1040,10 +1751,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "CAPACITY", "the desk already has %d categories, the most it can "
                        "hold; remove some with DESK.CONFIG SET desk categories", cfg.ncat);
 
-    RedisModuleString *metaKey = hdKey(hd, "model:meta"), *wordsKey = hdKey(hd, "model:words");
-    if (!hdCheckType(hd, metaKey, REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, wordsKey, REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH))
+    if (!modelKeysOk(hd) || !hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH))
         return REDISMODULE_OK;
 
     lexBuild();
@@ -1051,25 +1759,11 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     const char *text = RedisModule_StringPtrLen(argv[3], &tlen);
     tokenize(&cw->text, text, tlen, 0);
     collectTerms(cw);
-    long long words = 0;
-    for (int j = 0; j < cw->nterm; j++) if (!cw->term[j].phrase) words++;
-    if (words == 0)
+    if (learnableWords(cw) == 0)
         return hdError(hd, "INVALID", "text has no words to learn from");
 
     /* Writes start here. */
-    long long tokens = 0;
-    for (int j = 0; j < cw->nterm; j++) {
-        const ClTerm *t = &cw->term[j];
-        if (t->phrase) continue;
-        fxHashSetC(hd, wordsKey, t->w,
-                   countsWith(hd, hdHashGet(hd, wordsKey, t->w), cat, (long long)t->n));
-        tokens += (long long)t->n;
-    }
-    fxHashIncr(hd, metaKey, "docs", 1);
-    snprintf(field, sizeof(field), "docs:%s", cat);
-    fxHashIncr(hd, metaKey, field, 1);
-    snprintf(field, sizeof(field), "tokens:%s", cat);
-    fxHashIncr(hd, metaKey, field, tokens);
+    trainWords(hd, cw, cat);
     /* A new category joins the desk's list, so TICKET.CREATE accepts it and
      * the classifier may answer it. */
     if (isnew)
@@ -1078,13 +1772,60 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
 
+/* learn-from-corrections: an agent changed a ticket's category (cat) and/or
+ * priority (label "low"/"medium"/"high"); the ticket's text teaches the model
+ * as TICKET.TRAIN would. A model key of the wrong type skips the lesson (the
+ * update itself must not fail for it). */
+void classifyLearn(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
+                   RedisModuleString *body, const char *cat, const char *label) {
+    RedisModuleKey *k;
+    const char *names[] = { "model:meta", "model:words" };
+    for (int i = 0; i < 2; i++) {
+        k = RedisModule_OpenKey(hd->ctx, hdKey(hd, names[i]), REDISMODULE_READ);
+        int bad = k && RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH;
+        if (k) RedisModule_CloseKey(k);
+        if (bad) return;
+    }
+    ClWork *cw = readTicket(subject, body);
+    if (learnableWords(cw) == 0) return;
+    if (cat) trainWords(hd, cw, cat);
+    int idx = label ? urgencyLabelIndex(label, strlen(label)) : -1;
+    if (idx >= 0) {
+        urgencyCheck(hd, cfg, cw, idx);
+        trainWords(hd, cw, urgLabels[idx]);
+    }
+}
+
+/* The urgency label an agent's priority stands for (SPEC section 3 maps
+ * S >= 0.8 to 20, >= 0.6 to 10, >= 0.3 to 5): 15 and up is high, 5 and up
+ * medium, below 5 low. */
+const char *classifyPriorityLabel(long long priority) {
+    return priority >= 15 ? "high" : priority >= 5 ? "medium" : "low";
+}
+
+/* DESK.CONFIG SET D model reset: the desk forgets everything it was taught. */
+void classifyModelReset(Hd *hd) {
+    mcInvalidate();
+    fxDel(hd, hdKey(hd, "model:words"));
+    fxDel(hd, hdKey(hd, "model:meta"));
+}
+
 /* ------------------------------------------------------------------------ */
 
 static RedisModuleCommandArg argsClassify[] = {
     {.name = "text", .type = REDISMODULE_ARG_TYPE_STRING}, {0}
 };
-static RedisModuleCommandArg argsTrain[] = {
+static RedisModuleCommandArg argsTrainUrgency[] = {
+    {.name = "urgency", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "URGENCY"},
+    {.name = "label", .type = REDISMODULE_ARG_TYPE_STRING}, {0}
+};
+static RedisModuleCommandArg argsTrainWhat[] = {
     {.name = "category", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "urgency-label", .type = REDISMODULE_ARG_TYPE_BLOCK, .subargs = argsTrainUrgency},
+    {0}
+};
+static RedisModuleCommandArg argsTrain[] = {
+    {.name = "what", .type = REDISMODULE_ARG_TYPE_ONEOF, .subargs = argsTrainWhat},
     {.name = "text", .type = REDISMODULE_ARG_TYPE_STRING}, {0}
 };
 
@@ -1093,9 +1834,9 @@ HdCommand hdClassifyCommands[] = {
      "Classify a text as TICKET.CREATE would: category, urgency (0-1), label "
      "(low/medium/high) and the derived priority",
      "O(T*C) with T words of the text (at most 512) and C trained categories", argsClassify},
-    {"ticket.train", cmdTicketTrain, "write deny-oom", 4, 1,
+    {"ticket.train", cmdTicketTrain, "write deny-oom", -4, 1,
      "Teach the desk's naive Bayes model that a text belongs to a category (a new "
-     "category joins the desk's list)",
+     "category joins the desk's list), or with URGENCY that it has that urgency",
      "O(T) with T words of the text (at most 512)", argsTrain},
     {NULL}
 };

@@ -24,7 +24,7 @@ static const char *defaultCategories[] = {
 static const char *settingNames[] = {
     "alert-threshold", "flood-window", "flood-threshold", "default-capacity",
     "auto-route", "events-maxlen", "chat-maxlen", "state-ttl",
-    "state-history-max", "categories", NULL
+    "state-history-max", "categories", "learn-from-corrections", NULL
 };
 
 static void configDefaults(DeskConfig *c) {
@@ -154,6 +154,49 @@ static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errle
     return 1;
 }
 
+/* "category.<name>.keywords": the category name, or 0 when name is not of
+ * that form. */
+static int parseKeywordsName(const char *name, char *cat) {
+    size_t n = strlen(name);
+    if (n <= 18 || strncmp(name, "category.", 9) || strcmp(name + n - 9, ".keywords"))
+        return 0;
+    n -= 18;
+    if (n > 32) return 0;
+    memcpy(cat, name + 9, n);
+    cat[n] = '\0';
+    return hdValidCategory(cat, n);
+}
+
+/* A desk's keywords for a category: comma-separated words or phrases the
+ * classifier counts for it like strong lexicon terms. "" removes them. */
+static int setKeywords(DeskConfig *c, const char *cat, const char *v, char *err, size_t errlen) {
+    int i;
+    if (strlen(v) > HD_KEYWORDS_MAX) {
+        snprintf(err, errlen, "must be at most %d bytes", HD_KEYWORDS_MAX);
+        return 0;
+    }
+    for (i = 0; i < c->nkw && strcmp(c->kwcat[i], cat); i++);
+    if (!v[0]) {
+        if (i == c->nkw) return 1;
+        for (; i + 1 < c->nkw; i++) {
+            strcpy(c->kwcat[i], c->kwcat[i + 1]);
+            strcpy(c->kw[i], c->kw[i + 1]);
+        }
+        c->nkw--;
+        return 1;
+    }
+    if (i == c->nkw) {
+        if (c->nkw == HD_MAX_KEYWORD_CATS) {
+            snprintf(err, errlen, "at most %d categories can have keywords",
+                     HD_MAX_KEYWORD_CATS);
+            return 0;
+        }
+        strcpy(c->kwcat[c->nkw++], cat);
+    }
+    strcpy(c->kw[i], v);
+    return 1;
+}
+
 /* "sla.<priority>" with the priority in canonical form (digits, no leading
  * zero), so one target has one name: "sla.05" next to "sla.5" in D:config
  * would load in hash order. Returns the priority or 0. */
@@ -208,6 +251,21 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
         c->state_history_max = x;
     } else if (!strcmp(name, "categories")) {
         return parseCategories(c, v, err, errlen);
+    } else if (!strcmp(name, "learn-from-corrections")) {
+        if (!strcasecmp(v, "yes")) c->learn_corrections = 1;
+        else if (!strcasecmp(v, "no")) c->learn_corrections = 0;
+        else { snprintf(err, errlen, "must be yes or no"); return 0; }
+    } else if (!strcmp(name, "model")) {
+        /* An action, not a setting: DESK.CONFIG SET D model reset. */
+        if (strcasecmp(v, "reset")) { snprintf(err, errlen, "only takes reset"); return 0; }
+    } else if (!strncmp(name, "category.", 9)) {
+        char cat[33];
+        if (!parseKeywordsName(name, cat)) {
+            snprintf(err, errlen, "category.<name>.keywords needs a category name of "
+                     "1-32 bytes of [a-z0-9_-]");
+            return 0;
+        }
+        return setKeywords(c, cat, v, err, errlen);
     } else if (!strncmp(name, "sla.", 4)) {
         int prio = parseSlaName(name);
         if (!prio) {
@@ -336,7 +394,16 @@ static void formatSetting(const DeskConfig *c, const char *name, char *out, size
     else if (!strcmp(name, "chat-maxlen")) snprintf(out, outlen, "%lld", c->chat_maxlen);
     else if (!strcmp(name, "state-ttl")) snprintf(out, outlen, "%lld", c->state_ttl);
     else if (!strcmp(name, "state-history-max")) snprintf(out, outlen, "%lld", c->state_history_max);
-    else if (!strcmp(name, "categories")) {
+    else if (!strcmp(name, "learn-from-corrections"))
+        snprintf(out, outlen, "%s", c->learn_corrections ? "yes" : "no");
+    else if (!strcmp(name, "model")) snprintf(out, outlen, "reset");
+    else if (!strncmp(name, "category.", 9)) {
+        char cat[33];
+        out[0] = '\0';
+        if (parseKeywordsName(name, cat))
+            for (int i = 0; i < c->nkw; i++)
+                if (!strcmp(c->kwcat[i], cat)) snprintf(out, outlen, "%s", c->kw[i]);
+    } else if (!strcmp(name, "categories")) {
         size_t off = 0;
         out[0] = '\0';
         for (int i = 0; i < c->ncat && off < outlen; i++)
@@ -347,8 +414,9 @@ static void formatSetting(const DeskConfig *c, const char *name, char *out, size
 }
 
 static int isKnownSetting(const char *name) {
+    char cat[33];
     for (int i = 0; settingNames[i]; i++) if (!strcmp(settingNames[i], name)) return 1;
-    return parseSlaName(name) != 0;
+    return parseSlaName(name) != 0 || !strcmp(name, "model") || parseKeywordsName(name, cat);
 }
 
 /* Typed like every reply (SPEC section 4): integer settings as integers,
@@ -373,7 +441,7 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
     char val[VALUE_MAX];
     int n = 0;
     while (settingNames[n]) n++;
-    RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla);
+    RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla + cfg->nkw);
     for (int i = 0; i < n; i++) {
         formatSetting(cfg, settingNames[i], val, sizeof(val));
         RedisModule_ReplyWithCString(hd->ctx, settingNames[i]);
@@ -384,6 +452,12 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
         snprintf(name, sizeof(name), "sla.%d", cfg->sla_prio[i]);
         RedisModule_ReplyWithCString(hd->ctx, name);
         RedisModule_ReplyWithLongLong(hd->ctx, cfg->sla_secs[i]);
+    }
+    for (int i = 0; i < cfg->nkw; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "category.%s.keywords", cfg->kwcat[i]);
+        RedisModule_ReplyWithCString(hd->ctx, name);
+        RedisModule_ReplyWithCString(hd->ctx, cfg->kw[i]);
     }
     return REDISMODULE_OK;
 }
@@ -466,6 +540,10 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     if (!applySetting(&cfg, name, val, err, sizeof(err)))
         return hdError(hd, "INVALID", "%s %s, got '%.*s'", name, err,
                        (int)(vlen > 40 ? 40 : vlen), v);
+    if (!strcmp(name, "model")) {               /* the only value is reset */
+        classifyModelReset(hd);
+        return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
+    }
     if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;

@@ -405,6 +405,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
      * timers when OnLoad fails. */
     routingInit(ctx);
     slaTimerStart(ctx);
+    classifyInit(ctx);
     return REDISMODULE_OK;
 
 fail:
@@ -419,6 +420,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     slaTimerStop(ctx);
     floodUnload();
     routingUnload();
+    classifyUnload();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);
     cmdByName = NULL;

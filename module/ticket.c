@@ -600,6 +600,20 @@ static void logUpdates(Hd *hd, const Ticket *old, const UpdateArgs *u, char *cha
 #undef ADD
 }
 
+/* learn-from-corrections: an agent's new category or priority for a ticket
+ * teaches the classifier, on the ticket's (updated) subject and body. */
+static void learnFromCorrection(Hd *hd, const DeskConfig *cfg, const Ticket *old,
+                                const UpdateArgs *u) {
+    int cat = u->catlen && (u->catlen != old->catlen ||
+                            memcmp(u->category, old->category, u->catlen));
+    int prio = u->priority >= 0 && u->priority != old->priority;
+    if (!cfg->learn_corrections || (!cat && !prio)) return;
+    char catz[33];
+    snprintf(catz, sizeof(catz), "%.*s", (int)u->catlen, u->category);
+    classifyLearn(hd, cfg, hdHashGet(hd, old->key, "subject"), hdHashGet(hd, old->key, "body"),
+                  cat ? catz : NULL, prio ? classifyPriorityLabel(u->priority) : NULL);
+}
+
 static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
     UpdateArgs u;
@@ -643,6 +657,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     }
     logUpdates(hd, &old, &u, changed, sizeof(changed));
     eventEmit(hd, &cfg, "updated", t.id, "fields", changed, NULL);
+    learnFromCorrection(hd, &cfg, &old, &u);
     return RedisModule_ReplyWithLongLong(hd->ctx, t.version);
 }
 

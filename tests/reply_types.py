@@ -254,7 +254,8 @@ def main():
     cfg_types = {n: {INT} for n in ("flood-window", "flood-threshold", "default-capacity",
                                     "events-maxlen", "chat-maxlen", "state-ttl",
                                     "state-history-max")}
-    cfg_types.update({"alert-threshold": {DBL}, "auto-route": {STR}, "categories": {STR}})
+    cfg_types.update({"alert-threshold": {DBL}, "auto-route": {STR}, "categories": {STR},
+                      "learn-from-corrections": {STR}})
     cfg3 = r3.call("DESK.CONFIG", "GET", D)
     for (_, k), _v in (cfg3[1] if cfg3[0] == "map" else []):
         if k.startswith("sla."):

@@ -18,7 +18,7 @@ r CONFIG SET helpdesk.sla-timer-ms 10 >/dev/null
 uid=$(r CUSTOMER.CREATE $D Ann ann@example.com PHONE +15550001)
 r AGENT.CREATE $D A1 Alice EMAIL alice@example.com SKILLS general billing CAPACITY 10 >/dev/null
 r AGENT.CREATE $D A2 Bob >/dev/null
-t1=$(r TICKET.CREATE $D "Printer on fire, urgent" BODY "it burns" CUSTOMER "$uid")
+t1=$(r TICKET.CREATE $D "Printer on fire, urgent" BODY "it burns" CUSTOMER "$uid" CATEGORY billing)
 r TICKET.ASSIGN $D "$t1" A1 >/dev/null
 r TICKET.MSG $D "$t1" "customer:$uid" "help please" >/dev/null
 t2=$(r TICKET.CREATE $D "Refund invoice" CATEGORY billing PRIORITY 5)

@@ -270,22 +270,7 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
 /* Two counters in one key open and one replicated HSET: every ticket change
  * moves a pair (status from/to, or status and category together). */
 static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    RedisModuleString *key = hdKey(hd, "stats"), *cur, *fv[4];
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
-    const char *fields[2] = { f1, f2 };
-    long long deltas[2] = { d1, d2 };
-    for (int i = 0; i < 2; i++) {
-        long long v = 0;
-        cur = NULL;
-        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
-        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
-        fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
-        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
-        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
-    }
-    RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)4);
+    fxHashIncrPair(hd, hdKey(hd, "stats"), f1, d1, f2, d2);
 }
 
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,

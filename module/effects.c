@@ -76,6 +76,28 @@ long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long lon
     return v;
 }
 
+/* Two integer fields of one hash moved at once (an agent's load and
+ * assigned_total, two D:stats counters): one key open, one HSET replicated. */
+void fxHashIncrPair(Hd *hd, RedisModuleString *key, const char *f1, long long d1,
+                    const char *f2, long long d2) {
+    RedisModuleString *fv[4];
+    const char *fields[2] = { f1, f2 };
+    long long deltas[2] = { d1, d2 };
+    RedisModuleKey *k = openWrite(hd, key);
+    for (int i = 0; i < 2; i++) {
+        long long v = 0;
+        RedisModuleString *cur = NULL;
+        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
+        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+        fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
+        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
+        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
+    }
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)4);
+}
+
 /* Scores are written with %.17g so the replica parses the exact double. */
 void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member) {
     char buf[64];

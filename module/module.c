@@ -354,6 +354,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     slaTimerStop(ctx);
     floodUnload();
     routingUnload();
+    hdConstStringsFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);
     cmdByName = NULL;

@@ -100,11 +100,18 @@ static struct { const char *ptr; size_t len; RedisModuleString *s; } constString
 static int nconstStrings;
 
 RedisModuleString *hdConstString(Hd *hd, const char *lit) {
-    size_t len = strlen(lit);
+    size_t len;
+    /* Same address first (literals), still checking the bytes: a caller's
+     * buffer may hold other text at the same address next time. */
+    for (int i = 0; i < nconstStrings; i++)
+        if (constStrings[i].ptr == lit &&
+            !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit,
+                    constStrings[i].len + 1))
+            return constStrings[i].s;
+    len = strlen(lit);
     for (int i = 0; i < nconstStrings; i++)
         if (constStrings[i].len == len &&
-            (constStrings[i].ptr == lit ||
-             !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit, len)))
+            !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit, len))
             return constStrings[i].s;
     if (nconstStrings == CONST_STRINGS_MAX) return RedisModule_CreateString(hd->ctx, lit, len);
     constStrings[nconstStrings].ptr = lit;

@@ -354,6 +354,8 @@ def main():
                     default=os.environ.get("SERVER", "redis"))
     ap.add_argument("-n", type=int, default=1000, help="calls per measured phase")
     ap.add_argument("--aof", default="off,on", help="comma list: off, on")
+    ap.add_argument("--module-only", action="store_true",
+                    help="measure the module's commands only (no effects or Lua runs)")
     ap.add_argument("--keep", action="store_true", help="keep the servers' directories")
     args = ap.parse_args()
     binary = {"redis": "redis-server", "valkey": "valkey-server"}[args.server]
@@ -373,13 +375,16 @@ def main():
     phases = workload(args.n)
     out = {}
     try:
-        say("%s: capturing the module's effects (AOF) ..." % binary)
-        effects = capture(binary, module, workdir, phases)
+        sides = ("module",) if args.module_only else ("module", "effects")
+        if not args.module_only:
+            say("%s: capturing the module's effects (AOF) ..." % binary)
+            effects = capture(binary, module, workdir, phases)
         for aof in args.aof.split(","):
             run_module(binary, module, workdir, phases, aof, args.n, out)
-            run_effects(binary, workdir, phases, effects, aof, args.n, out)
+            if not args.module_only:
+                run_effects(binary, workdir, phases, effects, aof, args.n, out)
         for aof in args.aof.split(","):
-            for side in ("module", "effects"):
+            for side in sides:
                 pair, close = out.pop("claimclose.%s.%s" % (aof, side)), \
                     out["close.%s.%s" % (aof, side)]
                 out["claim.%s.%s" % (aof, side)] = pair - close

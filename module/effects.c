@@ -64,15 +64,18 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
 long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta) {
     long long v = 0;
     RedisModuleString *cur = NULL;
+    /* One field string for the read, the write and the replication (C field
+     * names would make Redis build one for each). */
+    RedisModuleString *f = RedisModule_CreateString(hd->ctx, field, strlen(field));
     RedisModuleKey *k = openWrite(hd, key);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &cur, NULL);
+        RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &cur, NULL);
     if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
     v += delta;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
-    RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, nv, NULL);
+    RedisModule_HashSet(k, REDISMODULE_HASH_NONE, f, nv, NULL);
     RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, nv);
+    RedisModule_Replicate(hd->ctx, "HSET", "sss", key, f, nv);
     return v;
 }
 
@@ -87,10 +90,10 @@ void fxHashIncrPair(Hd *hd, RedisModuleString *key, const char *f1, long long d1
     for (int i = 0; i < 2; i++) {
         long long v = 0;
         RedisModuleString *cur = NULL;
-        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
-        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
         fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
+        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+            RedisModule_HashGet(k, REDISMODULE_HASH_NONE, fv[2 * i], &cur, NULL);
+        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
         fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
         RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
     }

@@ -52,11 +52,15 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
         RedisModule_CloseKey(k);
         return hdCheckType(hd, t->key, REDISMODULE_KEYTYPE_HASH);
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS,
-                        "status", &status, "priority", &prio, "category", &cat,
-                        "assigned_agent", &t->agent, "version", &ver,
-                        "sla_due_at", &sla, "master", &t->master,
-                        "user_id", &t->user_id, NULL);
+    /* Shared field-name strings: with C field names Redis makes and frees
+     * a string object per field. */
+#define FN(name) hdConstString(hd, name)
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
+                        FN("status"), &status, FN("priority"), &prio, FN("category"), &cat,
+                        FN("assigned_agent"), &t->agent, FN("version"), &ver,
+                        FN("sla_due_at"), &sla, FN("master"), &t->master,
+                        FN("user_id"), &t->user_id, NULL);
+#undef FN
     RedisModule_CloseKey(k);
     t->exists = 1;
     copyField(status, t->status, sizeof(t->status), NULL);
@@ -132,8 +136,10 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
         RedisModule_CloseKey(k);
         return 0;
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "load", &load, "capacity", &cap,
-                        "availability", &avail, "assigned_total", &total, NULL);
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
+                        hdConstString(hd, "capacity"), &cap,
+                        hdConstString(hd, "availability"), &avail,
+                        hdConstString(hd, "assigned_total"), &total, NULL);
     RedisModule_CloseKey(k);
     a->load = a->capacity = a->assigned_total = 0;
     if (load) RedisModule_StringToLongLong(load, &a->load);

@@ -36,6 +36,12 @@ case $SERVER in
 esac
 command -v "$SERVER_BIN" >/dev/null ||
     { echo "FATAL: $SERVER_BIN not found (SERVER=$SERVER make setup installs it)" >&2; exit 1; }
+# Debian's valkey-server 8.0.1 crashes in jemalloc at startup, before any
+# module loads, when the ASan runtime is preloaded: sanitizer runs are Redis only.
+if [ "$SERVER" = valkey ] && [ -f "$HELPDESK_SO" ] && grep -q 'libasan\.so' "$HELPDESK_SO"; then
+    echo "FATAL: an ASan module (make SANITIZE=1) needs SERVER=redis: valkey-server crashes at startup with the ASan runtime preloaded" >&2
+    exit 1
+fi
 PASS=0
 FAIL=0
 PORT=

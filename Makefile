@@ -5,10 +5,19 @@
 #   make test       build, run shell suites (tests/) and Tcl suites (tcl-tests/)
 #   make test-shell / make test-tcl   one half only
 #   make SANITIZE=1 ...               ASan+UBSan build in build/asan/
+#   make test SERVER=valkey           every suite against valkey-server (also
+#                                     make run / make bench SERVER=valkey)
 #   make clean      remove objects and the module (keeps build/redis-src)
 
 SHELL := /bin/bash
 PORT  ?= 6379
+# redis (redis-server, the default) or valkey (valkey-server). Exported: the
+# one variable setup-deps, the test runners, run-server and bench read.
+SERVER ?= redis
+export SERVER
+ifeq ($(filter redis valkey,$(SERVER)),)
+$(error SERVER=$(SERVER): expected redis or valkey)
+endif
 
 SRCS := $(wildcard module/*.c)
 HDRS := $(wildcard include/*.h module/*.h)

@@ -119,6 +119,10 @@ int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* lit as a string object made once and shared (never free or retain it);
+ * for field names and fixed values on hot paths. */
+RedisModuleString *hdConstString(Hd *hd, const char *lit);
+void hdConstStringsFree(void);      /* MODULE UNLOAD */
 RedisModuleString *hdTicketKey(Hd *hd, long long tid);
 RedisModuleString *hdTicketMember(Hd *hd, long long tid); /* "ticket:<tid>" */
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
@@ -183,6 +187,9 @@ long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long lon
 #define FX_INCR_MAX 8
 void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
                     const long long *deltas, int n);
+/* Adds d1 to f1 and d2 to f2 (distinct fields) of one hash; one HSET. */
+void fxHashIncrPair(Hd *hd, RedisModuleString *key, const char *f1, long long d1,
+                    const char *f2, long long d2);
 void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member);
 void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele);

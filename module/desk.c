@@ -350,9 +350,7 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
 /* Two counters in one key open and one replicated HSET: every ticket change
  * moves a pair (status from/to, or status and category together). */
 static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    const char *fields[2] = { f1, f2 };
-    long long deltas[2] = { d1, d2 };
-    fxHashIncrMany(hd, hdKey(hd, "stats"), fields, deltas, 2);
+    fxHashIncrPair(hd, hdKey(hd, "stats"), f1, d1, f2, d2);
 }
 
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,

@@ -132,37 +132,50 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
 long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta) {
     long long v = 0;
     RedisModuleString *cur = NULL;
+    /* One field string for the read, the write and the replication (C field
+     * names would make Redis build one for each). */
+    RedisModuleString *f = RedisModule_CreateString(hd->ctx, field, strlen(field));
     RedisModuleKey *k = openWrite(hd, key);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &cur, NULL);
+        RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &cur, NULL);
     if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
     v += delta;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
-    RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, nv, NULL);
+    RedisModule_HashSet(k, REDISMODULE_HASH_NONE, f, nv, NULL);
     RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, nv);
+    RedisModule_Replicate(hd->ctx, "HSET", "sss", key, f, nv);
     notifyHash(hd, "hset", key);
     return v;
 }
 
 void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
                     const long long *deltas, int n) {
-    RedisModuleString *fv[2 * FX_INCR_MAX], *cur;
+    RedisModuleString *fv[2 * FX_INCR_MAX];
     RedisModuleKey *k = openWrite(hd, key);
     if (n > FX_INCR_MAX) n = FX_INCR_MAX;
     for (int i = 0; i < n; i++) {
         long long v = 0;
-        cur = NULL;
-        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
-        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+        RedisModuleString *cur = NULL;
+        /* One field string, used for the read, the write and the replica. */
         fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
+        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+            RedisModule_HashGet(k, REDISMODULE_HASH_NONE, fv[2 * i], &cur, NULL);
+        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
         fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
         RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
     }
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)(2 * n));
     notifyHash(hd, "hset", key);
+}
+
+/* Two integer fields of one hash moved at once (an agent's load and
+ * assigned_total, two D:stats counters): one key open, one HSET replicated. */
+void fxHashIncrPair(Hd *hd, RedisModuleString *key, const char *f1, long long d1,
+                    const char *f2, long long d2) {
+    const char *fields[2] = { f1, f2 };
+    long long deltas[2] = { d1, d2 };
+    fxHashIncrMany(hd, key, fields, deltas, 2);
 }
 
 /* Scores are written with %.17g so the replica parses the exact double. */

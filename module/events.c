@@ -15,19 +15,19 @@ void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, .
     va_list ap;
 
     if (cfg->events_maxlen == 0) return;
-    fv[n++] = RedisModule_CreateString(hd->ctx, "type", 4);
-    fv[n++] = RedisModule_CreateString(hd->ctx, type, strlen(type));
+    fv[n++] = hdConstString(hd, "type");
+    fv[n++] = hdConstString(hd, type);
     if (tid > 0) {
-        fv[n++] = RedisModule_CreateString(hd->ctx, "ticket", 6);
+        fv[n++] = hdConstString(hd, "ticket");
         fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, tid);
     }
-    fv[n++] = RedisModule_CreateString(hd->ctx, "at", 2);
+    fv[n++] = hdConstString(hd, "at");
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
 
     va_start(ap, tid);
     while ((f = va_arg(ap, const char *)) != NULL && n + 2 <= EVENT_MAX_FIELDS * 2) {
         const char *v = va_arg(ap, const char *);
-        fv[n++] = RedisModule_CreateString(hd->ctx, f, strlen(f));
+        fv[n++] = hdConstString(hd, f);
         fv[n++] = RedisModule_CreateString(hd->ctx, v ? v : "", v ? strlen(v) : 0);
     }
     va_end(ap);

@@ -33,8 +33,13 @@ int hdFormat(char *buf, size_t size, const char *fmt, va_list ap) {
         char num[24];
         const char *src;
         size_t len;
-        if (*p != '%') { src = p; len = 1; }
-        else if (p[1] == '%') { src = p++; len = 1; }
+        if (*p != '%') {
+            /* A run of literal bytes in one copy: byte by byte, this loop
+             * was most of a key name's cost. */
+            src = p;
+            while (p[1] && p[1] != '%') p++;
+            len = (size_t)(p - src) + 1;
+        } else if (p[1] == '%') { src = p++; len = 1; }
         else if (!strncmp(p, "%lld", 4)) {
             len = (size_t)hdFormatLL(num, va_arg(ap, long long));
             src = num;
@@ -83,6 +88,41 @@ RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
     n = hdFormat(buf + off, sizeof(buf) - off, fmt, ap);
     va_end(ap);
     return RedisModule_CreateString(hd->ctx, buf, off + n);
+}
+
+/* Field names and fixed values ("updated_at", "open", ...) as strings made
+ * once and kept for the module's life: building them per call was a string
+ * object, an auto-memory entry and a free each. Writes copy them (HashSet,
+ * StreamAdd) and replication takes its own reference, so sharing is safe.
+ * Looked up by content (the pointer first, as callers pass literals). */
+#define CONST_STRINGS_MAX 96
+static struct { const char *ptr; size_t len; RedisModuleString *s; } constStrings[CONST_STRINGS_MAX];
+static int nconstStrings;
+
+RedisModuleString *hdConstString(Hd *hd, const char *lit) {
+    size_t len;
+    /* Same address first (literals), still checking the bytes: a caller's
+     * buffer may hold other text at the same address next time. */
+    for (int i = 0; i < nconstStrings; i++)
+        if (constStrings[i].ptr == lit &&
+            !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit,
+                    constStrings[i].len + 1))
+            return constStrings[i].s;
+    len = strlen(lit);
+    for (int i = 0; i < nconstStrings; i++)
+        if (constStrings[i].len == len &&
+            !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit, len))
+            return constStrings[i].s;
+    if (nconstStrings == CONST_STRINGS_MAX) return RedisModule_CreateString(hd->ctx, lit, len);
+    constStrings[nconstStrings].ptr = lit;
+    constStrings[nconstStrings].len = len;
+    constStrings[nconstStrings].s = RedisModule_CreateString(NULL, lit, len);
+    return constStrings[nconstStrings++].s;
+}
+
+void hdConstStringsFree(void) {
+    for (int i = 0; i < nconstStrings; i++) RedisModule_FreeString(NULL, constStrings[i].s);
+    nconstStrings = 0;
 }
 
 RedisModuleString *hdTicketKey(Hd *hd, long long tid) {

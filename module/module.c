@@ -421,6 +421,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     floodUnload();
     routingUnload();
     classifyUnload();
+    hdConstStringsFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);
     cmdByName = NULL;

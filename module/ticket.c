@@ -52,11 +52,15 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
         RedisModule_CloseKey(k);
         return hdCheckType(hd, t->key, REDISMODULE_KEYTYPE_HASH);
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS,
-                        "status", &status, "priority", &prio, "category", &cat,
-                        "assigned_agent", &t->agent, "version", &ver,
-                        "sla_due_at", &sla, "master", &t->master,
-                        "user_id", &t->user_id, NULL);
+    /* Shared field-name strings: with C field names Redis makes and frees
+     * a string object per field. */
+#define FN(name) hdConstString(hd, name)
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
+                        FN("status"), &status, FN("priority"), &prio, FN("category"), &cat,
+                        FN("assigned_agent"), &t->agent, FN("version"), &ver,
+                        FN("sla_due_at"), &sla, FN("master"), &t->master,
+                        FN("user_id"), &t->user_id, NULL);
+#undef FN
     RedisModule_CloseKey(k);
     t->exists = 1;
     copyField(status, t->status, sizeof(t->status), NULL);
@@ -97,16 +101,16 @@ static const char *agentName(const Ticket *t) {
 }
 
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
-    fv[n++] = RedisModule_CreateString(hd->ctx, "updated_at", 10);
+    fv[n++] = hdConstString(hd, "updated_at");
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    fv[n++] = RedisModule_CreateString(hd->ctx, "version", 7);
+    fv[n++] = hdConstString(hd, "version");
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
     fxHashSet(hd, t->key, fv, n);
 }
 
 static void setStatusField(Hd *hd, Ticket *t, const char *to) {
     RedisModuleString *fv[6];
-    fv[0] = RedisModule_CreateString(hd->ctx, "status", 6);
+    fv[0] = hdConstString(hd, "status");
     fv[1] = RedisModule_CreateString(hd->ctx, to, strlen(to));
     ticketWrite(hd, t, fv, 2);
 }
@@ -132,8 +136,10 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
         RedisModule_CloseKey(k);
         return 0;
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "load", &load, "capacity", &cap,
-                        "availability", &avail, "assigned_total", &total, NULL);
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
+                        hdConstString(hd, "capacity"), &cap,
+                        hdConstString(hd, "availability"), &avail,
+                        hdConstString(hd, "assigned_total"), &total, NULL);
     RedisModule_CloseKey(k);
     a->load = a->capacity = a->assigned_total = 0;
     if (load) RedisModule_StringToLongLong(load, &a->load);
@@ -179,9 +185,8 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
     else queueRemoveRouting(hd, t->id, t->category, t->catlen);
 
     fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
-    fxHashIncr(hd, hdAgentKey(hd, aid), "load", 1);
-    fxHashIncr(hd, hdAgentKey(hd, aid), "assigned_total", 1);
-    fv[0] = RedisModule_CreateString(hd->ctx, "assigned_agent", 14);
+    fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
+    fv[0] = hdConstString(hd, "assigned_agent");
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);
     t->agent = aid;
@@ -352,12 +357,12 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     t->catlen = nt->catlen;
 
     fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
-#define F(name, val) do { fv[n++] = RedisModule_CreateString(hd->ctx, name, strlen(name)); \
+#define F(name, val) do { fv[n++] = hdConstString(hd, name); \
                           fv[n++] = (val); } while (0)
     if (nt->customer) F("user_id", nt->customer);
     F("subject", nt->subject);
     if (nt->body) F("body", nt->body);
-    F("status", RedisModule_CreateString(hd->ctx, "open", 4));
+    F("status", hdConstString(hd, "open"));
     F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, nt->priority));
     F("category", RedisModule_CreateString(hd->ctx, nt->category, nt->catlen));
     if (nt->urgency) F("urgency", nt->urgency);
@@ -365,7 +370,7 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
     if (nt->master) F("master", nt->master);
-    F("version", RedisModule_CreateString(hd->ctx, "1", 1));
+    F("version", hdConstString(hd, "1"));
 #undef F
     fxHashSet(hd, t->key, fv, n);
     queueAddActive(hd, tid, nt->priority, nt->sla_due_at);
@@ -436,20 +441,37 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
 /* TICKET.GET D tid                                                          */
 /* ------------------------------------------------------------------------ */
 
-typedef struct ExtraFields { RedisModuleString *f[16], *v[16]; int n; } ExtraFields;
+/* One pass over the ticket hash (ScanKey) fills both the fixed fields, by
+ * their index in ticketFields, and the extra ones: one HashGet per fixed
+ * field would walk the hash once per field. */
+#define REPLY_FIXED_MAX 32
+#define REPLY_EXTRA_MAX 16
+typedef struct TicketFieldsRead {
+    RedisModuleString *fixed[REPLY_FIXED_MAX];
+    RedisModuleString *f[REPLY_EXTRA_MAX], *v[REPLY_EXTRA_MAX];
+    int n;
+} TicketFieldsRead;
 
-static int isKnownField(const char *s, size_t len) {
-    for (int i = 0; ticketFields[i]; i++)
-        if (strlen(ticketFields[i]) == len && !memcmp(ticketFields[i], s, len)) return 1;
-    return 0;
+/* Index of a fixed field, -1 for any other. */
+static int knownFieldIndex(const char *s, size_t len) {
+    for (int i = 0; ticketFields[i] && i < REPLY_FIXED_MAX; i++)
+        if (strlen(ticketFields[i]) == len && !memcmp(ticketFields[i], s, len)) return i;
+    return -1;
 }
 
-static void collectExtra(RedisModuleKey *key, RedisModuleString *field,
+static void collectField(RedisModuleKey *key, RedisModuleString *field,
                          RedisModuleString *value, void *privdata) {
-    ExtraFields *x = privdata;
+    TicketFieldsRead *x = privdata;
     size_t len;
     const char *s = RedisModule_StringPtrLen(field, &len);
-    if (isKnownField(s, len) || x->n == 16) return;
+    int i = knownFieldIndex(s, len);
+    if (i >= 0) {
+        if (x->fixed[i]) return;
+        RedisModule_RetainString(NULL, value);
+        x->fixed[i] = value;
+        return;
+    }
+    if (x->n == REPLY_EXTRA_MAX) return;
     RedisModule_RetainString(NULL, field);
     RedisModule_RetainString(NULL, value);
     x->f[x->n] = field;
@@ -460,7 +482,7 @@ static void collectExtra(RedisModuleKey *key, RedisModuleString *field,
  * then extra fields such as resolution or sla_breached. */
 void ticketReply(Hd *hd, long long tid) {
     RedisModuleKey *k;
-    ExtraFields x = { .n = 0 };
+    TicketFieldsRead x;
     int nf = 0;
     RedisModuleString *key = hdTicketKey(hd, tid);
 
@@ -475,18 +497,19 @@ void ticketReply(Hd *hd, long long tid) {
         hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH);
         return;
     }
-    while (ticketFields[nf]) nf++;
+    while (ticketFields[nf] && nf < REPLY_FIXED_MAX) nf++;
+    memset(&x, 0, sizeof(x));
     RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
-    while (RedisModule_ScanKey(k, cur, collectExtra, &x));
+    while (RedisModule_ScanKey(k, cur, collectField, &x));
     RedisModule_ScanCursorDestroy(cur);
+    RedisModule_CloseKey(k);
 
     RedisModule_ReplyWithMap(hd->ctx, 1 + nf + x.n);
     RedisModule_ReplyWithCString(hd->ctx, "id");
     RedisModule_ReplyWithLongLong(hd->ctx, tid);
     for (int i = 0; i < nf; i++) {
-        RedisModuleString *v = NULL;
-        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, ticketFields[i], &v, NULL);
-        hdReplyField(hd, ticketFields[i], v);
+        hdReplyField(hd, ticketFields[i], x.fixed[i]);
+        if (x.fixed[i]) RedisModule_FreeString(NULL, x.fixed[i]);
     }
     for (int i = 0; i < x.n; i++) {
         size_t flen;
@@ -496,7 +519,6 @@ void ticketReply(Hd *hd, long long tid) {
         RedisModule_FreeString(NULL, x.f[i]);
         RedisModule_FreeString(NULL, x.v[i]);
     }
-    RedisModule_CloseKey(k);
 }
 
 static int cmdTicketGet(Hd *hd, RedisModuleString **argv, int argc) {
@@ -633,7 +655,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     Ticket old = t;
     long long prio = u.priority >= 0 ? u.priority : t.priority;
     int active = ticketIsActive(&t), unassigned = t.agent == NULL;
-#define F(name, val) do { fv[n++] = RedisModule_CreateString(hd->ctx, name, strlen(name)); \
+#define F(name, val) do { fv[n++] = hdConstString(hd, name); \
                           fv[n++] = (val); } while (0)
     if (u.subject) F("subject", u.subject);
     if (u.body) F("body", u.body);
@@ -681,18 +703,18 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
 
     snprintf(fromcopy, sizeof(fromcopy), "%s", from);
     if (t->agent) {
-        fv[n++] = RedisModule_CreateString(hd->ctx, "resolved_by", 11);
+        fv[n++] = hdConstString(hd, "resolved_by");
         fv[n++] = t->agent;
     }
     if (ticketIsActive(t)) retire(hd, t);
     t->agent = NULL;
     statsMove(hd, "status", t->status, strlen(t->status), "closed", 6);
-    fv[n++] = RedisModule_CreateString(hd->ctx, "status", 6);
-    fv[n++] = RedisModule_CreateString(hd->ctx, "closed", 6);
-    fv[n++] = RedisModule_CreateString(hd->ctx, "closed_at", 9);
+    fv[n++] = hdConstString(hd, "status");
+    fv[n++] = hdConstString(hd, "closed");
+    fv[n++] = hdConstString(hd, "closed_at");
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
     if (resolution) {
-        fv[n++] = RedisModule_CreateString(hd->ctx, "resolution", 10);
+        fv[n++] = hdConstString(hd, "resolution");
         fv[n++] = resolution;
     }
     ticketWrite(hd, t, fv, n);

@@ -24,6 +24,24 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HELPDESK_SO=${HELPDESK_SO:-$ROOT/build/helpdesk.so}
+# The server every suite runs against: SERVER=redis (default, redis-server)
+# or SERVER=valkey (valkey-server); `make test SERVER=valkey` sets it. Suites
+# start servers only as "$SERVER_BIN", never by name. redis-cli stays the
+# client for both (Valkey speaks the same protocol).
+SERVER=${SERVER:-redis}
+case $SERVER in
+    redis)  SERVER_BIN=${SERVER_BIN:-redis-server} ;;
+    valkey) SERVER_BIN=${SERVER_BIN:-valkey-server} ;;
+    *) echo "FATAL: SERVER=$SERVER: expected redis or valkey" >&2; exit 1 ;;
+esac
+command -v "$SERVER_BIN" >/dev/null ||
+    { echo "FATAL: $SERVER_BIN not found (SERVER=$SERVER make setup installs it)" >&2; exit 1; }
+# Debian's valkey-server 8.0.1 crashes in jemalloc at startup, before any
+# module loads, when the ASan runtime is preloaded: sanitizer runs are Redis only.
+if [ "$SERVER" = valkey ] && [ -f "$HELPDESK_SO" ] && grep -q 'libasan\.so' "$HELPDESK_SO"; then
+    echo "FATAL: an ASan module (make SANITIZE=1) needs SERVER=redis: valkey-server crashes at startup with the ASan runtime preloaded" >&2
+    exit 1
+fi
 PASS=0
 FAIL=0
 PORT=
@@ -50,7 +68,7 @@ start_server() {
     PORT=$((20000 + RANDOM % 10000))
     for _ in 1 2 3 4 5; do
         while port_busy "$PORT"; do PORT=$((PORT + 1 > 29999 ? 20000 : PORT + 1)); done
-        env "${env[@]}" redis-server --port "$PORT" --bind 127.0.0.1 \
+        env "${env[@]}" "$SERVER_BIN" --port "$PORT" --bind 127.0.0.1 \
             --save '' --appendonly no --dir "$SERVER_DIR" \
             --enable-debug-command yes --enable-module-command yes \
             --loadmodule "$HELPDESK_SO" --daemonize no \
@@ -69,7 +87,7 @@ start_server() {
         fi
         break
     done
-    echo "FATAL: redis-server did not answer PING on port $PORT; log tail:" >&2
+    echo "FATAL: $SERVER_BIN did not answer PING on port $PORT; log tail:" >&2
     tail -n 20 "$SERVER_DIR/server.log" >&2
     exit 1
 }
@@ -86,7 +104,7 @@ stop_server() {
         grep -E -A 30 'runtime error|Sanitizer' "$SERVER_DIR/server.log" | head -n 60
     elif grep -qE 'crashed by signal|ASSERTION FAILED|Guru Meditation' "$SERVER_DIR/server.log"; then
         FAIL=$((FAIL + 1))
-        echo "FAIL - redis-server crashed:"
+        echo "FAIL - $SERVER_BIN crashed:"
         grep -E -A 40 'crashed by signal|ASSERTION FAILED|Guru Meditation' "$SERVER_DIR/server.log" | head -n 60
     fi
     rm -rf "$SERVER_DIR"
@@ -182,7 +200,7 @@ start_replica() {
     REPLICA_PORT=$((PORT + 1))
     for attempt in 1 2 3 4 5; do
         while port_busy "$REPLICA_PORT"; do REPLICA_PORT=$((REPLICA_PORT + 1)); done
-        env "${env[@]}" redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
+        env "${env[@]}" "$SERVER_BIN" --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
             --appendonly no --dir "$REPLICA_DIR" --enable-debug-command yes \
             --loadmodule "$HELPDESK_SO" --replicaof 127.0.0.1 "$PORT" --daemonize no \
             >"$REPLICA_DIR/server.log" 2>&1 &

@@ -87,7 +87,7 @@ env=()
 if grep -q 'libasan\.so' "$HELPDESK_SO"; then
     env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
 fi
-env "${env[@]}" redis-server --port "$PORT" --bind 127.0.0.1 --save '' \
+env "${env[@]}" "$SERVER_BIN" --port "$PORT" --bind 127.0.0.1 --save '' \
     --appendonly yes --appendfsync always --dir "$SERVER_DIR" \
     --enable-debug-command yes --enable-module-command yes \
     --loadmodule "$HELPDESK_SO" --daemonize no >>"$SERVER_DIR/server.log" 2>&1 &

@@ -97,11 +97,21 @@ static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errle
     char cats[HD_MAX_CATEGORIES][33];
     int n = 0, has_general = 0;
     const char *p = v;
+    int seen = 0;                       /* an item came before */
     while (*p) {
         const char *start;
         size_t len;
-        while (*p == ',' || *p == ' ') p++;
+        /* Spaces or one comma separate items: ",," or a comma at either end
+         * is an empty item, refused rather than dropped. */
+        int commas = 0;
+        while (*p == ',' || *p == ' ') commas += *p++ == ',';
+        if (commas > 1 || (commas == 1 && (!seen || !*p))) {
+            snprintf(err, errlen, "categories has an empty item (',,' or a comma at an "
+                     "end); separate names with one comma");
+            return 0;
+        }
         if (!*p) break;
+        seen = 1;
         start = p;
         while (*p && *p != ',' && *p != ' ') p++;
         len = (size_t)(p - start);
@@ -583,6 +593,10 @@ static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
         if (hdKeyExists(hd, keys[i])) { fxDel(hd, keys[i]); deleted++; }
     }
     RedisModule_Free(keys);
+    /* Nothing of the desk outlives it in module memory either. */
+    floodForgetDesk(hd);
+    slaForgetDesk(hd);
+    routingDeskPurged(hd);
     return RedisModule_ReplyWithLongLong(hd->ctx, deleted);
 }
 

@@ -87,7 +87,7 @@ assert_ok "SET names ignore case" DESK.CONFIG $D SET STATE-TTL 70
 assert_eq "stored under the lower-case name" "70 0" \
     "$(echo "$(r HGET $D:config state-ttl) $(r HEXISTS $D:config STATE-TTL)")"
 assert_ok "SET categories: case, blanks, commas, duplicates" \
-    DESK.CONFIG $D SET categories 'Billing, tech  legal,,billing'
+    DESK.CONFIG $D SET categories 'Billing, tech  legal, billing'
 assert_eq "categories are normalised and general is added" billing,tech,legal,general \
     "$(r DESK.CONFIG $D GET categories)"
 assert_eq "the normalised form is what is stored" billing,tech,legal,general \

@@ -641,7 +641,8 @@ HdCommand hdRoutingCommands[] = {
     {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,
      "Top the agent up to COUNT open tickets (default its capacity) from the tickets it "
      "may take; returns all its open ticket ids",
-     "O(K S log N) for K tickets claimed, S skills (ORDER CREATED: times distinct priorities)",
+     "O((S + K) log N) for K tickets claimed, S skills (ORDER CREATED: S x distinct "
+     "priorities instead of S, once per call)",
      argsClaim},
     {NULL}
 };

@@ -14,17 +14,6 @@ set chaos_overrides [list loadmodule $helpdesk_so helpdesk.sla-timer-ms 10 \
                          appendonly yes appendfsync everysec]
 set chaos_rounds 6
 
-# DESK.CHECK on a server that may be a read-only replica.
-proc chaos_check {c d} {
-    if {[catch {$c desk.check $d} res]} {
-        assert_match {READONLY*} $res
-        $c config set replica-read-only no
-        set res [$c desk.check $d]
-        $c config set replica-read-only yes
-    }
-    return $res
-}
-
 proc chaos_role {c} { lindex [$c role] 0 }
 
 # Tickets that fall due within a second, so the timer has breaches to mark
@@ -114,8 +103,8 @@ start_server [list tags {"helpdesk chaos"} overrides $chaos_overrides] {
             assert_equal [$master debug digest] [$replica debug digest]
             assert_equal [$master dbsize] [$replica dbsize]
             foreach d $desks {
-                assert_equal {} [chaos_check $master $d]
-                assert_equal {} [chaos_check $replica $d]
+                assert_equal {} [hd_desk_check $master $d]
+                assert_equal {} [hd_desk_check $replica $d]
             }
             assert_equal PONG [$a ping]
             assert_equal PONG [$b ping]

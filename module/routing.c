@@ -154,6 +154,33 @@ static double bandEnd(double score) {
     return ((double)(long long)(score / BAND_WIDTH) + 1) * BAND_WIDTH;
 }
 
+/* ORDER CREATED: one cursor per band present in queue q, at the band's
+ * head, band after band on one open key. */
+static void bandHeads(Merge *m, int q) {
+    RedisModuleKey *k = RedisModule_OpenKey(m->hd->ctx, m->keys[q], REDISMODULE_READ);
+    double min = REDISMODULE_NEGATIVE_INFINITE;
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) {
+        RedisModule_CloseKey(k);
+        return;
+    }
+    for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
+        Cursor c = { .q = q };
+        size_t len;
+        if (RedisModule_ZsetFirstInScoreRange(k, min, REDISMODULE_POSITIVE_INFINITE, 0, 0)
+                != REDISMODULE_OK || RedisModule_ZsetRangeEndReached(k)) break;
+        RedisModuleString *e = RedisModule_ZsetRangeCurrentElement(k, &c.score);
+        const char *s = RedisModule_StringPtrLen(e, &len);
+        int ok = hdParseTicketMember(s, len, &c.tid);
+        RedisModule_FreeString(m->hd->ctx, e);
+        if (!ok) break;                 /* as queueFirst: a damaged queue ends here */
+        c.order = (double)c.tid;
+        heapPush(m, c);
+        min = bandEnd(c.score);
+    }
+    RedisModule_ZsetRangeStop(k);
+    RedisModule_CloseKey(k);
+}
+
 static void mergeInit(Merge *m, Hd *hd, const CatList *l, int by_created) {
     memset(m, 0, sizeof(*m));
     m->hd = hd;
@@ -166,12 +193,7 @@ static void mergeInit(Merge *m, Hd *hd, const CatList *l, int by_created) {
             cursorSeek(m, q, REDISMODULE_NEGATIVE_INFINITE, 0, REDISMODULE_POSITIVE_INFINITE);
             continue;
         }
-        /* One cursor per band present: each band's head, band after band. */
-        double min = REDISMODULE_NEGATIVE_INFINITE, score;
-        for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
-            if ((score = cursorSeek(m, q, min, 0, REDISMODULE_POSITIVE_INFINITE)) < 0) break;
-            min = bandEnd(score);
-        }
+        bandHeads(m, q);
     }
 }
 

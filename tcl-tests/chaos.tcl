@@ -111,3 +111,66 @@ start_server [list tags {"helpdesk chaos"} overrides $chaos_overrides] {
         }
     }
 }
+
+# CLUSTER FAILOVER pauses the master's writers the same way (a manual
+# failover waits, paused, until the replica has its offset). Tickets fall due
+# on every round; the nodes must stay up and agree afterwards.
+start_cluster 1 1 [list tags {"helpdesk chaos cluster"} overrides [list \
+        cluster-enabled yes cluster-node-timeout 500 loadmodule $helpdesk_so \
+        helpdesk.sla-timer-ms 10 appendonly yes]] {
+    proc cc_master {} { expr {[chaos_role [srv 0 client]] eq {master} ? 0 : -1} }
+
+    test {chaos: CLUSTER FAILOVER back and forth while tickets fall due} {
+        set d "{chaos}"
+        # There and back: a cluster node votes for a failover of the same
+        # master only once per 2 x cluster-node-timeout.
+        for {set round 0} {$round < 2} {incr round} {
+            set m [cc_master]
+            set r [expr {$m == 0 ? -1 : 0}]
+            set mc [srv $m client]
+            set rc [srv $r client]
+            wait_for_condition 100 50 {
+                [string match {*master_link_status:up*} [$rc info replication]]
+            } else {
+                fail "replica not linked in round $round"
+            }
+            chaos_due_soon $mc $d 10
+            # Some already due: the timer has work whenever the pause comes.
+            set tid [$mc ticket.create $d "due now" PRIORITY 5 CATEGORY billing]
+            $mc ticket.update $d $tid sla_due_at [expr {[clock milliseconds] - 1000}]
+            wait_for_ofs_sync $mc $rc
+            # An election can be lost (a vote refused for this epoch): try
+            # again, a few times, before calling it a failure.
+            set swapped 0
+            for {set try 0} {$try < 5 && !$swapped} {incr try} {
+                assert_equal OK [$rc cluster failover]
+                set swapped 1
+                wait_for_condition 60 50 {
+                    [chaos_role $rc] eq {master} && [chaos_role $mc] eq {slave}
+                } else {
+                    # (the framework runs this script's result as a command)
+                    set swapped 0
+                    list
+                }
+            }
+            assert_equal 1 $swapped
+            assert_equal PONG [$mc ping]
+            assert_equal PONG [$rc ping]
+        }
+        set m [cc_master]
+        set r [expr {$m == 0 ? -1 : 0}]
+        [srv $m client] config set helpdesk.sla-timer-ms 0
+        [srv $r client] config set helpdesk.sla-timer-ms 0
+        wait_for_condition 100 50 {
+            [string match {*master_link_status:up*} [[srv $r client] info replication]]
+        } else {
+            fail "replica not linked at the end"
+        }
+        [srv $m client] ticket.create $d "last" PRIORITY 5 CATEGORY billing
+        wait_for_ofs_sync [srv $m client] [srv $r client]
+        assert_equal [[srv $m client] debug digest] [[srv $r client] debug digest]
+        # A cluster replica redirects DESK.CHECK (write-flagged) with MOVED;
+        # its digest equals the master's, whose check is empty.
+        assert_equal {} [[srv $m client] desk.check $d]
+    }
+}

@@ -383,7 +383,11 @@ void routingAgentSkillsChanged(Hd *hd, RedisModuleString *aid) {
 /* aid was deleted or is no longer online: its waiters can never be served,
  * so they are answered now with an error (code + sentence) saying why. */
 void routingAgentGone(Hd *hd, RedisModuleString *aid, const char *code, const char *why) {
-    for (Waiter *w = waiters; w; w = w->next) {
+    Waiter *next;
+    /* next is read first: a server that freed the waiter at once would
+     * unlink it from the list. */
+    for (Waiter *w = waiters; w; w = next) {
+        next = w->next;
         if (w->gone[0] || !isAgent(hd, w, aid)) continue;
         snprintf(w->gone, sizeof(w->gone), "%s agent %s %s while this TICKET.NEXT waited",
                  code, RedisModule_StringPtrLen(aid, NULL), why);
@@ -393,7 +397,9 @@ void routingAgentGone(Hd *hd, RedisModuleString *aid, const char *code, const ch
 
 /* DESK.PURGE: every key of the desk is gone, its agents with them. */
 void routingDeskPurged(Hd *hd) {
-    for (Waiter *w = waiters; w; w = w->next) {
+    Waiter *next;
+    for (Waiter *w = waiters; w; w = next) {
+        next = w->next;
         if (w->gone[0] || !onDesk(hd, w)) continue;
         snprintf(w->gone, sizeof(w->gone), "NOTFOUND desk %.*s was purged while this "
                  "TICKET.NEXT waited", (int)hd->dlen, hd->dname);

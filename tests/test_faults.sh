@@ -202,9 +202,14 @@ assert_eq "no waiter is left after the purge" 0 "$(blocked_clients)"
 REPLICA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-migrate.XXXXXX")
 REPLICA_PORT=$((PORT + 1))
 while port_busy "$REPLICA_PORT"; do REPLICA_PORT=$((REPLICA_PORT + 1)); done
-redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --dir "$REPLICA_DIR" --loadmodule "$HELPDESK_SO" sla-timer-ms 10 --daemonize no \
-    >"$REPLICA_DIR/server.log" 2>&1 &
+asan_env=()
+if grep -q 'libasan\.so' "$HELPDESK_SO"; then
+    asan_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+              ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
+fi
+env "${asan_env[@]}" redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
+    --appendonly no --dir "$REPLICA_DIR" --loadmodule "$HELPDESK_SO" sla-timer-ms 10 \
+    --daemonize no >"$REPLICA_DIR/server.log" 2>&1 &
 REPLICA_PID=$!
 up() { [ "$(rr PING 2>/dev/null)" = PONG ]; }
 wait_until up

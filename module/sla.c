@@ -73,7 +73,11 @@ static void noteDesk(int db, const char *name, size_t len) {
     RedisModule_DictSetC(slaDesks, key, klen, d);
 }
 
+/* Every command notes its desk; with the timer off nothing would ever drop
+ * the entries of desks without tickets, so none are kept (re-arming the
+ * timer scans the dataset again). */
 void slaNoteDesk(Hd *hd) {
+    if (hdg.sla_timer_ms == 0) return;
     noteDesk(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen);
 }
 
@@ -350,6 +354,9 @@ void slaTimerSetPeriod(long long ms) {
     } else if (ms > 0 && !slaTimerArmed) {
         slaTimer = RedisModule_CreateTimer(slaCtx, ms, slaTick, NULL);
         slaTimerArmed = 1;
+        discoveryDone = 0;              /* desks noted while off were not kept */
+        discoveryDb = 0;
+        if (discoveryCursor) RedisModule_ScanCursorRestart(discoveryCursor);
     }
 }
 

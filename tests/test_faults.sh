@@ -44,7 +44,8 @@ bg_result() {
     if [ -n "$id" ]; then echo "$id"; else echo "reply: $(paste -sd' ' "$SERVER_DIR/$1.out")"; fi
 }
 
-r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
+# A slow timer: desks are registered, but no tick drops them behind our back.
+r CONFIG SET helpdesk.sla-timer-ms 3600000 >/dev/null
 
 # ==== 3. per-desk memory ====================================================
 
@@ -70,6 +71,11 @@ mem_round() {
 }
 mem_round
 assert_eq "create+purge rounds leave nothing tracked" "0 $base_desks" "$(windows) $(sla_desks)"
+# With the timer off, commands on desks keep nothing for it.
+r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
+for i in $(seq 1 50); do r TICKET.GET "nodesk$i" 1 >/dev/null; done
+assert_eq "timer off: reads of 50 unknown desks register none" "$base_desks" "$(sla_desks)"
+r CONFIG SET helpdesk.sla-timer-ms 3600000 >/dev/null
 
 # Every other way the window key vanishes: each leaves no copy behind.
 one_window() {

@@ -84,7 +84,10 @@ else fail "multi: server alive" "redis-server is gone"; fi
 assert_eq "multi: the waiter stays blocked while clients are paused" 1 \
     "$(info_field clients blocked_clients)"
 assert_ok "multi: CLIENT UNPAUSE" CLIENT UNPAUSE
-wait "$W1PID"
+w1_done() { ! kill -0 "$W1PID" 2>/dev/null; }
+wait_until w1_done
+kill "$W1PID" 2>/dev/null
+wait "$W1PID" 2>/dev/null
 w1id=$(awk 'NR % 2 == 1 && $0 == "id" { getline; print; exit }' "$SERVER_DIR/w1.out")
 assert_match "multi: the waiter gets the ticket after the pause" "[0-9]*" "${w1id:-none}"
 assert_eq "multi: assigned to W1" W1 "$(r HGET "wait:ticket:$w1id" assigned_agent)"

@@ -81,6 +81,7 @@ typedef struct HdGlobals {
     /* INFO counters */
     long long tickets_created, tickets_closed, tickets_merged, alerts;
     long long claims, blocked_waiters, sla_breaches;
+    long long sla_paused_ticks;     /* SLA ticks held off: clients were paused */
 } HdGlobals;
 extern HdGlobals hdg;
 
@@ -362,6 +363,9 @@ void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
 /* The next free ticket id (D:seq:tickets + 1, skipping ids whose hash
  * exists); the caller stores it in D:seq:tickets. */
 long long nextTicketId(Hd *hd);
+/* D:seq:tickets as a number into *out (0 when missing); returns 0 when it
+ * holds anything but an integer >= 0 (then *out is 0). */
+int ticketSeqRead(Hd *hd, long long *out);
 
 /* ------------------------------------------------------------------------ */
 /* Routing (routing.c)                                                       */
@@ -373,6 +377,14 @@ extern HdCommand hdRoutingCommands[];
  * best online agent. */
 void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push);
 void routingInit(RedisModuleCtx *ctx);
+/* Blocked TICKET.NEXT callers follow their agent (routing.c): a ticket of
+ * category cat was queued; aid's skills changed; aid was deleted or is no
+ * longer online (its waiters get the error "<code> agent <aid> <why> ...");
+ * the desk was purged. */
+void routingQueued(Hd *hd, const char *cat, size_t clen);
+void routingAgentSkillsChanged(Hd *hd, RedisModuleString *aid);
+void routingAgentGone(Hd *hd, RedisModuleString *aid, const char *code, const char *why);
+void routingDeskPurged(Hd *hd);
 void routingUnload(void);
 
 /* ------------------------------------------------------------------------ */
@@ -432,5 +444,11 @@ void slaTimerSetPeriod(long long ms);
 /* Records that desk hd (in the current db) has tickets the SLA timer must
  * watch (sla.c). */
 void slaNoteDesk(Hd *hd);
+/* DESK.PURGE: drop what the module holds in memory for the desk (sla.c,
+ * flood.c); INFO helpdesk counts what is held. */
+void slaForgetDesk(Hd *hd);
+void floodForgetDesk(Hd *hd);
+long long slaDeskCount(void);
+long long floodWindowCount(void);
 
 #endif

@@ -328,6 +328,7 @@ static int cmdAgentSkills(Hd *hd, RedisModuleString **argv, int argc) {
             fxSRem(hd, skillKey(hd, skills[i]), aid);
         }
     }
+    routingAgentSkillsChanged(hd, aid);
     replySkills(hd, aid);
     return REDISMODULE_OK;
 }
@@ -401,6 +402,8 @@ static int cmdAgentAvailability(Hd *hd, RedisModuleString **argv, int argc) {
     if (!cur || strcmp(str(cur), value) != 0)
         fxHashSetC(hd, key, "availability", cstr(hd, value));
     for (int i = 0; i < n; i++) ticketUnassign(hd, &cfg, &tickets[i], "released");
+    /* Away is a short break: its waiters keep waiting for its return. */
+    if (!strcmp(value, "offline")) routingAgentGone(hd, aid, "UNAVAILABLE", "went offline");
     RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     return REDISMODULE_OK;
 }
@@ -564,6 +567,7 @@ static int cmdAgentDel(Hd *hd, RedisModuleString **argv, int argc) {
     fxDel(hd, hdAgentOpenKey(hd, aid));
     fxDel(hd, hdAgentKey(hd, aid));
     fxSRem(hd, hdKey(hd, "agents"), aid);
+    routingAgentGone(hd, aid, "NOTFOUND", "was deleted");
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }
 

@@ -106,6 +106,7 @@ typedef struct Check {
     Violation kept[CHECK_MAX_REPORT];
     RedisModuleDict *seen;      /* ticket ids already visited */
     RedisModuleDict *counts;    /* "status:<s>" / "category:<c>" -> count */
+    long long max_tid;          /* highest ticket id seen */
 } Check;
 
 static void report(Check *c, int canfix, const char *fmt, ...)
@@ -681,6 +682,7 @@ static void checkTicketMaster(Check *c, Scratch *sc, const TicketView *v) {
 }
 
 static void countTicket(Check *c, const TicketView *v) {
+    if (v->tid > c->max_tid) c->max_tid = v->tid;
     countField(c, "status", v->status);
     countField(c, "category", v->category);
 }
@@ -1116,10 +1118,32 @@ static void checkKey(Check *c, KeyInfo *ki) {
     }
 }
 
+/* D:seq:tickets must be a number, at least the highest ticket id: anything
+ * else would let TICKET.CREATE hand out the id of an existing or deleted
+ * ticket. Returns 1 when REPAIR has to set it to the highest id. */
+static int seqNeedsRepair(Check *c, int do_report) {
+    long long seq;
+    RedisModuleString *key = hdKey(c->hd, "seq:tickets");
+    if (keyType(c->hd, key) != REDISMODULE_KEYTYPE_STRING &&
+        keyType(c->hd, key) != REDISMODULE_KEYTYPE_EMPTY) return 0;   /* type reported */
+    if (!ticketSeqRead(c->hd, &seq)) {
+        if (do_report) report(c, 1, "%s is not a ticket count (the highest ticket id is %lld)",
+                              keyName(key), c->max_tid);
+        return 1;
+    }
+    if (seq < c->max_tid) {
+        if (do_report) report(c, 1, "%s is %lld, below the highest ticket id %lld",
+                              keyName(key), seq, c->max_tid);
+        return 1;
+    }
+    return 0;
+}
+
 static void runCheck(Check *c) {
     tallyReset(c);
     scanDesk(c, checkKey);
     checkStats(c);
+    seqNeedsRepair(c, 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1306,6 +1330,9 @@ static void runRepair(Check *c) {
     scanDesk(c, rebuildFromKey);
     scanDesk(c, rebuildLoad);
     writeStats(c);
+    if (seqNeedsRepair(c, 0))
+        fxSet(c->hd, hdKey(c->hd, "seq:tickets"),
+              RedisModule_CreateStringFromLongLong(c->hd->ctx, c->max_tid));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -736,6 +736,10 @@ static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
         if (hdKeyExists(hd, keys[i])) { fxDel(hd, keys[i]); deleted++; }
     }
     RedisModule_Free(keys);
+    /* Nothing of the desk outlives it in module memory either. */
+    floodForgetDesk(hd);
+    slaForgetDesk(hd);
+    routingDeskPurged(hd);
     return RedisModule_ReplyWithLongLong(hd->ctx, deleted);
 }
 

@@ -835,6 +835,18 @@ static void cacheHook(RedisModuleCtx *ctx) {
     }
 }
 
+/* DESK.PURGE deletes the desk's keys through the low-level API, which sends
+ * no keyspace event: forget the window's copy here. */
+void floodForgetDesk(Hd *hd) {
+    char name[RECENT_NAME_MAX];
+    cacheDrop(name, hdDbDeskName(name, RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen));
+}
+
+/* INFO helpdesk: desks whose window is copied in memory. */
+long long floodWindowCount(void) {
+    return recentCaches ? (long long)RedisModule_DictSize(recentCaches) : 0;
+}
+
 /* MODULE UNLOAD: frees every copy (Redis drops the subscriptions itself).
  * Called from RedisModule_OnUnload. */
 void floodUnload(void) {

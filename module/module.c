@@ -359,6 +359,9 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
     RedisModule_InfoAddFieldLongLong(ctx, "claims", hdg.claims);
     RedisModule_InfoAddFieldLongLong(ctx, "blocked_next_waiters", hdg.blocked_waiters);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_breaches", hdg.sla_breaches);
+    RedisModule_InfoAddFieldLongLong(ctx, "sla_paused_ticks", hdg.sla_paused_ticks);
+    RedisModule_InfoAddFieldLongLong(ctx, "sla_desks", slaDeskCount());
+    RedisModule_InfoAddFieldLongLong(ctx, "flood_windows", floodWindowCount());
     if (for_crash_report) return;
 
     RedisModule_InfoAddSection(ctx, "latency");

@@ -33,6 +33,7 @@ void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long l
     RedisModuleString *key = hdRoutingKey(hd, cat, clen);
     fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
     RedisModule_SignalKeyAsReady(hd->ctx, key);
+    routingQueued(hd, cat, clen);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {

@@ -15,12 +15,13 @@
 #include <string.h>
 #include "helpdesk.h"
 
-#define MAX_AGENT_CATS 64
 #define BLOCK_MAX_MS (365LL * 86400 * 1000)
 
+/* The categories an agent serves: `general` plus every skill, however many
+ * (ROUTE and ASSIGN look at every skill, so NEXT and CLAIM do too). */
 typedef struct CatList {
-    int n;
-    char cats[MAX_AGENT_CATS][33];
+    int n, cap;
+    char (*cats)[33];           /* pool memory */
 } CatList;
 
 /* Routing key name -> number of blocked TICKET.NEXT callers on it. */
@@ -30,17 +31,17 @@ void routingInit(RedisModuleCtx *ctx) {
     waitersByKey = RedisModule_CreateDict(NULL);
 }
 
-/* MODULE UNLOAD: Redis refuses it while clients are blocked, so no waiter
- * is left here. */
+/* MODULE UNLOAD: Redis refuses it while clients are blocked or a timer is
+ * pending, so no waiter (nor the pause timer) is left here. */
 void routingUnload(void) {
     RedisModule_FreeDict(NULL, waitersByKey);
     waitersByKey = NULL;
 }
 
+/* Skills are a set, so only `general` (always first) can repeat. */
 static void catAdd(CatList *l, const char *s, size_t len) {
-    if (l->n == MAX_AGENT_CATS || len > 32) return;
-    for (int i = 0; i < l->n; i++)
-        if (strlen(l->cats[i]) == len && !memcmp(l->cats[i], s, len)) return;
+    if (l->n == l->cap || len > 32) return;
+    if (l->n > 0 && len == 7 && !memcmp(s, "general", 7)) return;
     memcpy(l->cats[l->n], s, len);
     l->cats[l->n][len] = '\0';
     l->n++;
@@ -50,64 +51,177 @@ static void addSkill(const char *s, size_t len, void *privdata) {
     if (hdValidCategory(s, len)) catAdd(privdata, s, len);
 }
 
-/* The categories an agent serves: `general` plus every skill. */
 static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
+    RedisModuleString *skills = hdAgentSkillsKey(hd, aid);
+    long long n = hdTypeOk(hd, skills, REDISMODULE_KEYTYPE_SET) ? hdSCard(hd, skills) : 0;
     l->n = 0;
+    l->cap = (int)n + 1;
+    l->cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l->cats) * (size_t)l->cap);
     catAdd(l, "general", 7);
-    hdSetForEach(hd, hdAgentSkillsKey(hd, aid), addSkill, l);
+    hdSetForEach(hd, skills, addSkill, l);
 }
 
-/* First element of a routing queue at or above minScore; 0 when none. */
-static long long queueHead(Hd *hd, RedisModuleString *key, double minScore, double *score) {
+/* First element of a routing queue in [min, max] (min excluded when
+ * exclusive); 0 when none. */
+static long long queueFirst(Hd *hd, RedisModuleString *key, double min, int exclusive,
+                            double max, double *score) {
     long long tid = 0;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
-        RedisModule_ZsetFirstInScoreRange(k, minScore, REDISMODULE_POSITIVE_INFINITE, 0, 0)
-            == REDISMODULE_OK &&
+        RedisModule_ZsetFirstInScoreRange(k, min, max, exclusive, 0) == REDISMODULE_OK &&
         !RedisModule_ZsetRangeEndReached(k)) {
         size_t len;
         RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, score);
         const char *s = RedisModule_StringPtrLen(m, &len);
         if (!hdParseTicketMember(s, len, &tid)) tid = 0;
         RedisModule_FreeString(hd->ctx, m);
+        RedisModule_ZsetRangeStop(k);
     }
     RedisModule_CloseKey(k);
     return tid;
 }
 
-/* Oldest ticket of a routing queue. The queue is ordered by priority band,
- * then id, so the oldest is the smallest head among the bands present:
- * O(bands x log N), bands being the distinct priorities waiting. */
+/* ------------------------------------------------------------------------ */
+/* Picking: a merge over per-queue cursors                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A routing queue is ordered by priority band, then ticket id (queue.c).
+ * ORDER PRIORITY takes the smallest score among the agent's queues: one
+ * cursor per queue, at its head. ORDER CREATED takes the smallest id: ids
+ * ascend inside a band, so one cursor per (queue, band) at the band's head.
+ * The cursors sit in a binary heap; after a pick only the cursor that gave
+ * the ticket moves (one seek), so a CLAIM of K tickets costs
+ * O((C + K) log N) with C the cursors, instead of C seeks per ticket. */
 #define BAND_WIDTH ((double)(1LL << 40))
-static long long queueOldest(Hd *hd, RedisModuleString *key) {
-    long long best = 0;
-    double min = REDISMODULE_NEGATIVE_INFINITE, score;
-    for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
-        long long tid = queueHead(hd, key, min, &score);
-        if (!tid) break;
-        if (!best || tid < best) best = tid;
-        min = ((long long)(score / BAND_WIDTH) + 1) * BAND_WIDTH;
+
+typedef struct Cursor {
+    double order;               /* heap key: score, or the id for CREATED */
+    double score;
+    long long tid;
+    int q;                      /* index in the CatList */
+} Cursor;
+
+typedef struct Merge {
+    Hd *hd;
+    const CatList *l;
+    RedisModuleString **keys;   /* routing key of each category */
+    int by_created;
+    Cursor *heap;
+    int n, cap;
+} Merge;
+
+static void heapPush(Merge *m, Cursor c) {
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->heap = RedisModule_Realloc(m->heap, sizeof(Cursor) * (size_t)m->cap);
     }
-    return best;
+    int i = m->n++;
+    while (i > 0) {
+        int parent = (i - 1) / 2;
+        if (m->heap[parent].order <= c.order) break;
+        m->heap[i] = m->heap[parent];
+        i = parent;
+    }
+    m->heap[i] = c;
 }
 
-/* The next ticket for an agent among its categories: by routing score
- * (priority, then age), or strictly by creation order. 0 when none. */
-static long long pickTicket(Hd *hd, const CatList *l, int by_created) {
-    long long best = 0;
-    double bestScore = 0;
-    for (int i = 0; i < l->n; i++) {
-        RedisModuleString *key = hdRoutingKey(hd, l->cats[i], strlen(l->cats[i]));
-        double score = 0;
-        long long tid = by_created ? queueOldest(hd, key)
-                                   : queueHead(hd, key, REDISMODULE_NEGATIVE_INFINITE, &score);
-        if (!tid) continue;
-        if (!best || (by_created ? tid < best : score < bestScore)) {
-            best = tid;
-            bestScore = score;
-        }
+static void heapPop(Merge *m) {
+    Cursor last = m->heap[--m->n];
+    int i = 0;
+    for (;;) {
+        int child = 2 * i + 1;
+        if (child >= m->n) break;
+        if (child + 1 < m->n && m->heap[child + 1].order < m->heap[child].order) child++;
+        if (last.order <= m->heap[child].order) break;
+        m->heap[i] = m->heap[child];
+        i = child;
     }
-    return best;
+    if (m->n) m->heap[i] = last;
+}
+
+/* Puts the cursor of queue q at its first element in [min, max]; returns
+ * its score there, or -1 when that range is empty (scores are >= 0). */
+static double cursorSeek(Merge *m, int q, double min, int exclusive, double max) {
+    Cursor c = { .q = q };
+    c.tid = queueFirst(m->hd, m->keys[q], min, exclusive, max, &c.score);
+    if (!c.tid) return -1;
+    c.order = m->by_created ? (double)c.tid : c.score;
+    heapPush(m, c);
+    return c.score;
+}
+
+static double bandEnd(double score) {
+    return ((double)(long long)(score / BAND_WIDTH) + 1) * BAND_WIDTH;
+}
+
+/* ORDER CREATED: one cursor per band present in queue q, at the band's
+ * head, band after band on one open key. */
+static void bandHeads(Merge *m, int q) {
+    RedisModuleKey *k = RedisModule_OpenKey(m->hd->ctx, m->keys[q], REDISMODULE_READ);
+    double min = REDISMODULE_NEGATIVE_INFINITE;
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) {
+        RedisModule_CloseKey(k);
+        return;
+    }
+    for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
+        Cursor c = { .q = q };
+        size_t len;
+        if (RedisModule_ZsetFirstInScoreRange(k, min, REDISMODULE_POSITIVE_INFINITE, 0, 0)
+                != REDISMODULE_OK || RedisModule_ZsetRangeEndReached(k)) break;
+        RedisModuleString *e = RedisModule_ZsetRangeCurrentElement(k, &c.score);
+        const char *s = RedisModule_StringPtrLen(e, &len);
+        int ok = hdParseTicketMember(s, len, &c.tid);
+        RedisModule_FreeString(m->hd->ctx, e);
+        if (!ok) break;                 /* as queueFirst: a damaged queue ends here */
+        c.order = (double)c.tid;
+        heapPush(m, c);
+        min = bandEnd(c.score);
+    }
+    RedisModule_ZsetRangeStop(k);
+    RedisModule_CloseKey(k);
+}
+
+static void mergeInit(Merge *m, Hd *hd, const CatList *l, int by_created) {
+    memset(m, 0, sizeof(*m));
+    m->hd = hd;
+    m->l = l;
+    m->by_created = by_created;
+    m->keys = RedisModule_PoolAlloc(hd->ctx, sizeof(*m->keys) * (size_t)(l->n ? l->n : 1));
+    for (int q = 0; q < l->n; q++) {
+        m->keys[q] = hdRoutingKey(hd, l->cats[q], strlen(l->cats[q]));
+        if (!by_created) {
+            cursorSeek(m, q, REDISMODULE_NEGATIVE_INFINITE, 0, REDISMODULE_POSITIVE_INFINITE);
+            continue;
+        }
+        bandHeads(m, q);
+    }
+}
+
+/* The ticket the merge would give next; 0 when none. */
+static long long mergePeek(Merge *m) {
+    return m->n ? m->heap[0].tid : 0;
+}
+
+/* The peeked ticket was taken (it left its queue): move its cursor on. */
+static void mergeAdvance(Merge *m) {
+    Cursor c = m->heap[0];
+    heapPop(m);
+    cursorSeek(m, c.q, c.score, 1, m->by_created ? bandEnd(c.score) - 1
+                                                 : REDISMODULE_POSITIVE_INFINITE);
+}
+
+static void mergeFree(Merge *m) {
+    if (m->heap) RedisModule_Free(m->heap);
+    m->heap = NULL;
+}
+
+/* The agent's most urgent ticket (NEXT): one look at each queue's head. */
+static long long pickTicket(Hd *hd, const CatList *l) {
+    Merge m;
+    mergeInit(&m, hd, l, 0);
+    long long tid = mergePeek(&m);
+    mergeFree(&m);
+    return tid;
 }
 
 /* Checks shared by NEXT and CLAIM; replies the error and returns 0. */
@@ -159,7 +273,7 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
                        a.load, a.capacity), 1;
     agentCategories(hd, aidArg, &l);
     if (!checkDeskKeys(hd, aidArg, &l)) return 1;
-    long long tid = pickTicket(hd, &l, 0);
+    long long tid = pickTicket(hd, &l);
     if (!tid || !loadPicked(hd, tid, &t)) return 0;
     ticketAssignTo(hd, &cfg, &t, aidArg, "next");
     ticketReply(hd, tid);
@@ -167,16 +281,26 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
 }
 
 /* One blocked TICKET.NEXT caller. All of them are also chained in a list so
- * push routing can see which agents wait on a queue. */
+ * push routing can see which agents wait on a queue. It waits on the routing
+ * keys of its categories when it blocked, plus its agent's hash (last), which
+ * AGENT.SKILLS signals: Redis cannot change the keys a client waits on, so a
+ * waiter whose agent's skills changed is marked stale and woken through that
+ * key whenever a ticket of one of its agent's categories is queued. */
 typedef struct Waiter {
     int nkeys;
-    RedisModuleString *keys[MAX_AGENT_CATS];
-    RedisModuleString *aid;
+    RedisModuleString **keys;
+    RedisModuleString *aid, *desk;
     int db;
+    int stale;                  /* the agent's skills changed since it blocked */
+    int held;                   /* a queued ticket is left for it (push routing) */
+    int deferred;               /* woken while clients were paused */
+    char gone[160];             /* error to answer with at once ("" = none) */
+    RedisModuleBlockedClient *bc;
     struct Waiter *prev, *next;
 } Waiter;
 
 static Waiter *waiters;
+static long long staleWaiters;
 
 static void waiterCount(RedisModuleString *key, long long delta) {
     size_t len;
@@ -193,6 +317,11 @@ static int hasWaiters(RedisModuleString *key) {
     return RedisModule_DictGetC(waitersByKey, (void *)s, len, NULL) != NULL;
 }
 
+static int onDesk(Hd *hd, const Waiter *w) {
+    return w->db == RedisModule_GetSelectedDb(hd->ctx) &&
+           RedisModule_StringCompare(w->desk, hd->desk) == 0;
+}
+
 static int waitsOn(Hd *hd, const Waiter *w, RedisModuleString *key) {
     if (w->db != RedisModule_GetSelectedDb(hd->ctx)) return 0;
     for (int i = 0; i < w->nkeys; i++)
@@ -200,19 +329,82 @@ static int waitsOn(Hd *hd, const Waiter *w, RedisModuleString *key) {
     return 0;
 }
 
+static RedisModuleString *waiterAgentKey(const Waiter *w) {
+    return w->keys[w->nkeys - 1];
+}
+
+static int isAgent(Hd *hd, const Waiter *w, RedisModuleString *aid) {
+    return onDesk(hd, w) && RedisModule_StringCompare(w->aid, aid) == 0;
+}
+
 /* Whether a blocked caller will take a ticket of this category when woken:
  * its agent may have gone away, filled up or lost the skill since it blocked,
- * and then it would not take the ticket. */
+ * and then it would not take the ticket. The one found is marked `held`
+ * until it is woken: inside MULTI or a script it is only woken after the
+ * whole transaction, and each waiter holds back at most one ticket. */
 static int hasReadyWaiter(Hd *hd, const Ticket *t) {
     RedisModuleString *key = hdRoutingKey(hd, t->category, t->catlen);
-    if (!hasWaiters(key)) return 0;
+    if (!hasWaiters(key) && !staleWaiters) return 0;
     for (Waiter *w = waiters; w; w = w->next) {
         AgentInfo a;
-        if (!waitsOn(hd, w, key) || !agentLoad(hd, w->aid, &a)) continue;
+        if (w->held || w->gone[0]) continue;
+        if (!waitsOn(hd, w, key) && !(w->stale && onDesk(hd, w))) continue;
+        if (!agentLoad(hd, w->aid, &a)) continue;
         if (!strcmp(a.availability, "online") && a.load < a.capacity &&
-            agentHasSkill(hd, w->aid, t->category, t->catlen)) return 1;
+            agentHasSkill(hd, w->aid, t->category, t->catlen)) {
+            w->held = 1;
+            return 1;
+        }
     }
     return 0;
+}
+
+/* A ticket entered routing queue `key` (category cat): stale waiters whose
+ * agent now serves cat are not waiting on that key; wake them through their
+ * agent's key. */
+void routingQueued(Hd *hd, const char *cat, size_t clen) {
+    if (!staleWaiters) return;
+    for (Waiter *w = waiters; w; w = w->next)
+        if (w->stale && !w->gone[0] && onDesk(hd, w) && agentHasSkill(hd, w->aid, cat, clen))
+            RedisModule_SignalKeyAsReady(hd->ctx, waiterAgentKey(w));
+}
+
+/* AGENT.SKILLS changed aid's skills: its waiters follow the new set from
+ * now on, and look at once for a ticket of a skill just added. */
+void routingAgentSkillsChanged(Hd *hd, RedisModuleString *aid) {
+    for (Waiter *w = waiters; w; w = w->next) {
+        if (w->gone[0] || !isAgent(hd, w, aid)) continue;
+        if (!w->stale) staleWaiters++;
+        w->stale = 1;
+        RedisModule_SignalKeyAsReady(hd->ctx, waiterAgentKey(w));
+    }
+}
+
+/* aid was deleted or is no longer online: its waiters can never be served,
+ * so they are answered now with an error (code + sentence) saying why. */
+void routingAgentGone(Hd *hd, RedisModuleString *aid, const char *code, const char *why) {
+    Waiter *next;
+    /* next is read first: a server that freed the waiter at once would
+     * unlink it from the list. */
+    for (Waiter *w = waiters; w; w = next) {
+        next = w->next;
+        if (w->gone[0] || !isAgent(hd, w, aid)) continue;
+        snprintf(w->gone, sizeof(w->gone), "%s agent %s %s while this TICKET.NEXT waited",
+                 code, RedisModule_StringPtrLen(aid, NULL), why);
+        RedisModule_UnblockClient(w->bc, NULL);
+    }
+}
+
+/* DESK.PURGE: every key of the desk is gone, its agents with them. */
+void routingDeskPurged(Hd *hd) {
+    Waiter *next;
+    for (Waiter *w = waiters; w; w = next) {
+        next = w->next;
+        if (w->gone[0] || !onDesk(hd, w)) continue;
+        snprintf(w->gone, sizeof(w->gone), "NOTFOUND desk %.*s was purged while this "
+                 "TICKET.NEXT waited", (int)hd->dlen, hd->dname);
+        RedisModule_UnblockClient(w->bc, NULL);
+    }
 }
 
 static void freeWaiter(RedisModuleCtx *ctx, void *privdata) {
@@ -224,16 +416,59 @@ static void freeWaiter(RedisModuleCtx *ctx, void *privdata) {
     if (w->prev) w->prev->next = w->next;
     else waiters = w->next;
     if (w->next) w->next->prev = w->prev;
+    if (w->stale) staleWaiters--;
     RedisModule_FreeString(NULL, w->aid);
+    RedisModule_FreeString(NULL, w->desk);
+    RedisModule_Free(w->keys);
     hdg.blocked_waiters--;
     RedisModule_Free(w);
 }
 
-/* Called when one of the agent's routing queues got a ticket; returning
- * REDISMODULE_ERR keeps the client blocked (another waiter took it). */
+/* ------------------------------------------------------------------------ */
+/* Waiters woken while clients are paused                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Serving a woken waiter writes (an assignment), and nothing may be written
+ * or propagated while clients are paused (Redis asserts it: CLIENT PAUSE
+ * inside the MULTI that queued the ticket gets here). Such a waiter stays
+ * blocked; this timer signals its keys again once the pause is over. */
+#define PAUSE_RETRY_MS 20
+static RedisModuleTimerID pauseTimer;
+static int pauseTimerArmed;
+
+static void pauseRetry(RedisModuleCtx *ctx, void *data) {
+    if (RedisModule_AvoidReplicaTraffic()) {
+        pauseTimer = RedisModule_CreateTimer(ctx, PAUSE_RETRY_MS, pauseRetry, NULL);
+        return;
+    }
+    pauseTimerArmed = 0;
+    for (Waiter *w = waiters; w; w = w->next) {
+        if (!w->deferred) continue;
+        w->deferred = 0;
+        if (RedisModule_SelectDb(ctx, w->db) != REDISMODULE_OK) continue;
+        for (int i = 0; i < w->nkeys; i++) RedisModule_SignalKeyAsReady(ctx, w->keys[i]);
+    }
+}
+
+static void deferWhilePaused(RedisModuleCtx *ctx, Waiter *w) {
+    w->deferred = 1;
+    if (pauseTimerArmed) return;
+    pauseTimer = RedisModule_CreateTimer(ctx, PAUSE_RETRY_MS, pauseRetry, NULL);
+    pauseTimerArmed = 1;
+}
+
+/* Called when one of the agent's routing queues got a ticket (or its agent's
+ * skills changed); returning REDISMODULE_ERR keeps the client blocked
+ * (another waiter took it). */
 static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     Hd hd;
+    Waiter *w = RedisModule_GetBlockedClientPrivateData(ctx);
     RedisModule_AutoMemory(ctx);
+    if (w) w->held = 0;
+    if (RedisModule_AvoidReplicaTraffic()) {
+        if (w) deferWhilePaused(ctx, w);
+        return REDISMODULE_ERR;
+    }
     hd.ctx = ctx;
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
@@ -245,7 +480,10 @@ static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     return served ? REDISMODULE_OK : REDISMODULE_ERR;
 }
 
+/* The BLOCK time ran out, or routingAgentGone answers it. */
 static int nextTimedOut(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
+    Waiter *w = RedisModule_GetBlockedClientPrivateData(ctx);
+    if (w && w->gone[0]) return RedisModule_ReplyWithError(ctx, w->gone);
     return RedisModule_ReplyWithNull(ctx);
 }
 
@@ -253,20 +491,23 @@ static void blockForNext(Hd *hd, RedisModuleString *aid, long long ms) {
     CatList l;
     Waiter *w = RedisModule_Calloc(1, sizeof(*w));
     agentCategories(hd, aid, &l);
-    for (int i = 0; i < l.n; i++) {
-        w->keys[i] = hdRoutingKey(hd, l.cats[i], strlen(l.cats[i]));
+    w->keys = RedisModule_Alloc(sizeof(*w->keys) * (size_t)(l.n + 1));
+    for (int i = 0; i <= l.n; i++) {
+        w->keys[i] = i < l.n ? hdRoutingKey(hd, l.cats[i], strlen(l.cats[i]))
+                             : hdAgentKey(hd, aid);
         RedisModule_RetainString(NULL, w->keys[i]);
         waiterCount(w->keys[i], 1);
     }
-    w->nkeys = l.n;
+    w->nkeys = l.n + 1;
     w->aid = RedisModule_CreateStringFromString(NULL, aid);
+    w->desk = RedisModule_CreateStringFromString(NULL, hd->desk);
     w->db = RedisModule_GetSelectedDb(hd->ctx);
     w->next = waiters;
     if (waiters) waiters->prev = w;
     waiters = w;
     hdg.blocked_waiters++;
-    RedisModule_BlockClientOnKeys(hd->ctx, nextWoken, nextTimedOut, freeWaiter, ms,
-                                  w->keys, w->nkeys, w);
+    w->bc = RedisModule_BlockClientOnKeys(hd->ctx, nextWoken, nextTimedOut, freeWaiter, ms,
+                                          w->keys, w->nkeys, w);
 }
 
 static int cmdTicketNext(Hd *hd, RedisModuleString **argv, int argc) {
@@ -353,13 +594,17 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
 
     /* Top up to COUNT open tickets, never past capacity. */
     long long target = count < 0 ? a.capacity : (count < a.capacity ? count : a.capacity);
+    Merge m;
+    mergeInit(&m, hd, &l, by_created);
     for (long long have = a.load; have < target; have++) {
         Ticket t;
-        long long tid = pickTicket(hd, &l, by_created);
+        long long tid = mergePeek(&m);
         if (!tid || !loadPicked(hd, tid, &t)) break;
         ticketAssignTo(hd, &cfg, &t, argv[2], "claimed");
+        mergeAdvance(&m);
         hdg.claims++;
     }
+    mergeFree(&m);
     replyOpenTickets(hd, argv[2]);
     return REDISMODULE_OK;
 }
@@ -434,7 +679,8 @@ HdCommand hdRoutingCommands[] = {
     {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,
      "Top the agent up to COUNT open tickets (default its capacity) from the tickets it "
      "may take; returns all its open ticket ids",
-     "O(K S log N) for K tickets claimed, S skills (ORDER CREATED: times distinct priorities)",
+     "O((S + K) log N) for K tickets claimed, S skills (ORDER CREATED: S x distinct "
+     "priorities instead of S, once per call)",
      argsClaim},
     {NULL}
 };

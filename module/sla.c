@@ -11,8 +11,8 @@
  * registry of (db, desk) pairs, filled from:
  *   - TICKET.CREATE and TICKET.MERGE (slaNoteDesk);
  *   - keyspace notifications: zset changes of D:queue:sla (replicas, which
- *     may be promoted, and AOF loading) and D:queue:sla or D:seq:tickets
- *     loaded from an RDB;
+ *     may be promoted, and AOF loading), D:queue:sla or D:seq:tickets
+ *     loaded from an RDB or arriving by RESTORE/MIGRATE, RENAME or COPY;
  *   - one incremental SCAN of every db after the module loads, for a module
  *     loaded at run time into a server that already holds desks.
  * A desk with neither D:queue:sla nor D:seq:tickets (purged, flushed) is
@@ -73,8 +73,26 @@ static void noteDesk(int db, const char *name, size_t len) {
     RedisModule_DictSetC(slaDesks, key, klen, d);
 }
 
+/* Every command notes its desk; with the timer off nothing would ever drop
+ * the entries of desks without tickets, so none are kept (re-arming the
+ * timer scans the dataset again). */
 void slaNoteDesk(Hd *hd) {
+    if (hdg.sla_timer_ms == 0) return;
     noteDesk(RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen);
+}
+
+/* DESK.PURGE: the desk has no key left to watch. */
+void slaForgetDesk(Hd *hd) {
+    char key[16 + HD_DESK_MAX];
+    SlaDesk *d = NULL;
+    if (!slaDesks || hd->dlen > HD_DESK_MAX) return;
+    int klen = hdDbDeskName(key, RedisModule_GetSelectedDb(hd->ctx), hd->dname, hd->dlen);
+    if (RedisModule_DictDelC(slaDesks, key, klen, &d) == REDISMODULE_OK) RedisModule_Free(d);
+}
+
+/* INFO helpdesk: desks the SLA timer watches. */
+long long slaDeskCount(void) {
+    return slaDesks ? (long long)RedisModule_DictSize(slaDesks) : 0;
 }
 
 /* "<desk>:queue:sla" or "<desk>:seq:tickets" -> the desk. */
@@ -283,6 +301,17 @@ static void slaPass(RedisModuleCtx *ctx, long long now) {
     }
 }
 
+/* While clients are paused (CLIENT PAUSE WRITE, FAILOVER, CLUSTER FAILOVER)
+ * the dataset must not change and Redis asserts that nothing is propagated:
+ * a timer that marked a breach then would abort the server (AOF on or a
+ * replica attached). The tick does nothing; the walk's cursor has not moved,
+ * so the first tick after the pause marks what fell due meanwhile. */
+static int slaHoldOffWhilePaused(void) {
+    if (!RedisModule_AvoidReplicaTraffic()) return 0;
+    hdg.sla_paused_ticks++;
+    return 1;
+}
+
 static RedisModuleTimerID slaTimer;
 static int slaTimerArmed;
 static RedisModuleCtx *slaCtx;    /* detached: lets the config setter re-arm */
@@ -298,13 +327,16 @@ static void slaTick(RedisModuleCtx *ctx, void *data) {
     discoveryStep(ctx);
     /* Replicas receive the marks from their master. */
     if (!(flags & REDISMODULE_CTX_FLAGS_MASTER)) return;
+    if (slaHoldOffWhilePaused()) return;
     slaPass(ctx, (long long)RedisModule_Milliseconds());
 }
 
 void slaTimerStart(RedisModuleCtx *ctx) {
     slaDesks = RedisModule_CreateDict(NULL);
-    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_LOADED,
-                                          onKeyspaceEvent);
+    /* GENERIC: keys that arrive by RESTORE or MIGRATE ("restore"), RENAME
+     * or COPY bring their desk too. */
+    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_LOADED |
+                                          REDISMODULE_NOTIFY_GENERIC, onKeyspaceEvent);
     slaCtx = RedisModule_GetDetachedThreadSafeContext(ctx);
     slaTimerArmed = hdg.sla_timer_ms > 0;
     if (slaTimerArmed)
@@ -322,6 +354,9 @@ void slaTimerSetPeriod(long long ms) {
     } else if (ms > 0 && !slaTimerArmed) {
         slaTimer = RedisModule_CreateTimer(slaCtx, ms, slaTick, NULL);
         slaTimerArmed = 1;
+        discoveryDone = 0;              /* desks noted while off were not kept */
+        discoveryDb = 0;
+        if (discoveryCursor) RedisModule_ScanCursorRestart(discoveryCursor);
     }
 }
 

@@ -320,20 +320,32 @@ static void classifyCreate(Hd *hd, const DeskConfig *cfg, CreateArgs *a, Classif
 /* Ticket ids must fit the 40 id bits of queueRoutingScore (queue.c). */
 #define TICKET_ID_LIMIT (1LL << 40)
 
-/* The next free ticket id: D:seq:tickets + 1, skipping ids whose hash exists
- * (a counter reset by hand must not overwrite a ticket). 0 when the counter
- * has reached TICKET_ID_LIMIT (only possible when set by hand). */
-long long nextTicketId(Hd *hd) {
-    long long tid = 0;
+int ticketSeqRead(Hd *hd, long long *out) {
+    long long v = 0;
+    int ok = 1;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "seq:tickets"), REDISMODULE_READ);
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
+    int type = RedisModule_KeyType(k);
+    if (type == REDISMODULE_KEYTYPE_STRING) {
         size_t len;
         const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
         RedisModuleString *s = RedisModule_CreateString(hd->ctx, p, len);
-        if (RedisModule_StringToLongLong(s, &tid) != REDISMODULE_OK || tid < 0) tid = 0;
+        ok = RedisModule_StringToLongLong(s, &v) == REDISMODULE_OK && v >= 0;
+        RedisModule_FreeString(hd->ctx, s);
+    } else if (type != REDISMODULE_KEYTYPE_EMPTY) {
+        ok = 0;
     }
     RedisModule_CloseKey(k);
-    if (tid >= TICKET_ID_LIMIT) return 0;
+    *out = ok ? v : 0;
+    return ok;
+}
+
+/* The next free ticket id: D:seq:tickets + 1, skipping ids whose hash exists
+ * (a counter reset by hand must not overwrite a ticket). 0 when the counter
+ * has reached TICKET_ID_LIMIT (only possible when set by hand) or is not a
+ * number (the create refused that earlier). */
+long long nextTicketId(Hd *hd) {
+    long long tid;
+    if (!ticketSeqRead(hd, &tid) || tid >= TICKET_ID_LIMIT) return 0;
     do tid++; while (tid < TICKET_ID_LIMIT && hdKeyExists(hd, hdTicketKey(hd, tid)));
     return tid < TICKET_ID_LIMIT ? tid : 0;
 }
@@ -403,6 +415,12 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     memset(&t, 0, sizeof(t));
     if (!hdCheckType(hd, hdKey(hd, "seq:tickets"), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
+    long long seq;
+    /* A damaged counter would hand out the ids of deleted tickets again. */
+    if (!ticketSeqRead(hd, &seq))
+        return hdError(hd, "INVALID", "%.*s:seq:tickets is not a ticket count; run "
+                       "DESK.CHECK %.*s REPAIR to restore it from the highest ticket id",
+                       (int)hd->dlen, hd->dname, (int)hd->dlen, hd->dname);
     t.id = nextTicketId(hd);
     if (!t.id)
         return hdError(hd, "INVALID", "no ticket id left: ids end at %lld and "

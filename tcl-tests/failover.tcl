@@ -10,18 +10,6 @@ set helpdesk_so $::env(HELPDESK_SO)
 
 source tests/helpdesk/lib/workload.tcl
 
-# DESK.CHECK of desk $d on $c, which may be a read-only replica (the command
-# is write-flagged because of REPAIR).
-proc fo_check {c d} {
-    if {[catch {$c desk.check $d} res]} {
-        assert_match {READONLY*} $res
-        $c config set replica-read-only no
-        set res [$c desk.check $d]
-        $c config set replica-read-only yes
-    }
-    return $res
-}
-
 # (A module config line in the config file; arguments after the module path
 # on the loadmodule line are not read as configs.)
 set fo_module [list loadmodule $helpdesk_so helpdesk.sla-timer-ms 3600000]
@@ -90,7 +78,7 @@ start_server [list tags {"helpdesk failover"} overrides $fo_module] {
             assert_equal [$old dbsize] [$new dbsize]
             foreach d $desks {
                 assert_equal {} [$old desk.check $d]
-                assert_equal {} [fo_check $new $d]
+                assert_equal {} [hd_desk_check $new $d]
             }
             assert_equal W2 [dict get [$new ticket.get fo_wait [lindex $served 1]] assigned_agent]
         }
@@ -138,14 +126,14 @@ start_server [list tags {"helpdesk failover"} overrides $fo_module] {
             hd_wait_link_up $old
             wait_for_ofs_sync $new $old
             assert_equal [$new debug digest] [$old debug digest]
-            foreach d $desks { assert_equal {} [fo_check $old $d] }
+            foreach d $desks { assert_equal {} [hd_desk_check $old $d] }
             # And keeps following: more writes on the new master.
             lassign [hd_random_workload $new fo_r1 47 200] ok refused
             assert {$ok > 50}
             wait_for_ofs_sync $new $old
             assert_equal [$new debug digest] [$old debug digest]
             assert_equal [$new ticket.counts fo_r1] [$old ticket.counts fo_r1]
-            assert_equal {} [fo_check $old fo_r1]
+            assert_equal {} [hd_desk_check $old fo_r1]
             assert_equal 0 [getInfoProperty [$old info helpdesk] helpdesk_blocked_next_waiters]
         }
     }

@@ -211,3 +211,15 @@ proc hd_wait_link_up {replica} {
         fail "replica did not connect to its master"
     }
 }
+
+# DESK.CHECK of desk $d on $c, which may be a read-only replica (the command
+# is write-flagged because of REPAIR).
+proc hd_desk_check {c d} {
+    if {[catch {$c desk.check $d} res]} {
+        assert_match {READONLY*} $res
+        $c config set replica-read-only no
+        set res [$c desk.check $d]
+        $c config set replica-read-only yes
+    }
+    return $res
+}

@@ -39,7 +39,7 @@ start_server [list tags {"helpdesk chaos"} overrides $chaos_overrides] {
         set master $a
         set replica $b
         set desks {chaos chaos_r}
-        $a desk.config chaos SET flood-threshold 0
+        $a desk.config SET chaos flood-threshold 0
         set breaches_before [getInfoProperty [$a info helpdesk] helpdesk_sla_breaches]
 
         test {chaos: pauses, failovers and AOF rewrites under a due-ticket workload} {

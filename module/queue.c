@@ -1,7 +1,8 @@
 /* queue.c -- the desk's priority, SLA and routing queues.
  *
- * D:queue:priority (score = priority) and D:queue:sla (score = sla_due_at)
- * hold every ticket that is not closed or merged. D:queue:unassigned:<cat>
+ * D:queue:priority (score = priority) and D:queue:sla (score = the earliest
+ * pending SLA due time, slametrics.c) hold every ticket that is not closed or
+ * merged; D:sla:timer holds the ones with an SLA warning or breach to come. D:queue:unassigned:<cat>
  * holds the unassigned ones, scored so that the lowest score is the next to
  * route: priority descending, then creation order (ticket id) ascending. */
 #include "helpdesk.h"
@@ -18,13 +19,16 @@ double queueRoutingScore(long long priority, long long tid) {
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
-    fxZAdd(hd, hdKey(hd, "queue:sla"), (double)sla_due, m);
+    /* Scored from the ticket hash, which callers have written already. */
+    slaSchedule(hd, NULL, tid);
 }
 
 void queueRemoveActive(Hd *hd, long long tid) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZRem(hd, hdKey(hd, "queue:priority"), m);
     fxZRem(hd, hdKey(hd, "queue:sla"), m);
+    if (hdZScore(hd, hdKey(hd, "sla:timer"), m, &(double){0}))
+        fxZRem(hd, hdKey(hd, "sla:timer"), m);
 }
 
 /* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the

@@ -147,6 +147,8 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
 int ticketCheckKeys(Hd *hd, Ticket *t) {
     return hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
+           reportCheckKeys(hd, t->id, hd->now) &&
            hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
@@ -231,7 +233,7 @@ static void retire(Hd *hd, Ticket *t) {
 
 typedef struct CreateArgs {
     RedisModuleString *subject, *body, *customer;
-    long long priority, sla_secs;
+    long long priority, sla_secs, at;           /* at: -1 = now */
     char category[33];
     size_t catlen;
     int route;
@@ -260,6 +262,7 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
     memset(a, 0, sizeof(*a));
     a->subject = argv[2];
     a->priority = 0;
+    a->at = -1;
     if (!hdArgText(hd, a->subject, "subject", HD_SUBJECT_MAX, 0)) return 0;
     for (int i = 3; i < argc; i++) {
         int more = i + 1 < argc;
@@ -278,9 +281,12 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
                                &a->sla_secs)) return 0;
         } else if (hdArgIs(argv[i], "ROUTE")) {
             a->route = 1;
+        } else if (hdArgIs(argv[i], "AT") && more && a->at < 0) {
+            if (!hdArgLongLong(hd, argv[++i], "AT (Unix ms, not in the future)", 0, hd->now,
+                               &a->at)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; TICKET.CREATE desk subject [BODY text] "
-                     "[CUSTOMER uid] [PRIORITY p] [CATEGORY c] [SLA seconds] [ROUTE]",
+                     "[CUSTOMER uid] [PRIORITY p] [CATEGORY c] [SLA seconds] [ROUTE] [AT ms]",
                      RedisModule_StringPtrLen(argv[i], NULL));
             return 0;
         }
@@ -358,6 +364,9 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
+    if (nt->first_reply_due_at)
+        F("first_reply_due_at", RedisModule_CreateStringFromLongLong(hd->ctx,
+                                                                     nt->first_reply_due_at));
     if (nt->master) F("master", nt->master);
     F("version", RedisModule_CreateString(hd->ctx, "1", 1));
 #undef F
@@ -402,6 +411,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     t.catlen = a.catlen;
     t.priority = a.priority;
     strcpy(t.status, "open");
+    if (a.at >= 0 && !slaImportAllowed(hd, "TICKET.CREATE")) return REDISMODULE_OK;
+    /* An import happens at its own time: created_at, the log, the events and
+     * the SLA clocks all start at AT. */
+    if (a.at >= 0) hd->now = a.at;
     if (!ticketCheckKeys(hd, &t) || !floodCheckKeys(hd)) return REDISMODULE_OK;
 
     /* Writes start here. */
@@ -409,7 +422,8 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
         .subject = a.subject, .body = a.body, .customer = a.customer,
         .urgency = cls.urgency >= 0
                    ? RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency) : NULL,
-        .priority = a.priority, .sla_due_at = hd->now + a.sla_secs * 1000,
+        .priority = a.priority, .sla_due_at = slaDueFrom(&cfg, hd->now, a.sla_secs),
+        .first_reply_due_at = slaFirstReplyDue(&cfg, a.priority, hd->now),
         .category = a.category, .catlen = a.catlen,
     };
     ticketInsert(hd, t.id, &nt, &t);
@@ -420,8 +434,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
         eventEmit(hd, &cfg, "created", t.id, "priority", prio, "category", a.category, NULL);
     }
     hdg.tickets_created++;
+    reportCount(hd, &t, hd->now, "created");
     alertMaybe(hd, &cfg, &t, a.subject, &cls);
-    floodOnCreate(hd, &cfg, &t, a.subject, a.body);
+    /* Imported history is not a flood happening now. */
+    if (a.at < 0) floodOnCreate(hd, &cfg, &t, a.subject, a.body);
     routingOffer(hd, &cfg, &t, a.route || cfg.auto_route);
     return RedisModule_ReplyWithLongLong(hd->ctx, t.id);
 }
@@ -430,7 +446,8 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
 /* TICKET.GET D tid                                                          */
 /* ------------------------------------------------------------------------ */
 
-typedef struct ExtraFields { RedisModuleString *f[16], *v[16]; int n; } ExtraFields;
+#define EXTRA_MAX 32     /* resolution, resolved_by, the SLA fields, ... */
+typedef struct ExtraFields { RedisModuleString *f[EXTRA_MAX], *v[EXTRA_MAX]; int n; } ExtraFields;
 
 static int isKnownField(const char *s, size_t len) {
     for (int i = 0; ticketFields[i]; i++)
@@ -443,7 +460,7 @@ static void collectExtra(RedisModuleKey *key, RedisModuleString *field,
     ExtraFields *x = privdata;
     size_t len;
     const char *s = RedisModule_StringPtrLen(field, &len);
-    if (isKnownField(s, len) || x->n == 16) return;
+    if (isKnownField(s, len) || x->n == EXTRA_MAX) return;
     RedisModule_RetainString(NULL, field);
     RedisModule_RetainString(NULL, value);
     x->f[x->n] = field;
@@ -611,8 +628,11 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (u.sla_due_at >= 0) F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, u.sla_due_at));
 #undef F
     ticketWrite(hd, &t, fv, n);
-    /* A due time moved into the future may breach again. */
-    if (u.sla_due_at > hd->now) fxHashDel(hd, t.key, "sla_breached");
+    /* A due time moved into the future may breach again; a new priority
+     * brings its own targets (SPEC section 11). */
+    if (u.sla_due_at >= 0) slaOnDueSet(hd, &t, u.sla_due_at);
+    if (u.priority >= 0 && u.priority != old.priority)
+        slaOnPriority(hd, &cfg, &t, u.priority, u.sla_due_at >= 0);
 
     if (active && (u.priority >= 0 || u.sla_due_at >= 0))
         queueAddActive(hd, t.id, prio, u.sla_due_at >= 0 ? u.sla_due_at : t.sla_due_at);
@@ -648,6 +668,8 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
     char fromcopy[16];
 
     snprintf(fromcopy, sizeof(fromcopy), "%s", from);
+    slaOnClose(hd, cfg, t);
+    reportCount(hd, t, hd->now, "closed");
     if (t->agent) {
         fv[n++] = RedisModule_CreateString(hd->ctx, "resolved_by", 11);
         fv[n++] = t->agent;
@@ -751,6 +773,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
     char from[16];
     snprintf(from, sizeof(from), "%s", t.status);
     changeStatus(hd, &t, to);
+    slaOnStatus(hd, &cfg, &t, from, to);
     ticketLog(hd, t.id, "status %s -> %s", from, to);
     if (note) ticketLogText(hd, t.id, "note: ", note);
     eventEmit(hd, &cfg, "status", t.id, "from", from, "to", to, NULL);
@@ -836,13 +859,12 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
                        t.id, t.status);
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
 
-    /* A reopened ticket gets a fresh SLA from now, by its priority. */
-    long long due = hd->now + deskSlaSeconds(&cfg, t.priority) * 1000;
+    /* A reopened ticket gets a fresh resolution clock from now, by its
+     * priority, and may breach it again (slametrics.c). */
+    long long due = slaOnReopen(hd, &cfg, &t);
     statsMove(hd, "status", "closed", 6, "open", 4);
-    /* A reopened ticket starts a new life: it may breach its new SLA, and it
-     * no longer belongs to a closed incident. */
+    /* It no longer belongs to a closed incident. */
     fxHashDel(hd, t.key, "closed_at");
-    fxHashDel(hd, t.key, "sla_breached");
     if (t.master && strcmp(RedisModule_StringPtrLen(t.master, NULL), "self") != 0)
         fxHashDel(hd, t.key, "master");
     fv[0] = RedisModule_CreateString(hd->ctx, "status", 6);
@@ -855,6 +877,7 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
     queueAddRouting(hd, t.id, t.category, t.catlen, t.priority);
     ticketLog(hd, t.id, "reopened");
     eventEmit(hd, &cfg, "reopened", t.id, NULL);
+    reportCount(hd, &t, hd->now, "reopened");
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
 
@@ -891,6 +914,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
             fxSRem(hd, hdUserTicketsKey(hd, t.user_id), hdTicketMember(hd, tid));
     }
     statsTicket(hd, t.status, t.category, t.catlen, -1);
+    reportForget(hd, tid);
     fxDel(hd, t.key);
     fxDel(hd, hdKey(hd, "ticket:%lld:log", tid));
     fxDel(hd, hdKey(hd, "ticket:%lld:chat", tid));
@@ -1129,7 +1153,7 @@ static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
 static RedisModuleCommandArg argsCreate[] = {
     ARG("subject", STRING), OPT("body", "BODY", STRING), OPT("customer", "CUSTOMER", STRING),
     OPT("priority", "PRIORITY", INTEGER), OPT("category", "CATEGORY", STRING),
-    OPT("sla", "SLA", INTEGER), FLAG("route", "ROUTE"), {0}
+    OPT("sla", "SLA", INTEGER), FLAG("route", "ROUTE"), OPT("at", "AT", INTEGER), {0}
 };
 static RedisModuleCommandArg argsTid[] = { ARG("tid", INTEGER), {0} };
 static RedisModuleCommandArg argsUpdate[] = {

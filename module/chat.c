@@ -101,7 +101,8 @@ static int parseMsgAt(Hd *hd, RedisModuleString **argv, int argc, Ticket *t, lon
     if (argc == 5) return 1;
     if (argc != 7 || !hdArgIs(argv[5], "AT"))
         return hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]"), 0;
-    if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at))
+    if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
+        !slaImportAllowed(hd, "TICKET.MSG"))
         return 0;
     slaRead(hd, t->id, &s);
     floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
@@ -109,7 +110,7 @@ static int parseMsgAt(Hd *hd, RedisModuleString **argv, int argc, Ticket *t, lon
         return hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
                        "are imported oldest first", *at,
                        floor == s.created_at ? "creation" : "last message", floor), 0;
-    return slaImportAllowed(hd, "TICKET.MSG");
+    return 1;
 }
 
 static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {

@@ -628,13 +628,21 @@ static void expectInQueue(Check *c, const TicketView *v, RedisModuleString *queu
                v->tid, have, keyName(queue), what, want);
 }
 
+/* D:queue:sla scores the earliest pending SLA due time (slametrics.c). */
+static double slaScoreOf(Hd *hd, const TicketView *v) {
+    SlaState s;
+    if (!slaRead(hd, v->tid, &s)) return (double)v->sla_due;
+    return slaQueueScore(&s);
+}
+
 /* Only the memberships a ticket must have; members that must not be there
  * are found from the queue's side (checkQueueMember). */
 static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
     Hd *hd = c->hd;
     if (!belongsInQueues(v)) return;
     expectInQueue(c, v, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, "priority");
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), (double)v->sla_due, "sla_due_at");
+    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v),
+                  "the earliest pending SLA due time");
     if (!v->agent)
         expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
                       "the routing order");
@@ -1181,7 +1189,7 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
     if (belongsInQueues(v)) {
         /* queueAddActive's strings would stay in auto-memory per ticket. */
         fxZAdd(hd, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, v->member);
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), (double)v->sla_due, v->member);
+        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v), v->member);
         if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
                               queueRoutingScore(v->prio, v->tid), v->member);
     }

@@ -199,7 +199,9 @@ static void tallyField(RedisModuleKey *key, RedisModuleString *field, RedisModul
     if (RedisModule_StringToLongLong(value, &v) != REDISMODULE_OK || v == 0) return;
     memcpy(counter, c + 1, (size_t)(f + len - c - 1));
     counter[f + len - c - 1] = '\0';
-    addCounter(groupFor(ta, g, (size_t)(c - g)), counter, v);
+    /* The one group of "all" is named so in the reply. */
+    if (ta->dimlen == 3 && !memcmp(ta->dim, "all", 3)) addCounter(groupFor(ta, "all", 3), counter, v);
+    else addCounter(groupFor(ta, g, (size_t)(c - g)), counter, v);
 }
 
 /* The p-th percentile (0..100) of a histogram, or -1 when it is empty. */

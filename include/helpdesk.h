@@ -416,6 +416,16 @@ void slaOnDueSet(Hd *hd, Ticket *t, long long due);
 int slaImportAllowed(Hd *hd, const char *command);
 extern HdCommand hdSlaCommands[];       /* slametrics.c: TICKET.SLA */
 
+/* skill-timeout and reassign-after (slaroute.c). */
+int slaIsRelaxed(Hd *hd, long long tid);
+void slaRoutingEntered(Hd *hd, long long tid, const char *cat, size_t clen);
+void slaRoutingLeft(Hd *hd, long long tid);
+void slaAssignClock(Hd *hd, long long tid);
+void slaAssignCleared(Hd *hd, long long tid);
+int slaRouteCheckKeys(Hd *hd);
+/* Relaxes and reassigns what waited too long; returns the tickets handled. */
+int slaRouteTick(Hd *hd, const DeskConfig *cfg, int budget);
+
 /* Reports (report.c): per-day aggregates behind DESK.REPORT. */
 extern HdCommand hdReportCommands[];
 void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter);

@@ -162,6 +162,9 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     if (payload) fxPublish(hd, hdKey(hd, "chat:%lld", t.id), payload);
     eventEmit(hd, &cfg, "message", t.id, "sender", sender, "id", idbuf, NULL);
     slaOnMessage(hd, &cfg, &t, senderIsAgent(hd, argv[3]));
+    /* The assigned agent's reply restarts its reassign-after clock. */
+    if (t.agent && RedisModule_StringCompare(t.agent, argv[3]) == 0 && ticketIsActive(&t))
+        slaAssignClock(hd, t.id);
     return RedisModule_ReplyWithCString(hd->ctx, idbuf);
 }
 

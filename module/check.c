@@ -381,6 +381,8 @@ static int belongsInQueues(const TicketView *v) {
 static RedisModuleString *routingKeyOf(Hd *hd, Scratch *sc, const TicketView *v) {
     size_t len;
     const char *cat = RedisModule_StringPtrLen(v->category, &len);
+    /* A relaxed ticket waits in the general queue (slaroute.c). */
+    if (slaIsRelaxed(hd, v->tid)) { cat = "general"; len = 7; }
     return keep(sc, hdRoutingKey(hd, cat, len));
 }
 
@@ -738,6 +740,10 @@ static void checkQueueMember(Check *c, KeyInfo *ki, RedisModuleString *m) {
     } else if (ki->kind == K_QUEUE_ROUTING && v.agent) {
         Shown a = show(v.agent);
         report(c, 1, "%s: ticket %lld is assigned to %.*s", q, tid, a.n, a.p);
+    } else if (ki->kind == K_QUEUE_ROUTING && slaIsRelaxed(hd, tid)) {
+        /* Relaxed tickets wait in the general queue only (slaroute.c). */
+        if (!(ki->idlen == 7 && !memcmp(ki->id, "general", 7)))
+            report(c, 1, "%s: ticket %lld is relaxed and belongs in the general queue", q, tid);
     } else if (ki->kind == K_QUEUE_ROUTING && !strEq(v.category, ki->id, ki->idlen)) {
         Shown cat = show(v.category);
         report(c, 1, "%s: ticket %lld has category %.*s", q, tid, cat.n, cat.p);

@@ -5,6 +5,7 @@
  * merged; D:sla:timer holds the ones with an SLA warning or breach to come. D:queue:unassigned:<cat>
  * holds the unassigned ones, scored so that the lowest score is the next to
  * route: priority descending, then creation order (ticket id) ascending. */
+#include <string.h>
 #include "helpdesk.h"
 
 /* Priority takes the high bits and the ticket id the low 40: the sum stays
@@ -34,11 +35,19 @@ void queueRemoveActive(Hd *hd, long long tid) {
 /* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the
  * current command has finished. */
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
-    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
+    RedisModuleString *key;
+    /* A relaxed ticket is for every agent; others start their skill wait. */
+    if (slaIsRelaxed(hd, tid)) { cat = "general"; clen = 7; }
+    else slaRoutingEntered(hd, tid, cat, clen);
+    key = hdRoutingKey(hd, cat, clen);
     fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
     RedisModule_SignalKeyAsReady(hd->ctx, key);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {
-    fxZRem(hd, hdRoutingKey(hd, cat, clen), hdTicketMember(hd, tid));
+    RedisModuleString *m = hdTicketMember(hd, tid), *general = hdRoutingKey(hd, "general", 7);
+    fxZRem(hd, hdRoutingKey(hd, cat, clen), m);
+    if (!(clen == 7 && !memcmp(cat, "general", 7)) && hdZScore(hd, general, m, &(double){0}))
+        fxZRem(hd, general, m);             /* relaxed */
+    slaRoutingLeft(hd, tid);
 }

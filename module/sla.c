@@ -67,7 +67,8 @@ void slaNoteDesk(Hd *hd) {
 
 /* "<desk>:queue:sla" or "<desk>:seq:tickets" -> the desk. */
 static void noteKey(RedisModuleCtx *ctx, RedisModuleString *key) {
-    static const char *suffixes[] = { ":sla:timer", ":queue:sla", ":seq:tickets", NULL };
+    static const char *suffixes[] = { ":sla:timer", ":sla:relax", ":sla:reassign", ":queue:sla",
+                                      ":seq:tickets", NULL };
     size_t len;
     const char *s = RedisModule_StringPtrLen(key, &len);
     for (int i = 0; suffixes[i]; i++) {
@@ -147,6 +148,22 @@ static int canFire(Hd *hd, long long tid) {
            reportKeysOk(hd, tid, hd->now);
 }
 
+/* skill-timeout and reassign-after (slaroute.c), when the desk has either
+ * set and the keys those moves write are usable. */
+static void routeTick(Hd *hd, Budget *b) {
+    DeskConfig cfg;
+    if (b->mark <= 0 || (!hdKeyExists(hd, hdKey(hd, "sla:relax")) &&
+                         !hdKeyExists(hd, hdKey(hd, "sla:reassign")))) return;
+    if (!hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+        !hdTypeOk(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:relax"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) ||
+        !deskConfigLoad(hd, &cfg)) return;
+    b->mark -= slaRouteTick(hd, &cfg, b->mark);
+}
+
 /* One desk's slice: the tickets of D:sla:timer whose next event is due,
  * lowest score first. Each is re-scored (or removed) as it is handled, so
  * the next tick starts again from the low end and never rescans. Returns 0
@@ -163,6 +180,7 @@ static int slaDeskTick(RedisModuleCtx *ctx, SlaDesk *d, long long now, Budget *b
     int type = RedisModule_KeyType(k);
     if (type != REDISMODULE_KEYTYPE_ZSET) {
         RedisModule_CloseKey(k);
+        routeTick(&hd, b);
         /* Nothing due now; a desk that has tickets at all stays, since a
          * reopen or a message schedules again without telling the registry. */
         return type != REDISMODULE_KEYTYPE_EMPTY ||
@@ -192,6 +210,7 @@ static int slaDeskTick(RedisModuleCtx *ctx, SlaDesk *d, long long now, Budget *b
         RedisModule_ZsetRangeStop(k);
     }
     RedisModule_CloseKey(k);
+    routeTick(&hd, b);
     if (!ndue) return 1;
     if (!deskConfigLoad(&hd, &cfg)) return 1;
     for (int i = 0; i < ndue; i++) {

@@ -148,7 +148,7 @@ int ticketCheckKeys(Hd *hd, Ticket *t) {
     return hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
-           reportCheckKeys(hd, t->id, hd->now) &&
+           reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
            hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
@@ -166,6 +166,7 @@ int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
 
 static void detachFromAgent(Hd *hd, Ticket *t) {
     RedisModuleString *aid = t->agent;
+    slaAssignCleared(hd, t->id);
     fxSRem(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
     fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
 }
@@ -182,6 +183,9 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
 
     fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
     fxHashIncr(hd, hdAgentKey(hd, aid), "load", 1);
+    /* Taken: a relaxation is over, the reassign-after clock starts. */
+    fxHashDel(hd, t->key, "relaxed");
+    slaAssignClock(hd, t->id);
     fxHashIncr(hd, hdAgentKey(hd, aid), "assigned_total", 1);
     fv[0] = RedisModule_CreateString(hd->ctx, "assigned_agent", 14);
     fv[1] = aid;

@@ -232,6 +232,54 @@ assert_eq "no breach marked while clients are paused" 0 "$(r HEXISTS $W:ticket:$
 wait_for $W sla_breach "$tq" first_reply && pass "after the pause the breach is marked" ||
     fail "after the pause the breach is marked" "no event"
 
+# ---- skill-timeout and reassign-after ---------------------------------------
+S=route
+cfg $S skill-timeout 1 >/dev/null
+cfg $S flood-threshold 0 >/dev/null
+r AGENT.CREATE $S G1 Gus >/dev/null                  # general only, online
+tl=$(r TICKET.CREATE $S "contract question" PRIORITY 5 CATEGORY legal)
+assert_eq "waiting for a legal agent: in D:sla:relax" 1 "$(r ZSCORE $S:sla:relax ticket:$tl | grep -c .)"
+wait_for $S relaxed "$tl" "" && pass "after skill-timeout the ticket is relaxed (event)" ||
+    fail "after skill-timeout the ticket is relaxed (event)" "no event"
+assert_eq "relaxed: moved to the general queue" "1 0" \
+    "$(r ZSCORE $S:queue:unassigned:general ticket:$tl | grep -c .) $(r ZCARD $S:queue:unassigned:legal)"
+assert_eq "relaxed: out of D:sla:relax" 0 "$(r ZCARD $S:sla:relax)"
+assert_eq "DESK.CHECK accepts a relaxed ticket in the general queue" "" "$(r DESK.CHECK $S)"
+assert_eq "an agent without the skill now gets it from NEXT" "$tl" \
+    "$(r TICKET.NEXT $S G1 | sed -n '/^id$/{n;p}')"
+assert_eq "taken: no longer relaxed" 0 "$(r HEXISTS $S:ticket:$tl relaxed)"
+# A blocked NEXT of an agent without the skill is woken by the relaxation.
+redis-cli -p "$PORT" TICKET.NEXT $S G1 BLOCK 10000 >"$SERVER_DIR/blocked.out" 2>&1 &
+bgpid=$!
+for _ in $(seq 200); do
+    [ "$(r INFO clients | tr -d '\r' | sed -n 's/^blocked_clients://p')" = 1 ] && break; sleep 0.02
+done
+tl2=$(r TICKET.CREATE $S "another contract" PRIORITY 5 CATEGORY legal)
+wait "$bgpid"
+assert_eq "a blocked waiter of another skill gets the relaxed ticket" "$tl2" \
+    "$(sed -n '/^id$/{n;p}' "$SERVER_DIR/blocked.out")"
+cfg $S reassign-after 1 >/dev/null
+tr=$(r TICKET.CREATE $S "nobody answers" PRIORITY 5 CATEGORY general)
+r TICKET.ASSIGN $S "$tr" G1 >/dev/null
+assert_eq "assigned: the reassign clock runs" 1 "$(r ZSCORE $S:sla:reassign ticket:$tr | grep -c .)"
+wait_for $S unassigned "$tr" "" && pass "after reassign-after without a reply it is unassigned" ||
+    fail "after reassign-after without a reply it is unassigned" "no event"
+assert_match "the event says timeout" "*unassigned*ticket*$tr*reason*timeout*" \
+    "$(r XREVRANGE $S:events + - COUNT 20 | tr '\n' ' ')"
+assert_eq "back in its queue, unassigned" "1 " \
+    "$(r ZSCORE $S:queue:unassigned:general ticket:$tr | grep -c .) $(r HGET $S:ticket:$tr assigned_agent)"
+r TICKET.ASSIGN $S "$tr" G1 >/dev/null
+s1=$(r ZSCORE $S:sla:reassign ticket:$tr)
+sleep 0.01
+r TICKET.MSG $S "$tr" G1 "on it" >/dev/null
+s2=$(r ZSCORE $S:sla:reassign ticket:$tr)
+if [ "${s2%.*}" -gt "${s1%.*}" ]; then pass "the agent's reply restarts the reassign clock"
+else fail "the agent's reply restarts the reassign clock" "$s1 -> $s2"; fi
+r TICKET.STATUS $S "$tr" on_hold >/dev/null
+r TICKET.CLOSE $S "$tr" >/dev/null
+assert_eq "closed: off every routing set" "0 0" "$(r ZCARD $S:sla:reassign) $(r ZCARD $S:sla:relax)"
+assert_eq "DESK.CHECK $S finds nothing" "" "$(r DESK.CHECK $S)"
+
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null     # imports again
 
 # ---- reports ------------------------------------------------------------------
@@ -284,7 +332,7 @@ assert_match "but may reply now" "*-*" \
 r CONFIG SET helpdesk.enforce-identity no >/dev/null
 
 # ---- DESK.CHECK and repair ----------------------------------------------------
-for d in $D $P $W $R; do
+for d in $D $P $W $R $S; do
     assert_eq "DESK.CHECK $d finds nothing" "" "$(r DESK.CHECK $d)"
 done
 r ZADD $D:queue:sla 1 ticket:$t3 >/dev/null

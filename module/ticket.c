@@ -703,18 +703,37 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
     Ticket t;
     RedisModuleString *resolution = NULL;
 
-    if (argc != 3 && argc != 5)
-        return hdSyntax(hd, "syntax: TICKET.CLOSE desk tid [RESOLUTION text]");
-    if (argc == 5) {
-        if (!hdArgIs(argv[3], "RESOLUTION"))
-            return hdSyntax(hd, "unexpected argument '%s'; expected RESOLUTION text",
-                            RedisModule_StringPtrLen(argv[3], NULL));
-        resolution = argv[4];
-        if (!hdArgText(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
-            return REDISMODULE_OK;
+    long long at = -1;
+
+    if (argc != 3 && argc != 5 && argc != 7)
+        return hdSyntax(hd, "syntax: TICKET.CLOSE desk tid [RESOLUTION text] [AT ms]");
+    for (int i = 3; i < argc; i += 2) {
+        if (hdArgIs(argv[i], "RESOLUTION") && !resolution) {
+            resolution = argv[i + 1];
+            if (!hdArgText(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
+                return REDISMODULE_OK;
+        } else if (hdArgIs(argv[i], "AT") && at < 0) {
+            if (!hdArgLongLong(hd, argv[i + 1], "AT (Unix ms, not in the future)", 0, hd->now,
+                               &at)) return REDISMODULE_OK;
+        } else {
+            return hdSyntax(hd, "unexpected or repeated argument '%s'; expected RESOLUTION "
+                            "text or AT ms", RedisModule_StringPtrLen(argv[i], NULL));
+        }
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (at >= 0) {
+        /* Imported history: a close after the ticket's creation and last
+         * message, by a desk admin. */
+        SlaState s;
+        slaRead(hd, t.id, &s);
+        long long floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
+        if (!slaImportAllowed(hd, "TICKET.CLOSE")) return REDISMODULE_OK;
+        if (at < floor)
+            return hdError(hd, "INVALID", "AT %lld is before the ticket's creation or last "
+                           "message (%lld)", at, floor);
+        hd->now = at;
+    }
     if (!checkClosable(hd, &t)) return REDISMODULE_OK;
     closeTicket(hd, &cfg, &t, resolution);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
@@ -1179,7 +1198,7 @@ static RedisModuleCommandArg argsAssign[] = {
     ARG("tid", INTEGER), ARG("aid", STRING), FLAG("force", "FORCE"), {0}
 };
 static RedisModuleCommandArg argsClose[] = {
-    ARG("tid", INTEGER), OPT("text", "RESOLUTION", STRING), {0}
+    ARG("tid", INTEGER), OPT("text", "RESOLUTION", STRING), OPT("at", "AT", INTEGER), {0}
 };
 static RedisModuleCommandArg argsLog[] = { ARG("tid", INTEGER), OPT("count", "COUNT", INTEGER), {0} };
 static RedisModuleCommandArg argsNote[] = { ARG("tid", INTEGER), ARG("text", STRING), {0} };

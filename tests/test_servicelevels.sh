@@ -14,6 +14,13 @@ start_replica
 # between one imported message and the next (scripts/import replays a
 # ticket in one MULTI). It is stopped until the timer section.
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
+# Everything below is appended to an AOF, replayed at the end.
+r CONFIG SET appendonly yes >/dev/null
+for _ in $(seq 200); do
+    r INFO persistence | tr -d '\r' | grep -q '^aof_rewrite_in_progress:0' &&
+        r INFO persistence | tr -d '\r' | grep -q '^aof_rewrite_scheduled:0' && break
+    sleep 0.05
+done
 
 # The DESK.CONFIG / DESK.REPAIR spellings live here only, so a change of
 # syntax is a one-line change.
@@ -345,4 +352,9 @@ assert_eq "DESK.CHECK clean after repair" "" "$(r DESK.CHECK $D)"
 # ---- replication ----------------------------------------------------------------
 r WAIT 1 5000 >/dev/null
 assert_eq "replica digest equals the master's" "$(dbdigest)" "$(rr DEBUG DIGEST)"
+r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
+rr CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
+before=$(dbdigest)
+r DEBUG LOADAOF >/dev/null
+assert_eq "replaying the AOF gives the same digest" "$before" "$(dbdigest)"
 finish

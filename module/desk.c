@@ -96,6 +96,15 @@ static int setTarget(int *n, int *prios, long long *table, int prio, long long s
     return 1;
 }
 
+/* One of two words (case-insensitive): *out = 1 for `on`, 0 for `off`. */
+static int parseChoice(const char *v, const char *on, const char *off, int *out,
+                       char *err, size_t errlen) {
+    if (!strcasecmp(v, on)) *out = 1;
+    else if (!strcasecmp(v, off)) *out = 0;
+    else { snprintf(err, errlen, "must be %s or %s", on, off); return 0; }
+    return 1;
+}
+
 static int setSla(DeskConfig *c, int metric, int prio, long long secs) {
     if (metric == SLA_FIRST_REPLY) return setTarget(&c->nfr, c->fr_prio, c->fr_secs, prio, secs);
     if (metric == SLA_NEXT_REPLY) return setTarget(&c->nnr, c->nr_prio, c->nr_secs, prio, secs);
@@ -188,9 +197,7 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
         if (!parseInt(v, 0, 100000, &x, err, errlen)) return 0;
         c->default_capacity = x;
     } else if (!strcmp(name, "auto-route")) {
-        if (!strcasecmp(v, "yes")) c->auto_route = 1;
-        else if (!strcasecmp(v, "no")) c->auto_route = 0;
-        else { snprintf(err, errlen, "must be yes or no"); return 0; }
+        return parseChoice(v, "yes", "no", &c->auto_route, err, errlen);
     } else if (!strcmp(name, "events-maxlen")) {
         if (!parseInt(v, 0, 1000000000, &x, err, errlen)) return 0;
         c->events_maxlen = x;
@@ -217,13 +224,9 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
         }
         snprintf(c->timezone, sizeof(c->timezone), "%s", v);
     } else if (!strcmp(name, "sla-hours")) {
-        if (!strcasecmp(v, "business")) c->sla_business = 1;
-        else if (!strcasecmp(v, "calendar")) c->sla_business = 0;
-        else { snprintf(err, errlen, "must be calendar or business"); return 0; }
+        return parseChoice(v, "business", "calendar", &c->sla_business, err, errlen);
     } else if (!strcmp(name, "sla-pause-on-hold")) {
-        if (!strcasecmp(v, "yes")) c->sla_pause_on_hold = 1;
-        else if (!strcasecmp(v, "no")) c->sla_pause_on_hold = 0;
-        else { snprintf(err, errlen, "must be yes or no"); return 0; }
+        return parseChoice(v, "yes", "no", &c->sla_pause_on_hold, err, errlen);
     } else if (!strcmp(name, "sla-warn-percent")) {
         if (!parseInt(v, 0, 99, &x, err, errlen)) return 0;
         c->sla_warn_percent = x;

@@ -1196,6 +1196,8 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
         /* queueAddActive's strings would stay in auto-memory per ticket. */
         fxZAdd(hd, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, v->member);
         fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v), v->member);
+        /* D:sla:timer: the ticket's next SLA warning or breach. */
+        slaSchedule(hd, NULL, v->tid);
         if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
                               queueRoutingScore(v->prio, v->tid), v->member);
     }

@@ -314,6 +314,7 @@ typedef struct NewTicket {
     RedisModuleString *subject, *body, *customer, *urgency, *master;
     long long priority, sla_due_at;
     long long first_reply_due_at;   /* 0: no first-reply target */
+    const DeskConfig *cfg;          /* the command's settings, or NULL */
     const char *category;
     size_t catlen;
 } NewTicket;
@@ -403,6 +404,8 @@ long long slaNextEvent(const DeskConfig *cfg, const SlaState *s);
 /* Re-scores the ticket in D:queue:sla and D:sla:timer from its hash (cfg
  * NULL: loaded here). Removes it from both when it is not active. */
 void slaSchedule(Hd *hd, const DeskConfig *cfg, long long tid);
+void slaScheduleNew(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
+                    long long first_reply_due, long long sla_due);
 void slaMarkBreach(Hd *hd, const DeskConfig *cfg, SlaState *s, int metric);
 void slaMarkWarning(Hd *hd, const DeskConfig *cfg, SlaState *s, int metric);
 void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent);
@@ -414,6 +417,7 @@ void slaOnPriority(Hd *hd, const DeskConfig *cfg, Ticket *t, long long prio,
                    int keep_resolution);
 void slaOnDueSet(Hd *hd, Ticket *t, long long due);
 int slaImportAllowed(Hd *hd, const char *command);
+int slaCheckKeys(Hd *hd, long long tid);
 extern HdCommand hdSlaCommands[];       /* slametrics.c: TICKET.SLA */
 
 /* skill-timeout and reassign-after (slaroute.c). */

@@ -134,7 +134,8 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     if (at >= 0) hd->now = at;
     chat = hdKey(hd, "ticket:%lld:chat", t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
-        !ticketCheckKeys(hd, &t))
+        !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !slaCheckKeys(hd, t.id))
         return REDISMODULE_OK;
     if (!(jsender = utf8String(hd, "sender", sender, slen))) return REDISMODULE_OK;
     if (!(jtext = utf8String(hd, "text", text, tlen))) {

@@ -47,7 +47,10 @@ static void configDefaults(DeskConfig *c) {
     c->sla_prio[3] = 20; c->sla_secs[3] = 3600;
     c->ncat = sizeof(defaultCategories) / sizeof(defaultCategories[0]);
     for (int i = 0; i < c->ncat; i++) strcpy(c->cats[i], defaultCategories[i]);
-    hoursParse("mon-fri 09:00-17:00", &c->hours, NULL, 0);
+    static HdHours office;               /* parsed once: every command loads defaults */
+    static int office_ready;
+    if (!office_ready) { hoursParse("mon-fri 09:00-17:00", &office, NULL, 0); office_ready = 1; }
+    c->hours = office;
     strcpy(c->timezone, "UTC");
     c->sla_warn_percent = 80;
 }

@@ -233,23 +233,51 @@ static void zsetTo(Hd *hd, RedisModuleString *key, RedisModuleString *member, in
     else if (!present && found) fxZRem(hd, key, member);
 }
 
-void slaSchedule(Hd *hd, const DeskConfig *cfg, long long tid) {
-    DeskConfig own;
-    SlaState s;
-    RedisModuleString *m = hdTicketMember(hd, tid);
-    if (!cfg) {
-        if (!deskConfigLoad(hd, &own)) return;
-        cfg = &own;
-    }
-    if (!slaRead(hd, tid, &s) || !s.active) {
+/* Scores ticket s->tid from a state that matches its hash. */
+static void scheduleState(Hd *hd, const DeskConfig *cfg, const SlaState *s) {
+    RedisModuleString *m = hdTicketMember(hd, s->tid);
+    if (!s->active) {
         zsetTo(hd, hdKey(hd, "queue:sla"), m, 0, 0);
         zsetTo(hd, hdKey(hd, "sla:timer"), m, 0, 0);
         return;
     }
-    zsetTo(hd, hdKey(hd, "queue:sla"), m, 1, slaQueueScore(&s));
-    long long next = slaNextEvent(cfg, &s);
+    zsetTo(hd, hdKey(hd, "queue:sla"), m, 1, slaQueueScore(s));
+    long long next = slaNextEvent(cfg, s);
     zsetTo(hd, hdKey(hd, "sla:timer"), m, next != 0, (double)next);
-    slaNoteDesk(hd);
+}
+
+void slaSchedule(Hd *hd, const DeskConfig *cfg, long long tid) {
+    DeskConfig own;
+    SlaState s;
+    if (!cfg) {
+        if (!deskConfigLoad(hd, &own)) return;
+        cfg = &own;
+    }
+    if (!slaRead(hd, tid, &s)) s.active = 0;
+    scheduleState(hd, cfg, &s);
+}
+
+/* A ticket just inserted (ticketInsert): its state is known, nothing is
+ * queued yet, so nothing is read. cfg may be NULL (loaded here). */
+void slaScheduleNew(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
+                    long long first_reply_due, long long sla_due) {
+    DeskConfig own;
+    SlaState s;
+    if (!cfg) {
+        if (!deskConfigLoad(hd, &own)) return;
+        cfg = &own;
+    }
+    memset(&s, 0, sizeof(s));
+    s.tid = tid;
+    s.active = 1;
+    s.priority = priority;
+    s.created_at = s.start[SLA_FIRST_REPLY] = s.start[SLA_RESOLUTION] = hd->now;
+    s.due[SLA_FIRST_REPLY] = first_reply_due;
+    s.due[SLA_RESOLUTION] = sla_due;
+    RedisModuleString *m = hdTicketMember(hd, tid);
+    fxZAdd(hd, hdKey(hd, "queue:sla"), slaQueueScore(&s), m);
+    long long next = slaNextEvent(cfg, &s);
+    if (next) fxZAdd(hd, hdKey(hd, "sla:timer"), (double)next, m);
 }
 
 static void writeMarks(Hd *hd, RedisModuleString *key, const char *field, int mask) {
@@ -318,6 +346,15 @@ long long slaFirstReplyDue(const DeskConfig *cfg, long long priority, long long 
     return secs > 0 ? slaDueFrom(cfg, created, secs) : 0;
 }
 
+/* Type checks of every key the SLA hooks of a message may write. Replies. */
+int slaCheckKeys(Hd *hd, long long tid) {
+    return hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST) &&
+           reportCheckKeys(hd, tid, hd->now);
+}
+
 /* TICKET.MSG: an agent's message achieves the pending first and next reply;
  * a customer's message after an agent reply starts a next-reply clock. */
 void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent) {
@@ -347,12 +384,15 @@ void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent) {
             fv[0] = RedisModule_CreateString(hd->ctx, "next_reply_started_at", 21);
             fv[1] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
             fv[2] = RedisModule_CreateString(hd->ctx, "next_reply_due_at", 17);
-            fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx,
-                                                         slaDueFrom(cfg, hd->now, secs));
+            long long due = slaDueFrom(cfg, hd->now, secs);
+            fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx, due);
             fxHashSet(hd, key, fv, 4);
+            s.start[SLA_NEXT_REPLY] = hd->now;
+            s.due[SLA_NEXT_REPLY] = due;
+            s.at[SLA_NEXT_REPLY] = 0;
         }
     }
-    slaSchedule(hd, cfg, t->id);
+    scheduleState(hd, cfg, &s);
 }
 
 /* The resolution clock stops when an on-hold ticket pauses, and resumes

@@ -375,8 +375,17 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     F("version", RedisModule_CreateString(hd->ctx, "1", 1));
 #undef F
     fxHashSet(hd, t->key, fv, n);
-    queueAddActive(hd, tid, nt->priority, nt->sla_due_at);
-    queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    /* queueAddActive without reading back what was just written. */
+    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)nt->priority, hdTicketMember(hd, tid));
+    slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
+    if (nt->cfg && nt->cfg->skill_timeout <= 0) {
+        /* queueAddRouting's relaxed and skill-timeout checks, known here. */
+        RedisModuleString *rkey = hdRoutingKey(hd, nt->category, nt->catlen);
+        fxZAdd(hd, rkey, queueRoutingScore(nt->priority, tid), hdTicketMember(hd, tid));
+        RedisModule_SignalKeyAsReady(hd->ctx, rkey);
+    } else {
+        queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    }
     if (nt->customer) fxSAdd(hd, hdUserTicketsKey(hd, nt->customer), hdTicketMember(hd, tid));
     statsTicket(hd, "open", nt->category, nt->catlen, 1);
 }
@@ -428,6 +437,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
                    ? RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency) : NULL,
         .priority = a.priority, .sla_due_at = slaDueFrom(&cfg, hd->now, a.sla_secs),
         .first_reply_due_at = slaFirstReplyDue(&cfg, a.priority, hd->now),
+        .cfg = &cfg,
         .category = a.category, .catlen = a.catlen,
     };
     ticketInsert(hd, t.id, &nt, &t);

@@ -122,6 +122,26 @@ static void testHoursParsing(void) {
                                                   &n, err, sizeof(err)));
 }
 
+/* Zones whose offsets are not whole hours. */
+static void testOddZones(void) {
+    HdTz *kolkata = zone("Asia/Kolkata"), *lordhowe = zone("Australia/Lord_Howe");
+    HdHours h;
+    char err[160];
+    if (!kolkata || !lordhowe) { free(kolkata); free(lordhowe); return; }
+    checkLL("Kolkata is +5:30", 19800, tzOffsetAt(kolkata, at(2026, 6, 1, 0, 0, 0) / 1000));
+    checkLL("Lord Howe summer is +11", 39600, tzOffsetAt(lordhowe, at(2026, 1, 15, 0, 0, 0) / 1000));
+    checkLL("Lord Howe winter is +10:30", 37800, tzOffsetAt(lordhowe, at(2026, 7, 15, 0, 0, 0) / 1000));
+    checkLL("Lord Howe after 2037 (30-minute DST from the footer)", 37800,
+            tzOffsetAt(lordhowe, at(2045, 7, 15, 0, 0, 0) / 1000));
+    hoursParse("mon-fri 09:00-17:00", &h, err, sizeof(err));
+    HdCalendar c = { .business = 1, .tz = kolkata, .hours = &h };
+    /* Fri 2026-01-02 16:30 IST = 11:00 UTC; + 4h = Mon 12:30 IST = 07:00 UTC. */
+    checkLL("Kolkata Fri 16:30 + 4h = Mon 12:30 IST", at(2026, 1, 5, 7, 0, 0),
+            calAdd(&c, at(2026, 1, 2, 11, 0, 0), 4 * 3600 * 1000LL));
+    free(kolkata);
+    free(lordhowe);
+}
+
 static void testBusinessTime(const HdTz *berlin) {
     HdHours plain, lunch;
     char err[160];
@@ -166,6 +186,16 @@ static void testBusinessTime(const HdTz *berlin) {
     memset(&none, 0, sizeof(none));
     checkLL("a calendar without hours never reaches the target", INT64_MAX,
             calAdd(&(HdCalendar){ .business = 1, .hours = &none }, 0, 1000));
+    HdHours sunday;
+    hoursParse("sun 00:00-24:00", &sunday, err, sizeof(err));
+    HdCalendar sc = { .business = 1, .tz = berlin, .hours = &sunday };
+    checkLL("the March Sunday has 23 business hours", 23 * 3600 * 1000LL,
+            calElapsed(&sc, at(2026, 3, 28, 0, 0, 0), at(2026, 3, 30, 0, 0, 0)));
+    checkLL("the October Sunday has 25", 25 * 3600 * 1000LL,
+            calElapsed(&sc, at(2026, 10, 24, 0, 0, 0), at(2026, 10, 27, 0, 0, 0)));
+    checkLL("24 business hours from that October midnight end at 23:00 local (CET)",
+            at(2026, 10, 25, 23, 0, 1),
+            calAdd(&sc, at(2026, 10, 25, 0, 0, 2), 24 * 3600 * 1000LL));
     checkLL("UTC calendar: Fri 16:30 UTC + 4h", at(2026, 1, 5, 12, 30, 0),
             calAdd(&(HdCalendar){ .business = 1, .hours = &plain }, at(2026, 1, 2, 16, 30, 0), h4));
 }
@@ -175,6 +205,7 @@ int main(void) {
          *ny = zone("America/New_York");
     testCivil();
     testHoursParsing();
+    testOddZones();
     if (berlin && sydney && ny) {
         testZones(berlin, sydney, ny);
         testBusinessTime(berlin);

@@ -220,7 +220,7 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
     } else if (!strcmp(name, "holidays")) {
         return holidaysParse(v, c->holidays, HD_MAX_HOLIDAYS, &c->nholidays, err, errlen) == 0;
     } else if (!strcmp(name, "timezone")) {
-        /* The zone file itself is read when the setting is made (sla.c). */
+        /* The zone file itself is read when the setting is made (slametrics.c). */
         if (!tzNameValid(v)) {
             snprintf(err, errlen, "must be an IANA zone name such as Europe/Berlin");
             return 0;

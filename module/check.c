@@ -650,6 +650,26 @@ static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
                       "the routing order");
 }
 
+/* An active ticket with an SLA warning or breach to come is in D:sla:timer,
+ * and one with none is not (slametrics.c). Its score follows the settings
+ * of when it was scheduled, so only the membership is an invariant. */
+static void checkTicketSla(Check *c, const TicketView *v) {
+    Hd *hd = c->hd;
+    DeskConfig cfg;
+    SlaState s;
+    double have;
+    if (!belongsInQueues(v) || !hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+        !deskConfigLoad(hd, &cfg) || !slaRead(hd, v->tid, &s)) return;
+    long long next = slaNextEvent(&cfg, &s);
+    int in = hdZScore(hd, hdKey(hd, "sla:timer"), v->member, &have);
+    if (next && !in)
+        report(c, 1, "ticket %lld: missing from %.*s:sla:timer (next SLA event at %lld)",
+               v->tid, (int)hd->dlen, hd->dname, next);
+    else if (!next && in)
+        report(c, 1, "ticket %lld: in %.*s:sla:timer with no SLA warning or breach to come",
+               v->tid, (int)hd->dlen, hd->dname);
+}
+
 static void checkTicketAgent(Check *c, Scratch *sc, const TicketView *v) {
     Hd *hd = c->hd;
     Shown a = show(v->agent), st = show(v->status);
@@ -705,6 +725,7 @@ static void checkTicket(Check *c, KeyInfo *ki) {
         countTicket(c, &v);
         checkTicketFields(c, &v);
         checkTicketQueues(c, &sc, &v);
+        checkTicketSla(c, &v);
         checkTicketAgent(c, &sc, &v);
         checkTicketCustomer(c, &sc, &v);
         checkTicketMaster(c, &sc, &v);

@@ -348,6 +348,14 @@ repair $D >/dev/null
 assert_eq "repair restores the earliest pending due" "$(hget $D:ticket:$t3 first_reply_due_at)" \
     "$(r ZSCORE $D:queue:sla ticket:$t3)"
 assert_eq "DESK.CHECK clean after repair" "" "$(r DESK.CHECK $D)"
+tn=$(r TICKET.CREATE $D "due in the future" PRIORITY 5 CATEGORY general)
+assert_eq "a ticket with SLA events to come is in D:sla:timer" 1 "$(r ZSCORE $D:sla:timer ticket:$tn | grep -c .)"
+r ZREM $D:sla:timer ticket:$tn >/dev/null
+assert_match "a ticket missing from D:sla:timer is found" "*ticket $tn: missing from $D:sla:timer*" \
+    "$(r DESK.CHECK $D)"
+repair $D >/dev/null
+assert_eq "repair schedules it again" 1 "$(r ZSCORE $D:sla:timer ticket:$tn | grep -c .)"
+assert_eq "DESK.CHECK clean after that repair" "" "$(r DESK.CHECK $D)"
 
 # ---- replication ----------------------------------------------------------------
 r WAIT 1 5000 >/dev/null

@@ -2,8 +2,8 @@
  *
  * D:queue:priority (score = priority) and D:queue:sla (score = the earliest
  * pending SLA due time, slametrics.c) hold every ticket that is not closed or
- * merged; D:sla:timer holds the ones with an SLA warning or breach to come. D:queue:unassigned:<cat>
- * holds the unassigned ones, scored so that the lowest score is the next to
+ * merged; D:sla:timer holds the ones with an SLA warning or breach to come.
+ * D:queue:unassigned:<cat> holds the unassigned ones, scored so that the lowest score is the next to
  * route: priority descending, then creation order (ticket id) ascending. */
 #include <string.h>
 #include "helpdesk.h"
@@ -20,7 +20,8 @@ double queueRoutingScore(long long priority, long long tid) {
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
-    /* Scored from the ticket hash, which callers have written already. */
+    /* D:queue:sla and D:sla:timer are scored from the ticket hash, which
+     * callers have written already (sla_due is among its fields). */
     slaSchedule(hd, NULL, tid);
 }
 

@@ -712,7 +712,10 @@ static RedisModuleCommandArg argsNone[] = { {0} };
 HdCommand hdDeskCommands[] = {
     {"desk.config", cmdDeskConfig, "write deny-oom fast", -3, 1,
      "Get or set desk settings (alert-threshold, flood-*, default-capacity, auto-route, "
-     "sla.<priority>, events-maxlen, chat-maxlen, state-ttl, state-history-max, categories)",
+     "sla.<priority>, events-maxlen, chat-maxlen, state-ttl, state-history-max, categories; "
+     "service levels: sla.first_reply.<p>, sla.next_reply.<p>, sla.resolution.<p>, hours, "
+     "timezone, holidays, sla-hours, sla-pause-on-hold, sla-warn-percent, skill-timeout, "
+     "reassign-after)",
      "O(number of settings)", argsConfig},
     {"desk.stats", cmdDeskStats, "readonly", 2, 0,
      "Desk overview: tickets per status and category, unassigned, overdue, agents online, "

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include "redismodule.h"
+#include "hd_time.h"
 
 #define HD_VERSION_STRING "1.0.0"
 #define HD_MODULE_VERSION 10000
@@ -253,11 +254,28 @@ typedef struct DeskConfig {
     int nkw;                           /* category.<name>.keywords settings */
     char kwcat[HD_MAX_KEYWORD_CATS][33];
     char kw[HD_MAX_KEYWORD_CATS][HD_KEYWORDS_MAX + 1];
+    /* Service levels (SPEC section 11; sla.c). sla_prio/sla_secs above are
+     * the resolution targets; first and next reply have tables of their own
+     * (empty = no target). */
+    int nfr, nnr;
+    int fr_prio[HD_MAX_SLA], nr_prio[HD_MAX_SLA];
+    long long fr_secs[HD_MAX_SLA], nr_secs[HD_MAX_SLA];
+    HdHours hours;
+    int nholidays;
+    int32_t holidays[HD_MAX_HOLIDAYS];
+    char timezone[HD_TZ_NAME_MAX + 1];
+    int sla_business, sla_pause_on_hold;
+    long long sla_warn_percent, skill_timeout, reassign_after;
 } DeskConfig;
+
+/* The three SLA metrics, in the order TICKET.SLA reports them. */
+enum { SLA_FIRST_REPLY, SLA_NEXT_REPLY, SLA_RESOLUTION, SLA_METRICS };
 
 /* Loads D:config over the defaults. Returns 0 (and replies) on a bad type. */
 int deskConfigLoad(Hd *hd, DeskConfig *cfg);
 long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
+/* Target in seconds of one metric (SLA_*) for a priority; 0 = no target. */
+long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority);
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
 /* D:stats counters */
 /* A ticket moved from one status (or category) to another. */
@@ -342,6 +360,8 @@ void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n);
 typedef struct NewTicket {
     RedisModuleString *subject, *body, *customer, *urgency, *master;
     long long priority, sla_due_at;
+    long long first_reply_due_at;   /* 0: no first-reply target */
+    const DeskConfig *cfg;          /* the command's settings, or NULL */
     const char *category;
     size_t catlen;
 } NewTicket;
@@ -435,6 +455,68 @@ int floodCheckChildren(Hd *hd, Ticket *t);
 void floodOnMasterClosed(Hd *hd, const DeskConfig *cfg, Ticket *t);
 /* t is about to be deleted: detach/fix the tickets merged into it. */
 void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t);
+/* Service-level metrics (slametrics.c). */
+typedef struct SlaState {
+    long long tid, created_at, priority;
+    int active, closed, on_hold;
+    long long start[SLA_METRICS], due[SLA_METRICS], at[SLA_METRICS];  /* 0 = none */
+    long long paused_at, paused_ms;     /* resolution clock stopped (on_hold) */
+    int breached, warned;               /* bit (1 << metric) per mark */
+    long long last_message_at;
+} SlaState;
+const char *slaMetricName(int metric);
+/* The desk's calendar (zone files are cached per process). */
+void slaCalendar(const DeskConfig *cfg, HdCalendar *cal);
+const HdTz *slaZone(const char *name);
+int slaZoneCheck(const char *name, char *err, size_t errlen);
+void slaZonesFree(void);
+/* The instant `secs` counted seconds (calendar or business) after start. */
+long long slaDueFrom(const DeskConfig *cfg, long long start, long long secs);
+long long slaFirstReplyDue(const DeskConfig *cfg, long long priority, long long created);
+int slaRead(Hd *hd, long long tid, SlaState *s);
+int slaPending(const SlaState *s, int metric);
+double slaQueueScore(const SlaState *s);
+long long slaNextEvent(const DeskConfig *cfg, const SlaState *s);
+/* Re-scores the ticket in D:queue:sla and D:sla:timer from its hash (cfg
+ * NULL: loaded here). Removes it from both when it is not active. */
+void slaSchedule(Hd *hd, const DeskConfig *cfg, long long tid);
+void slaScheduleNew(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
+                    long long first_reply_due, long long sla_due);
+void slaMarkBreach(Hd *hd, const DeskConfig *cfg, SlaState *s, int metric);
+void slaMarkWarning(Hd *hd, const DeskConfig *cfg, SlaState *s, int metric);
+void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent);
+void slaOnStatus(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *from, const char *to);
+void slaResume(Hd *hd, const DeskConfig *cfg, Ticket *t, SlaState *s);
+void slaOnClose(Hd *hd, const DeskConfig *cfg, Ticket *t);
+long long slaOnReopen(Hd *hd, const DeskConfig *cfg, Ticket *t);
+void slaOnPriority(Hd *hd, const DeskConfig *cfg, Ticket *t, long long prio,
+                   int keep_resolution);
+void slaOnDueSet(Hd *hd, Ticket *t, long long due);
+int slaImportAllowed(Hd *hd, const char *command);
+int slaCheckKeys(Hd *hd, long long tid);
+extern HdCommand hdSlaCommands[];       /* slametrics.c: TICKET.SLA */
+
+/* skill-timeout and reassign-after (slaroute.c). */
+int slaIsRelaxed(Hd *hd, long long tid);
+void slaRoutingEntered(Hd *hd, long long tid, const char *cat, size_t clen);
+void slaRoutingLeft(Hd *hd, long long tid);
+void slaAssignClock(Hd *hd, long long tid);
+void slaAssignCleared(Hd *hd, long long tid);
+int slaRouteCheckKeys(Hd *hd);
+/* Relaxes and reassigns what waited too long; returns the tickets handled. */
+int slaRouteTick(Hd *hd, const DeskConfig *cfg, int budget);
+
+/* Reports (report.c): per-day aggregates behind DESK.REPORT. */
+extern HdCommand hdReportCommands[];
+void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter);
+void reportSample(Hd *hd, const Ticket *t, long long at, const char *metric, long long ms);
+void reportBreach(Hd *hd, const Ticket *t, long long at, int metric);
+/* TICKET.DEL: takes the ticket's contributions out of the aggregates. */
+void reportForget(Hd *hd, long long tid);
+/* Type checks of the report keys a write at `at` may touch. Replies. */
+int reportCheckKeys(Hd *hd, long long tid, long long at);
+int reportKeysOk(Hd *hd, long long tid, long long at);     /* the same, silent */
+
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);

@@ -9,7 +9,12 @@
  *
  * A thread belongs to its ticket: it can be written whatever the ticket's
  * status (closed and merged tickets keep their thread), and only TICKET.DEL
- * removes it. */
+ * removes it.
+ *
+ * A message whose sender is an agent id of the desk is a reply: it achieves
+ * the ticket's pending first and next reply (slametrics.c); any other sender
+ * is the customer, whose message after a reply starts a next-reply clock.
+ * `AT ms` (desk admins) imports a message at its past time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +83,35 @@ static RedisModuleString *chatPayload(Hd *hd, const char *id, json_t *sender,
 }
 
 /* ------------------------------------------------------------------------ */
-/* TICKET.MSG D tid sender text                                              */
+/* TICKET.MSG D tid sender text [AT ms]                                      */
 /* ------------------------------------------------------------------------ */
+
+static int senderIsAgent(Hd *hd, RedisModuleString *sender) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(sender, &len);
+    return hdValidId(s, len) && hdKeyExists(hd, hdAgentKey(hd, sender));
+}
+
+/* AT: not in the future, not before the ticket was created nor before its
+ * last message, so a thread's times only go forward. Sets *at. */
+static int parseMsgAt(Hd *hd, RedisModuleString **argv, int argc, Ticket *t, long long *at) {
+    SlaState s;
+    long long floor;
+    *at = -1;
+    if (argc == 5) return 1;
+    if (argc != 7 || !hdArgIs(argv[5], "AT"))
+        return hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]"), 0;
+    if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
+        !slaImportAllowed(hd, "TICKET.MSG"))
+        return 0;
+    slaRead(hd, t->id, &s);
+    floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
+    if (*at < floor)
+        return hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
+                       "are imported oldest first", *at,
+                       floor == s.created_at ? "creation" : "last message", floor), 0;
+    return 1;
+}
 
 static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
@@ -92,13 +124,18 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     const char *sender = RedisModule_StringPtrLen(argv[3], &slen);
     const char *text = RedisModule_StringPtrLen(argv[4], &tlen);
 
+    long long at;
+
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!validSender(hd, argv[3])) return REDISMODULE_OK;
     if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!parseMsgAt(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    if (at >= 0) hd->now = at;
     chat = hdKey(hd, "ticket:%lld:chat", t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
-        !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM))
+        !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !slaCheckKeys(hd, t.id))
         return REDISMODULE_OK;
     if (!(jsender = utf8String(hd, "sender", sender, slen))) return REDISMODULE_OK;
     if (!(jtext = utf8String(hd, "text", text, tlen))) {
@@ -125,6 +162,10 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     payload = chatPayload(hd, idbuf, jsender, jtext);
     if (payload) fxPublish(hd, hdKey(hd, "chat:%lld", t.id), payload);
     eventEmit(hd, &cfg, "message", t.id, "sender", sender, "id", idbuf, NULL);
+    slaOnMessage(hd, &cfg, &t, senderIsAgent(hd, argv[3]));
+    /* The assigned agent's reply restarts its reassign-after clock. */
+    if (t.agent && RedisModule_StringCompare(t.agent, argv[3]) == 0 && ticketIsActive(&t))
+        slaAssignClock(hd, t.id);
     return RedisModule_ReplyWithCString(hd->ctx, idbuf);
 }
 
@@ -240,16 +281,19 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
                         .flags = REDISMODULE_CMD_ARG_OPTIONAL}
 
 static RedisModuleCommandArg argsMsg[] = {
-    ARG("tid", INTEGER), ARG("sender", STRING), ARG("text", STRING), {0}
+    ARG("tid", INTEGER), ARG("sender", STRING), ARG("text", STRING),
+    OPT("at", "AT", INTEGER), {0}
 };
 static RedisModuleCommandArg argsMsgs[] = {
     ARG("tid", INTEGER), OPT("id", "AFTER", STRING), OPT("count", "COUNT", INTEGER), {0}
 };
 
 HdCommand hdChatCommands[] = {
-    {"ticket.msg", cmdTicketMsg, "write deny-oom fast", 5, 1,
+    {"ticket.msg", cmdTicketMsg, "write deny-oom fast", -5, 1,
      "Append a message to the ticket's chat thread, publish it on <desk>:chat:<tid>; "
-     "returns the stream id", "O(1) amortized", argsMsg},
+     "an agent's message is a reply for the SLA; AT imports a past message; "
+     "returns the stream id", "O(1) amortized (O(D) days spanned with business hours)",
+     argsMsg},
     {"ticket.msgs", cmdTicketMsgs, "readonly", -3, 0,
      "Page through the ticket's chat thread, oldest first, after an id",
      "O(log N + COUNT)", argsMsgs},

@@ -382,6 +382,8 @@ static int belongsInQueues(const TicketView *v) {
 static RedisModuleString *routingKeyOf(Hd *hd, Scratch *sc, const TicketView *v) {
     size_t len;
     const char *cat = RedisModule_StringPtrLen(v->category, &len);
+    /* A relaxed ticket waits in the general queue (slaroute.c). */
+    if (slaIsRelaxed(hd, v->tid)) { cat = "general"; len = 7; }
     return keep(sc, hdRoutingKey(hd, cat, len));
 }
 
@@ -629,16 +631,44 @@ static void expectInQueue(Check *c, const TicketView *v, RedisModuleString *queu
                v->tid, have, keyName(queue), what, want);
 }
 
+/* D:queue:sla scores the earliest pending SLA due time (slametrics.c). */
+static double slaScoreOf(Hd *hd, const TicketView *v) {
+    SlaState s;
+    if (!slaRead(hd, v->tid, &s)) return (double)v->sla_due;
+    return slaQueueScore(&s);
+}
+
 /* Only the memberships a ticket must have; members that must not be there
  * are found from the queue's side (checkQueueMember). */
 static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
     Hd *hd = c->hd;
     if (!belongsInQueues(v)) return;
     expectInQueue(c, v, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, "priority");
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), (double)v->sla_due, "sla_due_at");
+    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v),
+                  "the earliest pending SLA due time");
     if (!v->agent)
         expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
                       "the routing order");
+}
+
+/* An active ticket with an SLA warning or breach to come is in D:sla:timer,
+ * and one with none is not (slametrics.c). Its score follows the settings
+ * of when it was scheduled, so only the membership is an invariant. */
+static void checkTicketSla(Check *c, const TicketView *v) {
+    Hd *hd = c->hd;
+    DeskConfig cfg;
+    SlaState s;
+    double have;
+    if (!belongsInQueues(v) || !hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+        !deskConfigLoad(hd, &cfg) || !slaRead(hd, v->tid, &s)) return;
+    long long next = slaNextEvent(&cfg, &s);
+    int in = hdZScore(hd, hdKey(hd, "sla:timer"), v->member, &have);
+    if (next && !in)
+        report(c, 1, "ticket %lld: missing from %.*s:sla:timer (next SLA event at %lld)",
+               v->tid, (int)hd->dlen, hd->dname, next);
+    else if (!next && in)
+        report(c, 1, "ticket %lld: in %.*s:sla:timer with no SLA warning or breach to come",
+               v->tid, (int)hd->dlen, hd->dname);
 }
 
 static void checkTicketAgent(Check *c, Scratch *sc, const TicketView *v) {
@@ -697,6 +727,7 @@ static void checkTicket(Check *c, KeyInfo *ki) {
         countTicket(c, &v);
         checkTicketFields(c, &v);
         checkTicketQueues(c, &sc, &v);
+        checkTicketSla(c, &v);
         checkTicketAgent(c, &sc, &v);
         checkTicketCustomer(c, &sc, &v);
         checkTicketMaster(c, &sc, &v);
@@ -732,6 +763,10 @@ static void checkQueueMember(Check *c, KeyInfo *ki, RedisModuleString *m) {
     } else if (ki->kind == K_QUEUE_ROUTING && v.agent) {
         Shown a = show(v.agent);
         report(c, 1, "%s: ticket %lld is assigned to %.*s", q, tid, a.n, a.p);
+    } else if (ki->kind == K_QUEUE_ROUTING && slaIsRelaxed(hd, tid)) {
+        /* Relaxed tickets wait in the general queue only (slaroute.c). */
+        if (!(ki->idlen == 7 && !memcmp(ki->id, "general", 7)))
+            report(c, 1, "%s: ticket %lld is relaxed and belongs in the general queue", q, tid);
     } else if (ki->kind == K_QUEUE_ROUTING && !strEq(v.category, ki->id, ki->idlen)) {
         Shown cat = show(v.category);
         report(c, 1, "%s: ticket %lld has category %.*s", q, tid, cat.n, cat.p);
@@ -1205,7 +1240,9 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
     if (belongsInQueues(v)) {
         /* queueAddActive's strings would stay in auto-memory per ticket. */
         fxZAdd(hd, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, v->member);
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), (double)v->sla_due, v->member);
+        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v), v->member);
+        /* D:sla:timer: the ticket's next SLA warning or breach. */
+        slaSchedule(hd, NULL, v->tid);
         if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
                               queueRoutingScore(v->prio, v->tid), v->member);
     }

@@ -24,7 +24,9 @@ static const char *defaultCategories[] = {
 static const char *settingNames[] = {
     "alert-threshold", "flood-window", "flood-threshold", "default-capacity",
     "auto-route", "events-maxlen", "chat-maxlen", "state-ttl",
-    "state-history-max", "categories", "learn-from-corrections", NULL
+    "state-history-max", "categories", "learn-from-corrections",
+    "hours", "timezone", "holidays", "sla-hours", "sla-pause-on-hold", "sla-warn-percent",
+    "skill-timeout", "reassign-after", NULL
 };
 
 static void configDefaults(DeskConfig *c) {
@@ -45,6 +47,12 @@ static void configDefaults(DeskConfig *c) {
     c->sla_prio[3] = 20; c->sla_secs[3] = 3600;
     c->ncat = sizeof(defaultCategories) / sizeof(defaultCategories[0]);
     for (int i = 0; i < c->ncat; i++) strcpy(c->cats[i], defaultCategories[i]);
+    static HdHours office;               /* parsed once: every command loads defaults */
+    static int office_ready;
+    if (!office_ready) { hoursParse("mon-fri 09:00-17:00", &office, NULL, 0); office_ready = 1; }
+    c->hours = office;
+    strcpy(c->timezone, "UTC");
+    c->sla_warn_percent = 80;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -73,21 +81,37 @@ static int parseInt(const char *v, long long min, long long max, long long *out,
     return 1;
 }
 
-static int setSla(DeskConfig *c, int prio, long long secs) {
+/* Sets one entry of a sorted (priority -> seconds) target table. */
+static int setTarget(int *n, int *prios, long long *table, int prio, long long secs) {
     int i;
-    for (i = 0; i < c->nsla; i++) {
-        if (c->sla_prio[i] == prio) { c->sla_secs[i] = secs; return 1; }
+    for (i = 0; i < *n; i++) {
+        if (prios[i] == prio) { table[i] = secs; return 1; }
     }
-    if (c->nsla == HD_MAX_SLA) return 0;
-    /* insertion keeps the table sorted for deskSlaSeconds */
-    for (i = c->nsla; i > 0 && c->sla_prio[i - 1] > prio; i--) {
-        c->sla_prio[i] = c->sla_prio[i - 1];
-        c->sla_secs[i] = c->sla_secs[i - 1];
+    if (*n == HD_MAX_SLA) return 0;
+    /* insertion keeps the table sorted for targetLookup */
+    for (i = *n; i > 0 && prios[i - 1] > prio; i--) {
+        prios[i] = prios[i - 1];
+        table[i] = table[i - 1];
     }
-    c->sla_prio[i] = prio;
-    c->sla_secs[i] = secs;
-    c->nsla++;
+    prios[i] = prio;
+    table[i] = secs;
+    (*n)++;
     return 1;
+}
+
+/* One of two words (case-insensitive): *out = 1 for `on`, 0 for `off`. */
+static int parseChoice(const char *v, const char *on, const char *off, int *out,
+                       char *err, size_t errlen) {
+    if (!strcasecmp(v, on)) *out = 1;
+    else if (!strcasecmp(v, off)) *out = 0;
+    else { snprintf(err, errlen, "must be %s or %s", on, off); return 0; }
+    return 1;
+}
+
+static int setSla(DeskConfig *c, int metric, int prio, long long secs) {
+    if (metric == SLA_FIRST_REPLY) return setTarget(&c->nfr, c->fr_prio, c->fr_secs, prio, secs);
+    if (metric == SLA_NEXT_REPLY) return setTarget(&c->nnr, c->nr_prio, c->nr_secs, prio, secs);
+    return setTarget(&c->nsla, c->sla_prio, c->sla_secs, prio, secs);
 }
 
 /* "billing, technical general" -> cats[]: names separated by a comma (blanks
@@ -197,14 +221,21 @@ static int setKeywords(DeskConfig *c, const char *cat, const char *v, char *err,
     return 1;
 }
 
-/* "sla.<priority>" with the priority in canonical form (digits, no leading
- * zero), so one target has one name: "sla.05" next to "sla.5" in D:config
- * would load in hash order. Returns the priority or 0. */
-static int parseSlaName(const char *name) {
+/* "sla.<priority>", "sla.resolution.<priority>", "sla.first_reply.<priority>"
+ * or "sla.next_reply.<priority>" with the priority in canonical form (digits,
+ * no leading zero), so one target has one name: "sla.05" next to "sla.5" in
+ * D:config would load in hash order. Sets *metric; returns the priority or 0. */
+static int parseSlaName(const char *name, int *metric) {
     const char *p = name + 4;
     long long prio;
     char err[8];
-    if (strncmp(name, "sla.", 4) != 0 || *p == '0' || strlen(p) > 4) return 0;
+    int m = SLA_RESOLUTION;
+    if (strncmp(name, "sla.", 4) != 0) return 0;
+    if (!strncmp(p, "resolution.", 11)) p += 11;
+    else if (!strncmp(p, "first_reply.", 12)) { p += 12; m = SLA_FIRST_REPLY; }
+    else if (!strncmp(p, "next_reply.", 11)) { p += 11; m = SLA_NEXT_REPLY; }
+    if (metric) *metric = m;
+    if (*p == '0' || strlen(p) > 4) return 0;
     for (const char *q = p; *q; q++) if (*q < '0' || *q > '9') return 0;
     if (!parseInt(p, HD_PRIORITY_MIN, HD_PRIORITY_MAX, &prio, err, sizeof(err))) return 0;
     return (int)prio;
@@ -234,9 +265,7 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
         if (!parseInt(v, 0, 100000, &x, err, errlen)) return 0;
         c->default_capacity = x;
     } else if (!strcmp(name, "auto-route")) {
-        if (!strcasecmp(v, "yes")) c->auto_route = 1;
-        else if (!strcasecmp(v, "no")) c->auto_route = 0;
-        else { snprintf(err, errlen, "must be yes or no"); return 0; }
+        return parseChoice(v, "yes", "no", &c->auto_route, err, errlen);
     } else if (!strcmp(name, "events-maxlen")) {
         if (!parseInt(v, 0, 1000000000, &x, err, errlen)) return 0;
         c->events_maxlen = x;
@@ -266,15 +295,44 @@ static int applySetting(DeskConfig *c, const char *name, const char *v,
             return 0;
         }
         return setKeywords(c, cat, v, err, errlen);
-    } else if (!strncmp(name, "sla.", 4)) {
-        int prio = parseSlaName(name);
-        if (!prio) {
-            snprintf(err, errlen, "sla.<priority> needs a priority between %d and %d",
-                     HD_PRIORITY_MIN, HD_PRIORITY_MAX);
+    } else if (!strcmp(name, "hours")) {
+        return hoursParse(v, &c->hours, err, errlen) == 0;
+    } else if (!strcmp(name, "holidays")) {
+        return holidaysParse(v, c->holidays, HD_MAX_HOLIDAYS, &c->nholidays, err, errlen) == 0;
+    } else if (!strcmp(name, "timezone")) {
+        /* The zone file itself is read when the setting is made (slametrics.c). */
+        if (!tzNameValid(v)) {
+            snprintf(err, errlen, "must be an IANA zone name such as Europe/Berlin");
             return 0;
         }
-        if (!parseInt(v, 1, 10LL * 365 * 86400, &x, err, errlen)) return 0;
-        if (!setSla(c, prio, x)) {
+        snprintf(c->timezone, sizeof(c->timezone), "%s", v);
+    } else if (!strcmp(name, "sla-hours")) {
+        return parseChoice(v, "business", "calendar", &c->sla_business, err, errlen);
+    } else if (!strcmp(name, "sla-pause-on-hold")) {
+        return parseChoice(v, "yes", "no", &c->sla_pause_on_hold, err, errlen);
+    } else if (!strcmp(name, "sla-warn-percent")) {
+        if (!parseInt(v, 0, 99, &x, err, errlen)) return 0;
+        c->sla_warn_percent = x;
+    } else if (!strcmp(name, "skill-timeout")) {
+        if (!parseInt(v, 0, 365LL * 86400, &x, err, errlen)) return 0;
+        c->skill_timeout = x;
+    } else if (!strcmp(name, "reassign-after")) {
+        if (!parseInt(v, 0, 365LL * 86400, &x, err, errlen)) return 0;
+        c->reassign_after = x;
+    } else if (!strncmp(name, "sla.", 4)) {
+        int metric;
+        int prio = parseSlaName(name, &metric);
+        if (!prio) {
+            snprintf(err, errlen, "needs a priority between %d and %d (sla.<priority>, "
+                     "sla.first_reply.<priority>, sla.next_reply.<priority> or "
+                     "sla.resolution.<priority>)", HD_PRIORITY_MIN, HD_PRIORITY_MAX);
+            return 0;
+        }
+        /* 0 = no target; a resolution target is always needed, since every
+         * active ticket has a sla_due_at (SPEC section 8). */
+        if (!parseInt(v, metric == SLA_RESOLUTION ? 1 : 0, 10LL * 365 * 86400, &x,
+                      err, errlen)) return 0;
+        if (!setSla(c, metric, prio, x)) {
             snprintf(err, errlen, "at most %d SLA targets", HD_MAX_SLA);
             return 0;
         }
@@ -324,11 +382,23 @@ int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
 
 /* The target of the highest configured priority not above `priority`; a
  * priority below every target takes the lowest one. */
-long long deskSlaSeconds(const DeskConfig *cfg, long long priority) {
-    long long secs = cfg->nsla ? cfg->sla_secs[0] : 86400;
-    for (int i = 0; i < cfg->nsla && cfg->sla_prio[i] <= priority; i++)
-        secs = cfg->sla_secs[i];
+static long long targetLookup(int n, const int *prios, const long long *table,
+                              long long priority, long long none) {
+    long long secs = n ? table[0] : none;
+    for (int i = 0; i < n && prios[i] <= priority; i++) secs = table[i];
     return secs;
+}
+
+long long deskSlaSeconds(const DeskConfig *cfg, long long priority) {
+    return targetLookup(cfg->nsla, cfg->sla_prio, cfg->sla_secs, priority, 86400);
+}
+
+long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority) {
+    if (metric == SLA_FIRST_REPLY)
+        return targetLookup(cfg->nfr, cfg->fr_prio, cfg->fr_secs, priority, 0);
+    if (metric == SLA_NEXT_REPLY)
+        return targetLookup(cfg->nnr, cfg->nr_prio, cfg->nr_secs, priority, 0);
+    return deskSlaSeconds(cfg, priority);
 }
 
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len) {
@@ -406,15 +476,26 @@ static void formatSetting(const DeskConfig *c, const char *name, char *out, size
         out[0] = '\0';
         for (int i = 0; i < c->ncat && off < outlen; i++)
             off += snprintf(out + off, outlen - off, "%s%s", i ? "," : "", c->cats[i]);
-    } else if (!strncmp(name, "sla.", 4)) {
-        snprintf(out, outlen, "%lld", deskSlaSeconds(c, atoll(name + 4)));
+    } else if (!strcmp(name, "hours")) hoursFormat(&c->hours, out, outlen);
+    else if (!strcmp(name, "holidays")) holidaysFormat(c->holidays, c->nholidays, out, outlen);
+    else if (!strcmp(name, "timezone")) snprintf(out, outlen, "%s", c->timezone);
+    else if (!strcmp(name, "sla-hours"))
+        snprintf(out, outlen, "%s", c->sla_business ? "business" : "calendar");
+    else if (!strcmp(name, "sla-pause-on-hold"))
+        snprintf(out, outlen, "%s", c->sla_pause_on_hold ? "yes" : "no");
+    else if (!strcmp(name, "sla-warn-percent")) snprintf(out, outlen, "%lld", c->sla_warn_percent);
+    else if (!strcmp(name, "skill-timeout")) snprintf(out, outlen, "%lld", c->skill_timeout);
+    else if (!strcmp(name, "reassign-after")) snprintf(out, outlen, "%lld", c->reassign_after);
+    else if (!strncmp(name, "sla.", 4)) {
+        int metric, prio = parseSlaName(name, &metric);
+        snprintf(out, outlen, "%lld", deskTargetSeconds(c, metric, prio));
     } else out[0] = '\0';
 }
 
 static int isKnownSetting(const char *name) {
     char cat[33];
     for (int i = 0; settingNames[i]; i++) if (!strcmp(settingNames[i], name)) return 1;
-    return parseSlaName(name) != 0 || !strcmp(name, "model") || parseKeywordsName(name, cat);
+    return parseSlaName(name, NULL) != 0 || !strcmp(name, "model") || parseKeywordsName(name, cat);
 }
 
 /* Typed like every reply (SPEC section 4): integer settings as integers,
@@ -435,11 +516,27 @@ static void configReplyValue(Hd *hd, const char *name, const char *val) {
     RedisModule_ReplyWithStringBuffer(hd->ctx, val, len);
 }
 
+/* The name a target is stored under: sla.resolution.<p> is sla.<p>. */
+static void canonicalSettingName(char *name) {
+    int metric, prio = parseSlaName(name, &metric);
+    if (prio && metric == SLA_RESOLUTION) snprintf(name, 64, "sla.%d", prio);
+}
+
+static void configGetTargets(Hd *hd, const char *metric, int n, const int *prios,
+                             const long long *secs) {
+    for (int i = 0; i < n; i++) {
+        char name[48];
+        snprintf(name, sizeof(name), "sla.%s.%d", metric, prios[i]);
+        RedisModule_ReplyWithCString(hd->ctx, name);
+        RedisModule_ReplyWithLongLong(hd->ctx, secs[i]);
+    }
+}
+
 static int configGetAll(Hd *hd, const DeskConfig *cfg) {
     char val[VALUE_MAX];
     int n = 0;
     while (settingNames[n]) n++;
-    RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla + cfg->nkw);
+    RedisModule_ReplyWithMap(hd->ctx, n + cfg->nsla + cfg->nkw + cfg->nfr + cfg->nnr);
     for (int i = 0; i < n; i++) {
         formatSetting(cfg, settingNames[i], val, sizeof(val));
         RedisModule_ReplyWithCString(hd->ctx, settingNames[i]);
@@ -457,6 +554,8 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
         RedisModule_ReplyWithCString(hd->ctx, name);
         RedisModule_ReplyWithCString(hd->ctx, cfg->kw[i]);
     }
+    configGetTargets(hd, "first_reply", cfg->nfr, cfg->fr_prio, cfg->fr_secs);
+    configGetTargets(hd, "next_reply", cfg->nnr, cfg->nr_prio, cfg->nr_secs);
     return REDISMODULE_OK;
 }
 
@@ -542,12 +641,16 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
         classifyModelReset(hd);
         return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     }
+    if (!strcmp(name, "timezone") && !slaZoneCheck(cfg.timezone, err, sizeof(err)))
+        return hdError(hd, "INVALID", "timezone %s, got '%.*s'", err,
+                       (int)(vlen > 40 ? 40 : vlen), v);
     if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
         if (ngone && !hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
             return REDISMODULE_OK;
     }
+    canonicalSettingName(name);
     /* Store the normalised form (e.g. categories lower-cased, general added). */
     formatSetting(&cfg, name, val, sizeof(val));
     fxHashSetC(hd, hdKey(hd, "config"), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
@@ -768,7 +871,10 @@ HdCommand hdDeskCommands[] = {
     {"desk.config|get", cmdDeskConfigGet, "readonly fast", -3, 0,
      "Get one desk setting, or a map of every setting (alert-threshold, flood-*, "
      "default-capacity, auto-route, sla.<priority>, events-maxlen, chat-maxlen, state-ttl, "
-     "state-history-max, categories)",
+     "state-history-max, categories, learn-from-corrections, category.<name>.keywords; "
+     "service levels: sla.first_reply.<p>, sla.next_reply.<p>, sla.resolution.<p>, hours, "
+     "timezone, holidays, sla-hours, sla-pause-on-hold, sla-warn-percent, skill-timeout, "
+     "reassign-after)",
      "O(number of settings)", argsConfigGet},
     {"desk.config|set", cmdDeskConfigSet, "write deny-oom", -5, 1,
      "Set one desk setting; removing a category that has active tickets needs FORCE, "

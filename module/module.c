@@ -385,7 +385,8 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
                             hdClassifyCommands, hdChatCommands,
                             hdStateCommands, hdFloodCommands,
                             hdDeskCommands, hdAccessCommands,
-                            hdCheckCommands };
+                            hdCheckCommands, hdSlaCommands,
+                            hdReportCommands };
     int ntables = sizeof(tables) / sizeof(tables[0]), idx = 0;
 
     LoadArgs la;
@@ -421,6 +422,7 @@ fail:
 
 int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     slaTimerStop(ctx);
+    slaZonesFree();
     floodUnload();
     routingUnload();
     classifyUnload();

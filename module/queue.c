@@ -1,9 +1,11 @@
 /* queue.c -- the desk's priority, SLA and routing queues.
  *
- * D:queue:priority (score = priority) and D:queue:sla (score = sla_due_at)
- * hold every ticket that is not closed or merged. D:queue:unassigned:<cat>
- * holds the unassigned ones, scored so that the lowest score is the next to
+ * D:queue:priority (score = priority) and D:queue:sla (score = the earliest
+ * pending SLA due time, slametrics.c) hold every ticket that is not closed or
+ * merged; D:sla:timer holds the ones with an SLA warning or breach to come.
+ * D:queue:unassigned:<cat> holds the unassigned ones, scored so that the lowest score is the next to
  * route: priority descending, then creation order (ticket id) ascending. */
+#include <string.h>
 #include "helpdesk.h"
 
 /* Priority takes the high bits and the ticket id the low 40: the sum stays
@@ -18,24 +20,36 @@ double queueRoutingScore(long long priority, long long tid) {
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
-    fxZAdd(hd, hdKey(hd, "queue:sla"), (double)sla_due, m);
+    /* D:queue:sla and D:sla:timer are scored from the ticket hash, which
+     * callers have written already (sla_due is among its fields). */
+    slaSchedule(hd, NULL, tid);
 }
 
 void queueRemoveActive(Hd *hd, long long tid) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZRem(hd, hdKey(hd, "queue:priority"), m);
     fxZRem(hd, hdKey(hd, "queue:sla"), m);
+    if (hdZScore(hd, hdKey(hd, "sla:timer"), m, &(double){0}))
+        fxZRem(hd, hdKey(hd, "sla:timer"), m);
 }
 
 /* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the
  * current command has finished. */
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
-    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
+    RedisModuleString *key;
+    /* A relaxed ticket is for every agent; others start their skill wait. */
+    if (slaIsRelaxed(hd, tid)) { cat = "general"; clen = 7; }
+    else slaRoutingEntered(hd, tid, cat, clen);
+    key = hdRoutingKey(hd, cat, clen);
     fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
     RedisModule_SignalKeyAsReady(hd->ctx, key);
     routingQueued(hd, cat, clen);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {
-    fxZRem(hd, hdRoutingKey(hd, cat, clen), hdTicketMember(hd, tid));
+    RedisModuleString *m = hdTicketMember(hd, tid), *general = hdRoutingKey(hd, "general", 7);
+    fxZRem(hd, hdRoutingKey(hd, cat, clen), m);
+    if (!(clen == 7 && !memcmp(cat, "general", 7)) && hdZScore(hd, general, m, &(double){0}))
+        fxZRem(hd, general, m);             /* relaxed */
+    slaRoutingLeft(hd, tid);
 }

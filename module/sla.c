@@ -1,53 +1,42 @@
-/* sla.c -- the SLA breach timer.
+/* sla.c -- the SLA timer.
  *
- * Every helpdesk.sla-timer-ms a module timer looks, on a master only, for
- * active tickets whose sla_due_at has passed (D:queue:sla scored up to now)
- * and marks each once: field sla_breached = <ms of detection>, a log entry
- * and one `sla_breach` event, all replicated as effects (Redis wraps a
- * timer's replication in MULTI/EXEC). A ticket that already has sla_breached
- * is never marked again.
+ * Every helpdesk.sla-timer-ms a module timer looks, on a master only, at
+ * each desk's D:sla:timer: the active tickets scored by their next SLA
+ * warning or breach (slametrics.c). Each ticket due by now has its due
+ * warnings (`sla_warning`) and breaches (`sla_breach`, with the metric)
+ * marked once, all replicated as effects (Redis wraps a timer's replication
+ * in MULTI/EXEC), and is re-scored to its next event or removed. The marks
+ * are values decided here, so replicas and the AOF never recompute them.
+ * Nothing is written while clients are paused (CLIENT PAUSE, failover).
  *
  * The timer has no command to tell it the desks, so it keeps an in-memory
  * registry of (db, desk) pairs, filled from:
- *   - TICKET.CREATE and TICKET.MERGE (slaNoteDesk);
- *   - keyspace notifications: zset changes of D:queue:sla (replicas, which
- *     may be promoted, and AOF loading), D:queue:sla or D:seq:tickets
- *     loaded from an RDB or arriving by RESTORE/MIGRATE, RENAME or COPY;
+ *   - every command that schedules a ticket (slaNoteDesk);
+ *   - keyspace notifications: zset changes of D:sla:timer or D:queue:sla
+ *     (replicas, which may be promoted, and AOF loading), those keys or
+ *     D:seq:tickets loaded from an RDB or arriving by RESTORE/MIGRATE,
+ *     RENAME or COPY;
  *   - one incremental SCAN of every db after the module loads, for a module
  *     loaded at run time into a server that already holds desks.
- * A desk with neither D:queue:sla nor D:seq:tickets (purged, flushed) is
- * dropped; its next ticket brings it back.
+ * A desk with none of these keys (purged, flushed) is dropped; its next
+ * ticket brings it back.
  *
- * Work per tick is bounded over all desks: at most SLA_EXAMINE_MAX queue
- * entries looked at and SLA_MARK_MAX tickets marked, desks taken round-robin.
- * Each desk walks its D:queue:sla from the lowest score up to now, resuming
- * where the previous tick stopped; once it has reached now it only looks at
- * entries that became due since, so a ticket is marked on the first tick
- * after its due time passes. Every SLA_FULL_PASS_MS the walk starts again
- * from the lowest score, which catches a sla_due_at moved into the past
- * (TICKET.UPDATE) and costs one look per overdue ticket already marked. */
+ * Work per tick is bounded over all desks: at most SLA_EXAMINE_MAX entries
+ * looked at and SLA_MARK_MAX tickets handled, desks taken round-robin. A
+ * ticket is handled on the first tick after its event time: within
+ * sla-timer-ms, at O(log n) per ticket. */
 #include <stdio.h>
 #include <string.h>
 #include "helpdesk.h"
 
-#define SLA_EXAMINE_MAX 5000     /* overdue queue entries examined per tick */
-#define SLA_FULL_PASS_MS 1000    /* walk the whole overdue range at most this often */
-#define SLA_MARK_MAX 500         /* tickets marked per tick */
+#define SLA_EXAMINE_MAX 5000     /* timer entries examined per tick */
+#define SLA_MARK_MAX 500         /* tickets handled per tick */
 #define SLA_DISCOVERY_STEPS 1000 /* SCAN steps per tick until the first pass ends */
-#define SLA_MEMBER_MAX 48
-
-/* Where a desk's walk over its overdue range resumes. */
-enum { FROM_START, AFTER_MEMBER, AFTER_SCORE };
 
 typedef struct SlaDesk {
     int db;
     char name[HD_DESK_MAX + 1];
     size_t len;
-    int from;                           /* FROM_START / AFTER_MEMBER / AFTER_SCORE */
-    double cursor_score;
-    char cursor_member[SLA_MEMBER_MAX];
-    size_t cursor_mlen;
-    long long full_pass_at;             /* ms: next walk from the start */
 } SlaDesk;
 
 static RedisModuleDict *slaDesks;       /* "<db>:<desk>" -> SlaDesk* */
@@ -97,7 +86,8 @@ long long slaDeskCount(void) {
 
 /* "<desk>:queue:sla" or "<desk>:seq:tickets" -> the desk. */
 static void noteKey(RedisModuleCtx *ctx, RedisModuleString *key) {
-    static const char *suffixes[] = { ":queue:sla", ":seq:tickets", NULL };
+    static const char *suffixes[] = { ":sla:timer", ":sla:relax", ":sla:reassign", ":queue:sla",
+                                      ":seq:tickets", NULL };
     size_t len;
     const char *s = RedisModule_StringPtrLen(key, &len);
     for (int i = 0; suffixes[i]; i++) {
@@ -146,121 +136,107 @@ typedef struct Budget {
     int examine, mark;
 } Budget;
 
-/* Redis orders equal scores by member bytes. */
-static int memberAfter(const char *a, size_t alen, const char *b, size_t blen) {
-    size_t n = alen < blen ? alen : blen;
-    int c = memcmp(a, b, n);
-    return c > 0 || (c == 0 && alen > blen);
-}
-
-static void markBreached(Hd *hd, const DeskConfig *cfg, long long tid) {
-    Ticket t;
-    char due[24], prio[24], agent[HD_ID_MAX + 1] = "";
-
-    if (!ticketLoad(hd, tid, &t)) return;
-    snprintf(due, sizeof(due), "%lld", t.sla_due_at);
-    snprintf(prio, sizeof(prio), "%lld", t.priority);
-    if (t.agent) snprintf(agent, sizeof(agent), "%s", RedisModule_StringPtrLen(t.agent, NULL));
-    fxHashSetLL(hd, t.key, "sla_breached", hd->now);
-    ticketLog(hd, tid, "sla breached (due %lld)", t.sla_due_at);
-    eventEmit(hd, cfg, "sla_breach", tid, "due", due, "priority", prio,
-              agent[0] ? "agent" : NULL, agent, NULL);
-    hdg.sla_breaches++;
-}
-
-/* Whether tid is an active ticket past its due time, not marked yet, with a
- * log the marking can write. One key lookup for the common "already marked". */
-static int needsMark(Hd *hd, long long tid) {
-    RedisModuleString *status = NULL, *due = NULL, *marked = NULL;
-    long long d;
-    size_t slen = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdTicketKey(hd, tid), REDISMODULE_READ);
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
-        return 0;
+/* Marks every warning and breach of one ticket that is due by now (once:
+ * the marks are kept in sla_warned / sla_breached), then moves the ticket to
+ * its next SLA event in D:sla:timer, or out of it. A warning whose breach is
+ * due too is skipped: the breach says more. */
+static void fireTicket(Hd *hd, const DeskConfig *cfg, long long tid) {
+    SlaState s;
+    if (slaRead(hd, tid, &s) && s.active) {
+        for (int m = 0; m < SLA_METRICS; m++) {
+            if (!slaPending(&s, m) || (s.breached & (1 << m))) continue;
+            if (s.due[m] <= hd->now) slaMarkBreach(hd, cfg, &s, m);
+        }
+        for (int m = 0; m < SLA_METRICS; m++) {
+            if (!slaPending(&s, m) || cfg->sla_warn_percent <= 0 ||
+                (s.warned & (1 << m)) || (s.breached & (1 << m))) continue;
+            SlaState probe = s;
+            probe.breached |= ~(1 << m) & 7;    /* the warning time of m alone */
+            long long next = slaNextEvent(cfg, &probe);
+            if (next && next <= hd->now) slaMarkWarning(hd, cfg, &s, m);
+        }
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "sla_breached", &marked,
-                        "status", &status, "sla_due_at", &due, NULL);
-    RedisModule_CloseKey(k);
-    const char *st = status ? RedisModule_StringPtrLen(status, &slen) : "";
-    if (marked || !due || RedisModule_StringToLongLong(due, &d) != REDISMODULE_OK ||
-        d > hd->now || (slen == 6 && (!memcmp(st, "closed", 6) || !memcmp(st, "merged", 6))))
-        return 0;
-    return hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST);
+    slaSchedule(hd, cfg, tid);
 }
 
-/* Remembers (score, member) as the last entry examined. */
-static void setCursor(SlaDesk *d, double score, const char *m, size_t mlen) {
-    d->cursor_score = score;
-    if (mlen <= SLA_MEMBER_MAX) {
-        d->from = AFTER_MEMBER;
-        memcpy(d->cursor_member, m, mlen);
-        d->cursor_mlen = mlen;
-    } else {
-        d->from = AFTER_SCORE;      /* not a ticket member; skip its score */
-    }
+/* Whether the writes of fireTicket can be made: the ticket hash, its log and
+ * its report keys have their types. */
+static int canFire(Hd *hd, long long tid) {
+    return hdTypeOk(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH) &&
+           hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST) &&
+           reportKeysOk(hd, tid, hd->now);
 }
 
-/* One desk's slice of the walk over D:queue:sla up to now. A walk that
- * reaches now continues from there on later ticks (catching tickets as their
- * due time passes); every SLA_FULL_PASS_MS it starts again from the lowest
- * score, to catch due times moved into the past. Returns 0 when the desk has
- * no SLA queue (it leaves the registry). */
+/* skill-timeout and reassign-after (slaroute.c), when the desk has either
+ * set and the keys those moves write are usable. */
+static void routeTick(Hd *hd, Budget *b) {
+    DeskConfig cfg;
+    if (b->mark <= 0 || (!hdKeyExists(hd, hdKey(hd, "sla:relax")) &&
+                         !hdKeyExists(hd, hdKey(hd, "sla:reassign")))) return;
+    if (!hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+        !hdTypeOk(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:relax"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) ||
+        !deskConfigLoad(hd, &cfg)) return;
+    b->mark -= slaRouteTick(hd, &cfg, b->mark);
+}
+
+/* One desk's slice: the tickets of D:sla:timer whose next event is due,
+ * lowest score first. Each is re-scored (or removed) as it is handled, so
+ * the next tick starts again from the low end and never rescans. Returns 0
+ * when the desk has no SLA keys any more (it leaves the registry). */
 static int slaDeskTick(RedisModuleCtx *ctx, SlaDesk *d, long long now, Budget *b) {
     Hd hd = { .ctx = ctx, .dname = d->name, .dlen = d->len, .now = now };
     DeskConfig cfg;
-    long long *marks;
-    int nmarks = 0, reached_end = 1;
+    long long *due;
+    int ndue = 0;
 
     if (RedisModule_SelectDb(ctx, d->db) != REDISMODULE_OK) return 0;
     hd.desk = RedisModule_CreateString(ctx, d->name, d->len);
-    RedisModuleKey *k = RedisModule_OpenKey(ctx, hdKey(&hd, "queue:sla"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(ctx, hdKey(&hd, "sla:timer"), REDISMODULE_READ);
     int type = RedisModule_KeyType(k);
     if (type != REDISMODULE_KEYTYPE_ZSET) {
         RedisModule_CloseKey(k);
-        /* No active ticket now; a desk that has tickets at all stays, since
-         * a reopen fills the queue again without telling the registry. */
+        routeTick(&hd, b);
+        /* Nothing due now; a desk that has tickets at all stays, since a
+         * reopen or a message schedules again without telling the registry. */
         return type != REDISMODULE_KEYTYPE_EMPTY ||
-               hdKeyExists(&hd, hdKey(&hd, "seq:tickets"));
+               hdKeyExists(&hd, hdKey(&hd, "seq:tickets")) ||
+               hdKeyExists(&hd, hdKey(&hd, "queue:sla"));
     }
-    /* The settings and the event stream must be usable before any write. */
+    /* The settings, the event stream and the queues must be usable before
+     * any write. */
     if (!hdTypeOk(&hd, hdKey(&hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
-        !hdTypeOk(&hd, hdKey(&hd, "events"), REDISMODULE_KEYTYPE_STREAM)) {
+        !hdTypeOk(&hd, hdKey(&hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdTypeOk(&hd, hdKey(&hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET)) {
         RedisModule_CloseKey(k);
         return 1;
     }
-    if (d->from == AFTER_SCORE && now >= d->full_pass_at) d->from = FROM_START;
-    if (d->from == FROM_START) d->full_pass_at = now + SLA_FULL_PASS_MS;
-
-    marks = RedisModule_PoolAlloc(ctx, sizeof(long long) * (size_t)b->mark);
-    double from = d->from == FROM_START ? REDISMODULE_NEGATIVE_INFINITE : d->cursor_score;
-    if (RedisModule_ZsetFirstInScoreRange(k, from, (double)now, d->from == AFTER_SCORE, 0)
+    due = RedisModule_PoolAlloc(ctx, sizeof(long long) * (size_t)b->mark);
+    if (RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE, (double)now, 0, 0)
         == REDISMODULE_OK) {
-        for (; !RedisModule_ZsetRangeEndReached(k); RedisModule_ZsetRangeNext(k)) {
-            double score;
+        for (; !RedisModule_ZsetRangeEndReached(k) && ndue < b->mark && b->examine > 0;
+             RedisModule_ZsetRangeNext(k)) {
             size_t mlen;
             long long tid;
-            RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, &score);
+            RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
             const char *ms = RedisModule_StringPtrLen(m, &mlen);
-            if (d->from == AFTER_MEMBER && score == d->cursor_score &&
-                !memberAfter(ms, mlen, d->cursor_member, d->cursor_mlen)) continue;
-            if (b->examine <= 0 || nmarks >= b->mark) { reached_end = 0; break; }
             b->examine--;
-            setCursor(d, score, ms, mlen);
-            if (hdParseTicketMember(ms, mlen, &tid) && needsMark(&hd, tid)) marks[nmarks++] = tid;
+            if (hdParseTicketMember(ms, mlen, &tid)) due[ndue++] = tid;
         }
         RedisModule_ZsetRangeStop(k);
     }
     RedisModule_CloseKey(k);
-    if (reached_end) {              /* everything due up to now was looked at */
-        d->from = AFTER_SCORE;
-        d->cursor_score = (double)now;
-    }
-    if (!nmarks) return 1;
-
+    routeTick(&hd, b);
+    if (!ndue) return 1;
     if (!deskConfigLoad(&hd, &cfg)) return 1;
-    for (int i = 0; i < nmarks; i++) markBreached(&hd, &cfg, marks[i]);
-    b->mark -= nmarks;
+    for (int i = 0; i < ndue; i++) {
+        if (!canFire(&hd, due[i])) continue;
+        fireTicket(&hd, &cfg, due[i]);
+    }
+    b->mark -= ndue;
     return 1;
 }
 
@@ -321,6 +297,9 @@ static void slaTick(RedisModuleCtx *ctx, void *data) {
     slaTimerArmed = hdg.sla_timer_ms > 0;
     if (slaTimerArmed)
         slaTimer = RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
+    /* No writes while clients are paused (CLIENT PAUSE, failover): the next
+     * tick after the pause marks what became due meanwhile. */
+    if (RedisModule_AvoidReplicaTraffic()) return;
     flags = RedisModule_GetContextFlags(ctx);
     if (flags & (REDISMODULE_CTX_FLAGS_LOADING | REDISMODULE_CTX_FLAGS_ASYNC_LOADING)) return;
     RedisModule_AutoMemory(ctx);

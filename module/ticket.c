@@ -153,6 +153,8 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
 int ticketCheckKeys(Hd *hd, Ticket *t) {
     return hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
+           reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
            hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
@@ -170,6 +172,7 @@ int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
 
 static void detachFromAgent(Hd *hd, Ticket *t) {
     RedisModuleString *aid = t->agent;
+    slaAssignCleared(hd, t->id);
     fxSRem(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
     fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
 }
@@ -186,6 +189,9 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
 
     fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
     fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
+    /* Taken: a relaxation is over, the reassign-after clock starts. */
+    fxHashDel(hd, t->key, "relaxed");
+    slaAssignClock(hd, t->id);
     fv[0] = hdConstString(hd, "assigned_agent");
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);
@@ -236,7 +242,7 @@ static void retire(Hd *hd, Ticket *t) {
 
 typedef struct CreateArgs {
     RedisModuleString *subject, *body, *customer;
-    long long priority, sla_secs;
+    long long priority, sla_secs, at;           /* at: -1 = now */
     char category[33];
     size_t catlen;
     int route;
@@ -265,6 +271,7 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
     memset(a, 0, sizeof(*a));
     a->subject = argv[2];
     a->priority = 0;
+    a->at = -1;
     if (!hdArgText(hd, a->subject, "subject", HD_SUBJECT_MAX, 0)) return 0;
     unsigned seen = 0;
     for (int i = 3; i < argc; i++) {
@@ -289,9 +296,13 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
         } else if (hdArgIs(argv[i], "ROUTE")) {
             if (!hdOptionOnce(hd, &seen, 32, argv[i])) return 0;
             a->route = 1;
+        } else if (hdArgIs(argv[i], "AT")) {
+            if (!hdOptionValue(hd, &seen, 64, argv, argc, i, "a time in Unix ms")) return 0;
+            if (!hdArgLongLong(hd, argv[++i], "AT (Unix ms, not in the future)", 0, hd->now,
+                               &a->at)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; TICKET.CREATE desk subject [BODY text] "
-                     "[CUSTOMER uid] [PRIORITY p] [CATEGORY c] [SLA seconds] [ROUTE]",
+                     "[CUSTOMER uid] [PRIORITY p] [CATEGORY c] [SLA seconds] [ROUTE] [AT ms]",
                      RedisModule_StringPtrLen(argv[i], NULL));
             return 0;
         }
@@ -381,12 +392,25 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
     F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
+    if (nt->first_reply_due_at)
+        F("first_reply_due_at", RedisModule_CreateStringFromLongLong(hd->ctx,
+                                                                     nt->first_reply_due_at));
     if (nt->master) F("master", nt->master);
     F("version", hdConstString(hd, "1"));
 #undef F
     fxHashSet(hd, t->key, fv, n);
-    queueAddActive(hd, tid, nt->priority, nt->sla_due_at);
-    queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    /* queueAddActive without reading back what was just written. */
+    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)nt->priority, hdTicketMember(hd, tid));
+    slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
+    if (nt->cfg && nt->cfg->skill_timeout <= 0) {
+        /* queueAddRouting's relaxed and skill-timeout checks, known here. */
+        RedisModuleString *rkey = hdRoutingKey(hd, nt->category, nt->catlen);
+        fxZAdd(hd, rkey, queueRoutingScore(nt->priority, tid), hdTicketMember(hd, tid));
+        RedisModule_SignalKeyAsReady(hd->ctx, rkey);
+        routingQueued(hd, nt->category, nt->catlen);
+    } else {
+        queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    }
     if (nt->customer) fxSAdd(hd, hdUserTicketsKey(hd, nt->customer), hdTicketMember(hd, tid));
     statsTicket(hd, "open", nt->category, nt->catlen, 1);
 }
@@ -431,6 +455,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     t.catlen = a.catlen;
     t.priority = a.priority;
     strcpy(t.status, "open");
+    if (a.at >= 0 && !slaImportAllowed(hd, "TICKET.CREATE")) return REDISMODULE_OK;
+    /* An import happens at its own time: created_at, the log, the events and
+     * the SLA clocks all start at AT. */
+    if (a.at >= 0) hd->now = a.at;
     if (!ticketCheckKeys(hd, &t) || !floodCheckKeys(hd)) return REDISMODULE_OK;
 
     /* Writes start here. */
@@ -438,7 +466,9 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
         .subject = a.subject, .body = a.body, .customer = a.customer,
         .urgency = cls.urgency >= 0
                    ? RedisModule_CreateStringPrintf(hd->ctx, "%.3f", cls.urgency) : NULL,
-        .priority = a.priority, .sla_due_at = hd->now + a.sla_secs * 1000,
+        .priority = a.priority, .sla_due_at = slaDueFrom(&cfg, hd->now, a.sla_secs),
+        .first_reply_due_at = slaFirstReplyDue(&cfg, a.priority, hd->now),
+        .cfg = &cfg,
         .category = a.category, .catlen = a.catlen,
     };
     ticketInsert(hd, t.id, &nt, &t);
@@ -449,8 +479,10 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
         eventEmit(hd, &cfg, "created", t.id, "priority", prio, "category", a.category, NULL);
     }
     hdg.tickets_created++;
+    reportCount(hd, &t, hd->now, "created");
     alertMaybe(hd, &cfg, &t, a.subject, &cls);
-    floodOnCreate(hd, &cfg, &t, a.subject, a.body);
+    /* Imported history is not a flood happening now. */
+    if (a.at < 0) floodOnCreate(hd, &cfg, &t, a.subject, a.body);
     routingOffer(hd, &cfg, &t, a.route || cfg.auto_route);
     return RedisModule_ReplyWithLongLong(hd->ctx, t.id);
 }
@@ -463,7 +495,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
  * their index in ticketFields, and the extra ones: one HashGet per fixed
  * field would walk the hash once per field. */
 #define REPLY_FIXED_MAX 32
-#define REPLY_EXTRA_MAX 16
+#define REPLY_EXTRA_MAX 32   /* resolution, resolved_by, the SLA fields, ... */
 typedef struct TicketFieldsRead {
     RedisModuleString *fixed[REPLY_FIXED_MAX];
     RedisModuleString *f[REPLY_EXTRA_MAX], *v[REPLY_EXTRA_MAX];
@@ -682,8 +714,11 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (u.sla_due_at >= 0) F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, u.sla_due_at));
 #undef F
     ticketWrite(hd, &t, fv, n);
-    /* A due time moved into the future may breach again. */
-    if (u.sla_due_at > hd->now) fxHashDel(hd, t.key, "sla_breached");
+    /* A due time moved into the future may breach again; a new priority
+     * brings its own targets (SPEC section 11). */
+    if (u.sla_due_at >= 0) slaOnDueSet(hd, &t, u.sla_due_at);
+    if (u.priority >= 0 && u.priority != old.priority)
+        slaOnPriority(hd, &cfg, &t, u.priority, u.sla_due_at >= 0);
 
     if (active && (u.priority >= 0 || u.sla_due_at >= 0))
         queueAddActive(hd, t.id, prio, u.sla_due_at >= 0 ? u.sla_due_at : t.sla_due_at);
@@ -720,6 +755,8 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
     char fromcopy[16];
 
     snprintf(fromcopy, sizeof(fromcopy), "%s", from);
+    slaOnClose(hd, cfg, t);
+    reportCount(hd, t, hd->now, "closed");
     if (t->agent) {
         fv[n++] = hdConstString(hd, "resolved_by");
         fv[n++] = t->agent;
@@ -749,18 +786,37 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
     Ticket t;
     RedisModuleString *resolution = NULL;
 
-    if (argc != 3 && argc != 5)
-        return hdSyntax(hd, "syntax: TICKET.CLOSE desk tid [RESOLUTION text]");
-    if (argc == 5) {
-        if (!hdArgIs(argv[3], "RESOLUTION"))
-            return hdSyntax(hd, "unexpected argument '%s'; expected RESOLUTION text",
-                            RedisModule_StringPtrLen(argv[3], NULL));
-        resolution = argv[4];
-        if (!hdArgText(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
-            return REDISMODULE_OK;
+    long long at = -1;
+
+    if (argc != 3 && argc != 5 && argc != 7)
+        return hdSyntax(hd, "syntax: TICKET.CLOSE desk tid [RESOLUTION text] [AT ms]");
+    for (int i = 3; i < argc; i += 2) {
+        if (hdArgIs(argv[i], "RESOLUTION") && !resolution) {
+            resolution = argv[i + 1];
+            if (!hdArgText(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
+                return REDISMODULE_OK;
+        } else if (hdArgIs(argv[i], "AT") && at < 0) {
+            if (!hdArgLongLong(hd, argv[i + 1], "AT (Unix ms, not in the future)", 0, hd->now,
+                               &at)) return REDISMODULE_OK;
+        } else {
+            return hdSyntax(hd, "unexpected or repeated argument '%s'; expected RESOLUTION "
+                            "text or AT ms", RedisModule_StringPtrLen(argv[i], NULL));
+        }
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+    if (at >= 0) {
+        /* Imported history: a close after the ticket's creation and last
+         * message, by a desk admin. */
+        SlaState s;
+        slaRead(hd, t.id, &s);
+        long long floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
+        if (!slaImportAllowed(hd, "TICKET.CLOSE")) return REDISMODULE_OK;
+        if (at < floor)
+            return hdError(hd, "INVALID", "AT %lld is before the ticket's creation or last "
+                           "message (%lld)", at, floor);
+        hd->now = at;
+    }
     if (!checkClosable(hd, &t)) return REDISMODULE_OK;
     closeTicket(hd, &cfg, &t, resolution);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
@@ -825,6 +881,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
     char from[16];
     snprintf(from, sizeof(from), "%s", t.status);
     changeStatus(hd, &t, to);
+    slaOnStatus(hd, &cfg, &t, from, to);
     ticketLog(hd, t.id, "status %s -> %s", from, to);
     if (note) ticketLogText(hd, t.id, "note: ", note);
     eventEmit(hd, &cfg, "status", t.id, "from", from, "to", to, NULL);
@@ -912,13 +969,12 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
                        t.id, t.status);
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
 
-    /* A reopened ticket gets a fresh SLA from now, by its priority. */
-    long long due = hd->now + deskSlaSeconds(&cfg, t.priority) * 1000;
+    /* A reopened ticket gets a fresh resolution clock from now, by its
+     * priority, and may breach it again (slametrics.c). */
+    long long due = slaOnReopen(hd, &cfg, &t);
     statsMove(hd, "status", "closed", 6, "open", 4);
-    /* A reopened ticket starts a new life: it may breach its new SLA, and it
-     * no longer belongs to a closed incident. */
+    /* It no longer belongs to a closed incident. */
     fxHashDel(hd, t.key, "closed_at");
-    fxHashDel(hd, t.key, "sla_breached");
     if (t.master && strcmp(RedisModule_StringPtrLen(t.master, NULL), "self") != 0)
         fxHashDel(hd, t.key, "master");
     fv[0] = RedisModule_CreateString(hd->ctx, "status", 6);
@@ -931,6 +987,7 @@ static int cmdTicketReopen(Hd *hd, RedisModuleString **argv, int argc) {
     queueAddRouting(hd, t.id, t.category, t.catlen, t.priority);
     ticketLog(hd, t.id, "reopened");
     eventEmit(hd, &cfg, "reopened", t.id, NULL);
+    reportCount(hd, &t, hd->now, "reopened");
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
 
@@ -967,6 +1024,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
             fxSRem(hd, hdUserTicketsKey(hd, t.user_id), hdTicketMember(hd, tid));
     }
     statsTicket(hd, t.status, t.category, t.catlen, -1);
+    reportForget(hd, tid);
     fxDel(hd, t.key);
     fxDel(hd, hdKey(hd, "ticket:%lld:log", tid));
     fxDel(hd, hdKey(hd, "ticket:%lld:chat", tid));
@@ -1270,7 +1328,7 @@ void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
 static RedisModuleCommandArg argsCreate[] = {
     ARG("subject", STRING), OPT("body", "BODY", STRING), OPT("customer", "CUSTOMER", STRING),
     OPT("priority", "PRIORITY", INTEGER), OPT("category", "CATEGORY", STRING),
-    OPT("sla", "SLA", INTEGER), FLAG("route", "ROUTE"), {0}
+    OPT("sla", "SLA", INTEGER), FLAG("route", "ROUTE"), OPT("at", "AT", INTEGER), {0}
 };
 static RedisModuleCommandArg argsTid[] = { ARG("tid", INTEGER), {0} };
 static RedisModuleCommandArg argsUpdate[] = {
@@ -1292,7 +1350,7 @@ static RedisModuleCommandArg argsAssign[] = {
     ARG("tid", INTEGER), ARG("aid", STRING), FLAG("force", "FORCE"), {0}
 };
 static RedisModuleCommandArg argsClose[] = {
-    ARG("tid", INTEGER), OPT("text", "RESOLUTION", STRING), {0}
+    ARG("tid", INTEGER), OPT("text", "RESOLUTION", STRING), OPT("at", "AT", INTEGER), {0}
 };
 static RedisModuleCommandArg argsLog[] = { ARG("tid", INTEGER), OPT("count", "COUNT", INTEGER), {0} };
 static RedisModuleCommandArg argsNote[] = { ARG("tid", INTEGER), ARG("text", STRING), {0} };

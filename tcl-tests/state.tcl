@@ -50,6 +50,7 @@ start_server [list tags {"helpdesk"} \
             {multi} \
             "xadd rs:ticket:1:chat $id sender bot text hello at *" \
             {xadd rs:events * type message ticket 1 at * sender bot id *} \
+            {hset rs:ticket:1 last_message_at *} \
             {exec} \
             {multi} \
             {hset rs:ticket:1:state facts * history * last_decision null created_at * updated_at * version 1} \

@@ -145,11 +145,21 @@ CONFIG = [("alert-threshold", ["0", "1", "0.5", "2", "-1", "nan"]),
           ("events-maxlen", ["0", "5", "100000"]), ("chat-maxlen", ["1", "3", "10000"]),
           ("state-ttl", ["1", "1800", "0"]), ("state-history-max", ["0", "2", "200"]),
           ("categories", ["billing,general", "a,b,c", "", ",,,", "UPPER"]),
+          ("sla.first_reply.5", ["60", "0", "-1"]), ("sla.next_reply.10", ["1", "3600"]),
+          ("sla.resolution.5", ["0", "600"]),
+          ("hours", ["mon-fri 09:00-17:00", "mon 09:00-12:00,13:00-17:00; sat 10:00-14:00",
+                     "mon 25:00-26:00", ""]),
+          ("timezone", ["Europe/Berlin", "UTC", "Mars/Olympus", "../etc/passwd"]),
+          ("holidays", ["2026-12-25 2026-12-26", "2026-02-30", ""]),
+          ("sla-hours", ["business", "calendar", "sometimes"]),
+          ("sla-pause-on-hold", ["yes", "no"]), ("sla-warn-percent", ["0", "80", "100"]),
+          ("skill-timeout", ["0", "1", "-1"]), ("reassign-after", ["0", "1", "x"]),
           ("unknown", ["1"])]
 KEYWORDS = ["COUNT", "BLOCK", "FORCE", "IFVERSION", "ROUTE", "REPAIR", "GET", "SET", "ADD",
             "REMOVE", "LIST", "INTO", "RELEASE", "SKILLS", "EMAIL", "CAPACITY", "PHONE",
             "ID", "BODY", "CUSTOMER", "PRIORITY", "CATEGORY", "SLA", "AFTER", "ORDER",
-            "CREATED", "UNASSIGNED", "NOTE", "RESOLUTION", "SKILL", "count", "Block"]
+            "CREATED", "UNASSIGNED", "NOTE", "RESOLUTION", "SKILL", "count", "Block",
+            "AT", "FROM", "TO", "BY"]
 NUMBERS = ["0", "-1", "1", "2", "-0", "00", "+1", "1.5", "1e3", "0x10", " 1", "1 ",
            "9223372036854775807", "9223372036854775808", "-9223372036854775808",
            "-9223372036854775809", "99999999999999999999999999", "4294967296",
@@ -261,7 +271,7 @@ def templates(g):
         "ticket.create": lambda: [g.text()] + opt(.3, "BODY", g.text())
         + opt(.3, "CUSTOMER", g.uid()) + opt(.7, "PRIORITY", p(["1", "5", "10", "20"]))
         + opt(.7, "CATEGORY", p(CATS[:7])) + opt(.1, "SLA", p(["60", "3600"]))
-        + opt(.3, "ROUTE"),
+        + opt(.3, "ROUTE") + opt(.1, "AT", p(["0", "1767367800000", "99999999999999"])),
         "ticket.get": lambda: [g.tid()],
         "ticket.update": lambda: [g.tid()] + ticket_update_fields()
         + opt(.2, "IFVERSION", str(r.randint(0, 6))),
@@ -269,7 +279,8 @@ def templates(g):
         + opt(.2, "IFVERSION", str(r.randint(0, 6))),
         "ticket.assign": lambda: [g.tid(), g.aid()] + opt(.3, "FORCE"),
         "ticket.unassign": lambda: [g.tid()],
-        "ticket.close": lambda: [g.tid()] + opt(.4, "RESOLUTION", g.text()),
+        "ticket.close": lambda: [g.tid()] + opt(.4, "RESOLUTION", g.text())
+        + opt(.1, "AT", p(["1000", "1767367800000"])),
         "ticket.reopen": lambda: [g.tid()],
         "ticket.del": lambda: [g.tid()],
         "ticket.log": lambda: [g.tid()] + opt(.4, "COUNT", g.count()),
@@ -287,7 +298,12 @@ def templates(g):
         "ticket.classify": lambda: [g.text()],
         "ticket.train": lambda: [p(CATS), g.text()],
         "ticket.merge": lambda: [g.tid(), "INTO", g.tid()],
-        "ticket.msg": lambda: [g.tid(), p(["customer:1", "agent:A1", "bot"]), g.text()],
+        "ticket.msg": lambda: [g.tid(), p(["customer:1", "agent:A1", "bot", g.aid()]), g.text()]
+        + opt(.1, "AT", p(["1000", "1767367800000", "99999999999999"])),
+        "ticket.sla": lambda: [g.tid()],
+        "desk.report": lambda: opt(.5, "FROM", p(["0", "1767225600000", "-1"]))
+        + opt(.5, "TO", p(["1767830399999", "999999999999999", "x"]))
+        + opt(.5, "BY", p(["category", "agent", "priority", "weather"])),
         "ticket.msgs": lambda: [g.tid()] + opt(.4, "AFTER", p(["0", "1-0", "$", "+", "-",
                                                               "x-y", "1795600000000"]))
         + opt(.4, "COUNT", g.count()),

@@ -255,7 +255,10 @@ def main():
                                     "events-maxlen", "chat-maxlen", "state-ttl",
                                     "state-history-max")}
     cfg_types.update({"alert-threshold": {DBL}, "auto-route": {STR}, "categories": {STR},
-                      "learn-from-corrections": {STR}})
+                      "learn-from-corrections": {STR}, "hours": {STR}, "timezone": {STR},
+                      "holidays": {STR}, "sla-hours": {STR}, "sla-pause-on-hold": {STR},
+                      "sla-warn-percent": {INT}, "skill-timeout": {INT},
+                      "reassign-after": {INT}})
     cfg3 = r3.call("DESK.CONFIG", "GET", D)
     for (_, k), _v in (cfg3[1] if cfg3[0] == "map" else []):
         if k.startswith("sla."):

@@ -24,7 +24,7 @@ sla_for() {
 
 # ---------------------------------------------------------------- CONFIG GET
 assert_eq "GET of a fresh desk: every setting with its default" \
-    '{"alert-threshold":0.8,"flood-window":60,"flood-threshold":10,"default-capacity":15,"auto-route":"no","events-maxlen":100000,"chat-maxlen":10000,"state-ttl":1800,"state-history-max":200,"categories":"billing,technical,legal,returns,shipping,account,general","learn-from-corrections":"no","sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":3600}' \
+    '{"alert-threshold":0.8,"flood-window":60,"flood-threshold":10,"default-capacity":15,"auto-route":"no","events-maxlen":100000,"chat-maxlen":10000,"state-ttl":1800,"state-history-max":200,"categories":"billing,technical,legal,returns,shipping,account,general","learn-from-corrections":"no","hours":"mon-fri 09:00-17:00","timezone":"UTC","holidays":"","sla-hours":"calendar","sla-pause-on-hold":"no","sla-warn-percent":80,"skill-timeout":0,"reassign-after":0,"sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":3600}' \
     "$(rj DESK.CONFIG GET $D)"
 assert_eq "GET with no setting stored writes nothing" 0 "$(r EXISTS $D:config)"
 for kv in alert-threshold=0.8 flood-window=60 flood-threshold=10 default-capacity=15 \
@@ -111,7 +111,7 @@ assert_eq "64 in all, general first" "general,$short" "$(r DESK.CONFIG GET $D ca
 r DESK.CONFIG SET $D categories 'general,billing,technical,tech,legal,returns,shipping,account' >/dev/null
 after_all=$(rj DESK.CONFIG GET $D)
 assert_eq "GET of everything reflects every SET" \
-    '{"alert-threshold":0.9,"flood-window":120,"flood-threshold":25,"default-capacity":3,"auto-route":"no","events-maxlen":500,"chat-maxlen":20000,"state-ttl":70,"state-history-max":50,"categories":"general,billing,technical,tech,legal,returns,shipping,account","learn-from-corrections":"no","sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":60,"sla.1000":315360000}' \
+    '{"alert-threshold":0.9,"flood-window":120,"flood-threshold":25,"default-capacity":3,"auto-route":"no","events-maxlen":500,"chat-maxlen":20000,"state-ttl":70,"state-history-max":50,"categories":"general,billing,technical,tech,legal,returns,shipping,account","learn-from-corrections":"no","hours":"mon-fri 09:00-17:00","timezone":"UTC","holidays":"","sla-hours":"calendar","sla-pause-on-hold":"no","sla-warn-percent":80,"skill-timeout":0,"reassign-after":0,"sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":60,"sla.1000":315360000}' \
     "$after_all"
 
 while read -r name bad; do

@@ -52,7 +52,7 @@ all: $(MODULE)
 # Always run (it is fast when nothing is missing); order-only below so it
 # never forces a rebuild by itself.
 setup:
-	@scripts/setup-deps
+	@scripts/dev/setup-deps
 
 $(MODULE): $(OBJS) | setup
 	@test -n "$(SRCS)" || { echo "no sources in module/*.c" >&2; exit 1; }
@@ -90,11 +90,11 @@ test-shell: all
 test-tcl: all
 	@tcl-tests/run
 
-# The module against its peers (scripts/bench); BENCH_ARGS=--quick for a
+# The module against its peers (scripts/bench/run); BENCH_ARGS=--quick for a
 # short run. Results in build/bench/results.md.
 bench: all
-	@if [ -x scripts/bench ]; then scripts/bench $(BENCH_ARGS); \
-	else echo "scripts/bench is not there yet"; fi
+	@if [ -x scripts/bench/run ]; then scripts/bench/run $(BENCH_ARGS); \
+	else echo "scripts/bench/run is not there yet"; fi
 
 clean:
 	rm -rf build/obj build/asan build/helpdesk.so build/tcl build/test-*.log

@@ -23,22 +23,22 @@
 #   rj GET nope -> null, rj HGETALL h -> {"f":"v"}, errors -> error:"MSG".
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HELPDESK_SO=${HELPDESK_SO:-$ROOT/build/helpdesk.so}
+# The launcher tests, bench and run-server share: SERVER_BIN, the ASan
+# preload, free ports, the PING wait (hd_* functions and port_busy).
+# shellcheck source=scripts/server.sh
+. "$ROOT/scripts/server.sh"
 # The server every suite runs against: SERVER=redis (default, redis-server)
 # or SERVER=valkey (valkey-server); `make test SERVER=valkey` sets it. Suites
-# start servers only as "$SERVER_BIN", never by name. redis-cli stays the
-# client for both (Valkey speaks the same protocol).
+# start servers only through start_server / start_replica / start_extra
+# below (or "$SERVER_BIN"), never by name. redis-cli stays the client for
+# both (Valkey speaks the same protocol).
 SERVER=${SERVER:-redis}
-case $SERVER in
-    redis)  SERVER_BIN=${SERVER_BIN:-redis-server} ;;
-    valkey) SERVER_BIN=${SERVER_BIN:-valkey-server} ;;
-    *) echo "FATAL: SERVER=$SERVER: expected redis or valkey" >&2; exit 1 ;;
-esac
+hd_server_bin || { echo "FATAL: expected SERVER=redis or SERVER=valkey" >&2; exit 1; }
 command -v "$SERVER_BIN" >/dev/null ||
     { echo "FATAL: $SERVER_BIN not found (SERVER=$SERVER make setup installs it)" >&2; exit 1; }
 # Debian's valkey-server 8.0.1 crashes in jemalloc at startup, before any
 # module loads, when the ASan runtime is preloaded: sanitizer runs are Redis only.
-if [ "$SERVER" = valkey ] && [ -f "$HELPDESK_SO" ] && grep -q 'libasan\.so' "$HELPDESK_SO"; then
+if [ "$SERVER" = valkey ] && hd_module_is_asan; then
     echo "FATAL: an ASan module (make SANITIZE=1) needs SERVER=redis: valkey-server crashes at startup with the ASan runtime preloaded" >&2
     exit 1
 fi
@@ -50,46 +50,29 @@ SERVER_DIR=
 
 # ---- server --------------------------------------------------------------
 
-# Is anything accepting connections on 127.0.0.1:$1? (pure bash, no ss needed)
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 start_server() {
     [ -f "$HELPDESK_SO" ] || { echo "FATAL: module $HELPDESK_SO not found (run make)" >&2; exit 1; }
     SERVER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-test.XXXXXX")
     trap stop_server EXIT
-    local env=()
-    # An ASan build of the module (make SANITIZE=1) must have the ASan runtime
-    # loaded first; only the server gets it, not redis-cli.
-    if grep -q 'libasan\.so' "$HELPDESK_SO"; then
-        env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
-             ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
+    if hd_start "$SERVER_DIR" --enable-debug-command yes --enable-module-command yes \
+            --loadmodule "$HELPDESK_SO"; then
+        PORT=$HD_PORT SERVER_PID=$HD_PID
+        return 0
     fi
-    local _
-    PORT=$((20000 + RANDOM % 10000))
-    for _ in 1 2 3 4 5; do
-        while port_busy "$PORT"; do PORT=$((PORT + 1 > 29999 ? 20000 : PORT + 1)); done
-        env "${env[@]}" "$SERVER_BIN" --port "$PORT" --bind 127.0.0.1 \
-            --save '' --appendonly no --dir "$SERVER_DIR" \
-            --enable-debug-command yes --enable-module-command yes \
-            --loadmodule "$HELPDESK_SO" --daemonize no \
-            >"$SERVER_DIR/server.log" 2>&1 &
-        SERVER_PID=$!
-        # Up to ~10 s in 0.05 s steps.
-        for _ in $(seq 200); do
-            [ "$(redis-cli -p "$PORT" PING 2>/dev/null)" = PONG ] && return 0
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.05
-        done
-        # Lost a race for the port with someone else: try the next one.
-        if ! kill -0 "$SERVER_PID" 2>/dev/null &&
-           grep -q 'Address already in use' "$SERVER_DIR/server.log"; then
-            PORT=$((PORT + 1)); continue
-        fi
-        break
-    done
+    PORT=$HD_PORT
     echo "FATAL: $SERVER_BIN did not answer PING on port $PORT; log tail:" >&2
     tail -n 20 "$SERVER_DIR/server.log" >&2
     exit 1
+}
+
+# restart_server [SERVER ARGS...]: start the suite's server again on the same
+# port and directory (after a kill), log appended; does not fail the suite by
+# itself: the caller asserts it answers (PING) within ~10 s.
+restart_server() {
+    hd_launch "$SERVER_DIR" "$PORT" --enable-debug-command yes --enable-module-command yes \
+        --loadmodule "$HELPDESK_SO" "$@"
+    SERVER_PID=$HD_PID
+    hd_wait_ping "$PORT" "$SERVER_PID"
 }
 
 stop_server() {
@@ -190,34 +173,30 @@ REPLICA_PORT= REPLICA_PID= REPLICA_DIR=
 # the module is an ASan build, as start_server does). Stopped by stop_replica,
 # which fails the suite if the replica's log shows a crash or sanitizer report.
 start_replica() {
-    local _ attempt env=()
-    if grep -q 'libasan\.so' "$HELPDESK_SO"; then
-        env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
-             ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
-    fi
+    local _
     r CONFIG SET repl-diskless-sync-delay 0 >/dev/null   # sync now, not in 5 s
-    REPLICA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-replica.XXXXXX")
-    REPLICA_PORT=$((PORT + 1))
-    for attempt in 1 2 3 4 5; do
-        while port_busy "$REPLICA_PORT"; do REPLICA_PORT=$((REPLICA_PORT + 1)); done
-        env "${env[@]}" "$SERVER_BIN" --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
-            --appendonly no --dir "$REPLICA_DIR" --enable-debug-command yes \
-            --loadmodule "$HELPDESK_SO" --replicaof 127.0.0.1 "$PORT" --daemonize no \
-            >"$REPLICA_DIR/server.log" 2>&1 &
-        REPLICA_PID=$!
-        for _ in $(seq 200); do
-            redis-cli -p "$REPLICA_PORT" INFO replication 2>/dev/null |
-                grep -q 'master_link_status:up' && return 0
-            kill -0 "$REPLICA_PID" 2>/dev/null || break
-            sleep 0.05
-        done
-        # Lost a race for the port: try the next one.
-        kill -0 "$REPLICA_PID" 2>/dev/null ||
-            ! grep -q 'Address already in use' "$REPLICA_DIR/server.log" || {
-            REPLICA_PORT=$((REPLICA_PORT + 1)); continue; }
-        break
+    start_extra replica --enable-debug-command yes --loadmodule "$HELPDESK_SO" \
+        --replicaof 127.0.0.1 "$PORT"
+    for _ in $(seq 200); do
+        rr INFO replication 2>/dev/null | grep -q 'master_link_status:up' && return 0
+        kill -0 "$REPLICA_PID" 2>/dev/null || break
+        sleep 0.05
     done
     echo "FATAL: replica did not sync; log tail:" >&2
+    tail -n 20 "$REPLICA_DIR/server.log" >&2
+    exit 1
+}
+# start_extra NAME [SERVER ARGS...]: a second server (in the replica's slots:
+# REPLICA_PORT above PORT, REPLICA_PID, REPLICA_DIR; rr talks to it; stopped
+# and its log checked by stop_replica). ARGS name the module if it needs one.
+start_extra() {
+    local name=$1; shift
+    REPLICA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-$name.XXXXXX")
+    if HD_FROM_PORT=$((PORT + 1)) hd_start "$REPLICA_DIR" "$@"; then
+        REPLICA_PORT=$HD_PORT REPLICA_PID=$HD_PID
+        return 0
+    fi
+    echo "FATAL: $name server did not answer PING; log tail:" >&2
     tail -n 20 "$REPLICA_DIR/server.log" >&2
     exit 1
 }
@@ -232,3 +211,14 @@ stop_replica() {
     REPLICA_DIR=
 }
 rr() { redis-cli -p "$REPLICA_PORT" "$@"; }
+
+# ---- shared probes -------------------------------------------------------
+
+# info_field SECTION FIELD: one field of INFO SECTION, e.g.
+# `info_field helpdesk helpdesk_claims`, `info_field clients blocked_clients`.
+info_field() { info_field_of r "$@"; }
+# info_field_of CLIENT SECTION FIELD: the same through another client
+# function (rr: the replica).
+info_field_of() { "$1" INFO "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'; }
+# check_desk DESK: DESK.CHECK finds nothing wrong (one assertion).
+check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }

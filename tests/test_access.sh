@@ -30,7 +30,6 @@ acl_last() {
     r ACL LOG 1 | paste -d= - - | grep -E '^(reason|context|object|username)=' |
         tr '\n' ' ' | sed 's/ $//' | tr '[:upper:]' '[:lower:]'
 }
-check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 
 # ---- users and data, created as `default` with enforcement still off --------
 

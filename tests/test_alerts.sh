@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Alerts: an urgent ticket is PUBLISHed on <desk>:alerts as JSON and leaves
-# an `alert` event; scripts/alert-webhook forwards it to a Slack-style
+# an `alert` event; scripts/tools/alert-webhook forwards it to a Slack-style
 # webhook (a local listener here), acknowledges only what was delivered and
 # delivers what arrived while it was stopped.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-WEBHOOK=$ROOT/scripts/alert-webhook
+WEBHOOK=$ROOT/scripts/tools/alert-webhook
 LISTENER_PID=
 SUB_PID=
 

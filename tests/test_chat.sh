@@ -178,13 +178,11 @@ assert_ok "chat-maxlen back" DESK.CONFIG SET d chat-maxlen 10000
 assert_ok "stream nodes back" CONFIG SET stream-node-max-entries 100
 
 # ---- status does not matter; TICKET.DEL removes the thread -----------------
-if [ "$(r COMMAND INFO ticket.merge)" != "" ]; then
-    assert_ok "merge ticket 2 into 1" TICKET.MERGE d 2 INTO 1
-    assert_eq "ticket 2 is merged" merged "$(r HGET d:ticket:2 status)"
-    before=$(r XLEN d:ticket:2:chat)
-    assert_match "a merged ticket accepts a message" '*-*' "$(r TICKET.MSG d 2 bot 'merged')"
-    assert_eq "a merged ticket keeps its thread" $((before + 1)) "$(r XLEN d:ticket:2:chat)"
-fi
+assert_ok "merge ticket 2 into 1" TICKET.MERGE d 2 INTO 1
+assert_eq "ticket 2 is merged" merged "$(r HGET d:ticket:2 status)"
+before=$(r XLEN d:ticket:2:chat)
+assert_match "a merged ticket accepts a message" '*-*' "$(r TICKET.MSG d 2 bot 'merged')"
+assert_eq "a merged ticket keeps its thread" $((before + 1)) "$(r XLEN d:ticket:2:chat)"
 assert_ok "close ticket 1" TICKET.CLOSE d 1
 before=$(r XLEN $CHAT)
 assert_match "a closed ticket accepts a message" '*-*' "$(r TICKET.MSG d 1 customer:17 'Thanks, all good')"

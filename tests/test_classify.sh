@@ -2,7 +2,7 @@
 # Classification: TICKET.CLASSIFY (lexicon + per-desk naive Bayes), TICKET.TRAIN
 # teaching a new category, TICKET.CREATE using the classifier, errors, and the
 # accuracy on the labelled set (tests/data/tickets.tsv, via
-# scripts/eval-classifier).
+# scripts/tools/eval-classifier).
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -371,7 +371,7 @@ assert_eq "replica digest equals the master's after training and corrections" \
 stop_replica
 
 # --- accuracy on the labelled set (built-in model, untrained desk) -------------
-out=$("$ROOT/scripts/eval-classifier" --port "$PORT" --desk eval-fresh)
+out=$("$ROOT/scripts/tools/eval-classifier" --port "$PORT" --desk eval-fresh)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/    /'
 assert_eq "eval-classifier: held-out category accuracy >= 80%" 0 "$rc"

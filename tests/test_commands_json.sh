@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # commands.json (issue 12): the repo's commands.json, in the format of Redis's
-# own src/commands/*.json, is what scripts/gen-commands-json generates from
+# own src/commands/*.json, is what scripts/dev/gen-commands-json generates from
 # the module's command tables, and matches COMMAND DOCS / COMMAND INFO of
 # the loaded module: every command and subcommand, its summary, since, group,
 # complexity, arity, flags, key specs and arguments.
@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-GEN=$ROOT/scripts/gen-commands-json
+GEN=$ROOT/scripts/dev/gen-commands-json
 JSON=$ROOT/commands.json
 
 assert_eq "commands.json is valid JSON" 0 "$(python3 -m json.tool "$JSON" >/dev/null; echo $?)"

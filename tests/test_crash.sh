@@ -16,8 +16,6 @@ TARGET=${CRASH_TARGET:-600}     # acknowledged steps before the kill
 ACK=$SERVER_DIR/ack
 mkdir -p "$ACK"
 
-info_field() { r INFO "$1" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
-
 # Turn the AOF on at run time and wait for its first rewrite to finish, so
 # that everything from here on is in the AOF.
 assert_ok "CONFIG SET appendonly yes" CONFIG SET appendonly yes
@@ -83,20 +81,8 @@ assert_eq "at least $TARGET steps were acknowledged" yes \
 
 # ---- restart from the same directory ---------------------------------------
 
-env=()
-if grep -q 'libasan\.so' "$HELPDESK_SO"; then
-    env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
-fi
-env "${env[@]}" "$SERVER_BIN" --port "$PORT" --bind 127.0.0.1 --save '' \
-    --appendonly yes --appendfsync always --dir "$SERVER_DIR" \
-    --enable-debug-command yes --enable-module-command yes \
-    --loadmodule "$HELPDESK_SO" --daemonize no >>"$SERVER_DIR/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 500); do
-    [ "$(redis-cli -p "$PORT" PING 2>/dev/null)" = PONG ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.02
-done
+# Same port and directory; restart_server polls PING for up to ~10 s.
+restart_server --appendonly yes --appendfsync always
 assert_eq "the server restarts and answers" PONG "$(r PING)"
 assert_eq "it loaded the AOF" 1 "$(info_field persistence aof_enabled)"
 

@@ -10,7 +10,6 @@
 start_server
 trap 'stop_replica; stop_server' EXIT
 
-info_field() { r INFO "$1" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
 windows() { info_field helpdesk helpdesk_flood_windows; }
 sla_desks() { info_field helpdesk helpdesk_sla_desks; }
 blocked_clients() { info_field clients blocked_clients; }
@@ -21,7 +20,6 @@ wait_until() {
 }
 is_blocked() { [ "$(blocked_clients)" = "$1" ]; }
 no_windows() { [ "$(windows)" = 0 ]; }
-check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 declare -A BG
 # bg_next NAME DESK AID: TICKET.NEXT ... BLOCK 0 in the background.
 bg_next() {
@@ -205,20 +203,8 @@ assert_eq "no waiter is left after the purge" 0 "$(blocked_clients)"
 
 # ==== 7. a desk that arrives by MIGRATE is marked by the SLA timer ============
 
-REPLICA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-migrate.XXXXXX")
-REPLICA_PORT=$((PORT + 1))
-while port_busy "$REPLICA_PORT"; do REPLICA_PORT=$((REPLICA_PORT + 1)); done
-asan_env=()
-if grep -q 'libasan\.so' "$HELPDESK_SO"; then
-    asan_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
-              ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
-fi
-env "${asan_env[@]}" redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
-    --appendonly no --dir "$REPLICA_DIR" --loadmodule "$HELPDESK_SO" sla-timer-ms 10 \
-    --daemonize no >"$REPLICA_DIR/server.log" 2>&1 &
-REPLICA_PID=$!
-up() { [ "$(rr PING 2>/dev/null)" = PONG ]; }
-wait_until up
+# A standalone second server with a 10 ms SLA timer (start_extra waits for PING).
+start_extra migrate --loadmodule "$HELPDESK_SO" sla-timer-ms 10
 D=mg
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 tid=$(r TICKET.CREATE $D "due soon" CATEGORY billing PRIORITY 5 SLA 1)

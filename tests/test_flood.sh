@@ -10,7 +10,6 @@ trap 'stop_replica; stop_server' EXIT
 start_replica
 
 field() { r HGET "$1:ticket:$2" "$3"; }
-info_field() { r INFO helpdesk | tr -d '\r' | sed -n "s/^[a-z]*_\{0,1\}$1:\([0-9]*\)$/\1/p"; }
 check_clean() { assert_eq "$1: DESK.CHECK finds nothing" "" "$(r DESK.CHECK "$2")"; }
 # Number of events of a type (optionally for one ticket) in D:events.
 events_of() {
@@ -200,7 +199,7 @@ r SET $D:flood:children:2 oops >/dev/null
 assert_nochange "MERGE with a wrong-type children key" -c INVALID TICKET.MERGE $D 1 INTO 2
 r DEL $D:flood:children:2 >/dev/null
 
-merged_before=$(info_field tickets_merged)
+merged_before=$(info_field helpdesk helpdesk_tickets_merged)
 assert_ok "merge assigned ticket 1 into 2" TICKET.MERGE $D 1 into 2
 assert_eq "ticket 1 merged into 2" "merged 2" "$(field $D 1 status) $(field $D 1 master)"
 assert_eq "2 became a master" self "$(field $D 2 master)"
@@ -212,7 +211,7 @@ assert_nochange "MERGE into a merged ticket" -c STATE TICKET.MERGE $D 3 INTO 1
 assert_nochange "STATUS of a merged ticket to open" -c STATE TICKET.STATUS $D 1 open
 assert_ok "merge 3 into 2" TICKET.MERGE $D 3 INTO 2
 assert_eq "INFO tickets_merged counts the 2 manual merges" "$((merged_before + 2))" \
-    "$(info_field tickets_merged)"
+    "$(info_field helpdesk helpdesk_tickets_merged)"
 check_clean "manual merge" $D
 
 # a merged ticket closed on its own leaves its master's list

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# scripts/import: a CSV export replayed through TICKET.CREATE / TICKET.MSG /
+# scripts/tools/import: a CSV export replayed through TICKET.CREATE / TICKET.MSG /
 # TICKET.CLOSE ... AT, one atomic step per row; per-row errors with the row
 # number, nothing half-imported, a summary, --dry-run and --help.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 start_server
-IMPORT="$ROOT/scripts/import"
+IMPORT="$ROOT/scripts/tools/import"
 D=imp
 ms() { echo $(( $(date -u -d "$1" +%s) * 1000 )); }
 long=$(printf 'x%.0s' $(seq 1100))

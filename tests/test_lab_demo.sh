@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-out=$("$ROOT/scripts/lab-demo" -p "$PORT" -d lab 2>&1)
+out=$("$ROOT/scripts/tools/lab-demo" -p "$PORT" -d lab 2>&1)
 rc=$?
 assert_eq "lab-demo exits 0" 0 "$rc"
 assert_match "lab-demo ends consistent" "*lab-demo: done, desk consistent.*" "$out"
@@ -30,8 +30,8 @@ assert_match "pasted: the quoted customer name arrived whole" "*Grace Hopper*" "
 assert_eq "pasted: the demo's last DESK.CHECK is empty, the desk purged" 0 \
     "$(r EVAL "return #redis.call('KEYS','lab:*')" 0)"
 assert_match "--help warns that the desk is purged" "*DESK.PURGE*before the demo and again at the end*" \
-    "$("$ROOT/scripts/lab-demo" --help | tr '\n' ' ' | tr -s ' ')"
+    "$("$ROOT/scripts/tools/lab-demo" --help | tr '\n' ' ' | tr -s ' ')"
 # The demo can be run again on the same server.
-"$ROOT/scripts/lab-demo" -p "$PORT" -d lab >/dev/null 2>&1
+"$ROOT/scripts/tools/lab-demo" -p "$PORT" -d lab >/dev/null 2>&1
 assert_eq "a second run also exits 0" 0 "$?"
 finish

@@ -17,7 +17,6 @@ MIB=1048576
 # str N [CHAR]: N bytes.
 str() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
 mapfield() { awk -v f="$1" 'NR % 2 == 1 && $0 == f { getline; print; exit }'; }
-check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 # Arguments over 128 KiB do not fit on a command line (Linux MAX_ARG_STRLEN):
 # they go through a file and redis-cli -x, which appends stdin as the last
 # argument.

@@ -11,7 +11,6 @@
 start_server
 trap 'stop_replica; stop_server' EXIT
 
-info_field() { r INFO "$1" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
 paused_ticks() { info_field helpdesk helpdesk_sla_paused_ticks; }
 now_ms() { r TIME | { read -r s; read -r us; echo $((s * 1000 + us / 1000)); }; }
 alive() { [ "$(r PING 2>/dev/null)" = PONG ]; }

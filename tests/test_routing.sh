@@ -31,7 +31,6 @@ ev_tail() {
 }
 # Field of a ticket map as redis-cli prints it under RESP2 (flat lines).
 mapfield() { awk -v f="$1" 'NR % 2 == 1 && $0 == f { getline; print; exit }'; }
-info_field() { r INFO "$1" | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
 blocked_clients() { info_field clients blocked_clients; }
 waiters() { info_field helpdesk helpdesk_blocked_next_waiters; }
 # Poll (no fixed sleeps) until the server counts N blocked clients; ~10 s max.
@@ -64,7 +63,6 @@ quiet_desk() {
     r DESK.CONFIG SET "$1" flood-threshold 0 >/dev/null
     r DESK.CONFIG SET "$1" alert-threshold 1 >/dev/null
 }
-check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 
 # ==== TICKET.NEXT =========================================================
 

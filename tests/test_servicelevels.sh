@@ -11,7 +11,7 @@ start_server
 trap 'stop_replica; stop_server' EXIT
 start_replica
 # Imported history has due times in the past: the timer would mark them
-# between one imported message and the next (scripts/import replays a
+# between one imported message and the next (scripts/tools/import replays a
 # ticket in one MULTI). It is stopped until the timer section.
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
 # Everything below is appended to an AOF, replayed at the end.

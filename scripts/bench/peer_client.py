@@ -12,7 +12,7 @@ MODE
           the `created` event (two round trips per ticket; the clock is the
           client's, as in the lab)
   module  TICKET.CREATE D subject BODY ... CUSTOMER ... PRIORITY ... CATEGORY ...
-  lua     EVALSHA of scripts/bench.d/create.lua (SHA in $CREATE_SHA)
+  lua     EVALSHA of scripts/bench/create.lua (SHA in $CREATE_SHA)
 
 Creates N tickets one after the other on one connection and prints
     MODE N SECONDS RATE

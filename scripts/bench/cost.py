@@ -2,7 +2,7 @@
 """cost.py -- instructions per call of the hot commands against their own
 effects, counted by callgrind (deterministic on a busy machine).
 
-    scripts/bench.d/cost.py [--server redis|valkey] [-n N] [--aof off,on]
+    scripts/bench/cost.py [--server redis|valkey] [-n N] [--aof off,on]
                             [--only create,claim,close,next] [--keep]
 
 For each command (TICKET.CREATE, TICKET.CLAIM topping up one ticket for an
@@ -15,7 +15,7 @@ agent holding 14, TICKET.CLOSE, TICKET.NEXT) it counts, with AOF off and on:
            first, uninstrumented run), each command's effects as one
            MULTI/EXEC of plain commands, replayed to a server WITHOUT the
            module;
-  lua      for CREATE, the Lua peer scripts/bench.d/create.lua (EVALSHA).
+  lua      for CREATE, the Lua peer scripts/bench/create.lua (EVALSHA).
 
 Each server runs under valgrind --tool=callgrind with collection on only
 inside processInputBuffer (parsing, lookup, the command, propagation to the
@@ -25,7 +25,7 @@ measured the same way is subtracted from every call (and from every
 MULTI/EXEC block), as the fixed cost of any request. CLAIM is measured as
 CLAIM+CLOSE pairs minus CLOSE.
 
-Prints one line per figure, "KEY VALUE", on stdout (scripts/bench reads
+Prints one line per figure, "KEY VALUE", on stdout (scripts/bench/run reads
 them), e.g. "create.off.module 95123"; progress on stderr. Profiles stay in
 build/bench/cost/ (callgrind_annotate them).
 """
@@ -41,7 +41,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HERE = os.path.join(ROOT, "scripts", "bench.d")
+HERE = os.path.join(ROOT, "scripts", "bench")
 MARK = b"hd:bench:mark"
 SUBJ = "Charged twice for order %d"
 BODY = "My card was billed two times"

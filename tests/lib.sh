@@ -122,7 +122,33 @@ dbdigest() { r DEBUG DIGEST; }
 # ---- assertions ----------------------------------------------------------
 
 pass() { PASS=$((PASS + 1)); echo "ok - $1"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL - $1: $2"; }
+fail() {
+    FAIL=$((FAIL + 1)); echo "FAIL - $1: $2"
+    [ -z "$SECTION" ] || [[ " $FAILED_SECTIONS " == *" $SECTION "* ]] ||
+        FAILED_SECTIONS="${FAILED_SECTIONS:+$FAILED_SECTIONS }$SECTION"
+}
+
+# ---- sections ------------------------------------------------------------
+# A long suite is a list of sections that stand on their own, so one early
+# failure stays local:
+#
+#   section update          # D=update: a desk no earlier section touched
+#   ticket_fixtures         # (the suite's own) customers, agents, settings
+#
+# `section NAME` sets D to NAME (so every section name is a fresh desk name;
+# pick names unique in the suite) and prints "# ---- section NAME". If the
+# server died in an earlier section it is restarted (one FAIL, and its log
+# still shows the crash at finish) so the later sections still run. finish
+# names the sections that had a failure.
+SECTION= FAILED_SECTIONS=
+section() {
+    SECTION=$1 D=$1
+    echo "# ---- section $1"
+    [ -z "$SERVER_PID" ] || [ "$(r PING 2>/dev/null)" = PONG ] && return 0
+    fail "server up at the start of section $1" "it died in an earlier section; restarting it"
+    restart_server ||
+        { echo "FATAL: $SERVER_BIN did not come back on port $PORT" >&2; finish; }
+}
 
 assert_eq() {
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected '$2' got '$3'"; fi
@@ -160,6 +186,7 @@ assert_nochange() {
 # Print the suite total (parsed by tests/run) and exit non-zero on failure.
 finish() {
     stop_server
+    [ -z "$FAILED_SECTIONS" ] || echo "# sections with failures: $FAILED_SECTIONS"
     echo "$PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ]
     exit

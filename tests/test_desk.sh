@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-D=hq
 
 rep() { printf "%${2}s" '' | tr ' ' "$1"; }
 # sla_due_at - created_at of a ticket, in seconds.
@@ -23,6 +22,7 @@ sla_for() {
 }
 
 # ---------------------------------------------------------------- CONFIG GET
+section hq
 assert_eq "GET of a fresh desk: every setting with its default" \
     '{"alert-threshold":0.8,"flood-window":60,"flood-threshold":10,"default-capacity":15,"auto-route":"no","events-maxlen":100000,"chat-maxlen":10000,"state-ttl":1800,"state-history-max":200,"categories":"billing,technical,legal,returns,shipping,account,general","learn-from-corrections":"no","hours":"mon-fri 09:00-17:00","timezone":"UTC","holidays":"","sla-hours":"calendar","sla-pause-on-hold":"no","sla-warn-percent":80,"skill-timeout":0,"reassign-after":0,"sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":3600}' \
     "$(rj DESK.CONFIG GET $D)"
@@ -44,6 +44,7 @@ for bad in nope alert_threshold sla sla. sla.0 sla.1001 sla.05 sla.x sla.-1 sla.
 done
 
 # ---------------------------------------------------------------- CONFIG SET
+section cfgset
 # name, value given, value read back
 while read -r name given want; do
     assert_ok "SET $name $given" DESK.CONFIG SET $D "$name" "$given"
@@ -181,7 +182,7 @@ assert_eq "a valid hand-written value is used" 5 "$(r DESK.CONFIG GET $D state-t
 r DEL $D:config >/dev/null
 
 # ---------------------------------------------------------------- settings at work
-D=work
+section work
 # Many look-alike tickets follow: keep flood detection from merging them.
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 assert_eq "default SLA of priority 1" 259200 "$(sla_for 1)"
@@ -229,12 +230,12 @@ t=$(r TICKET.CREATE $D "routed" CATEGORY billing)
 assert_eq "auto-route yes: a new ticket goes to the online agent" A1 "$(r HGET $D:ticket:$t assigned_agent)"
 
 # ---------------------------------------------------------------- STATS
+section st
 before=$(dbdigest)
 assert_eq "STATS of an empty desk" \
     '{"status":{"open":0,"in_progress":0,"on_hold":0,"closed":0,"merged":0},"category":{"billing":0,"technical":0,"legal":0,"returns":0,"shipping":0,"account":0,"general":0},"unassigned":0,"overdue":0,"agents":0,"agents_online":0,"total_load":0,"total_capacity":0}' \
     "$(rj DESK.STATS st)"
 assert_eq "STATS writes nothing" "$before" "$(dbdigest)"
-D=st
 r AGENT.CREATE $D A1 Ann SKILLS billing CAPACITY 5 >/dev/null
 r AGENT.CREATE $D A2 Bob SKILLS technical CAPACITY 2 >/dev/null
 r AGENT.CREATE $D A3 Cy CAPACITY 1 >/dev/null
@@ -294,6 +295,7 @@ done
 assert_eq "STATS is back to normal" 3 "$(r -3 DESK.STATS $D | sed -n 's/^status open //p')"
 
 # ---------------------------------------------------------------- wrong types, desk names, arity
+section names
 r SET $D:config x >/dev/null
 assert_nochange "CONFIG GET with $D:config a string fails INVALID" -c INVALID DESK.CONFIG GET $D
 assert_nochange "CONFIG SET with $D:config a string fails INVALID" -c INVALID \
@@ -321,6 +323,7 @@ for c in "DESK.STATS" "DESK.STATS $D x" "DESK.PURGE" "DESK.PURGE $D x" "DESK.CON
 done
 
 # ---------------------------------------------------------------- PURGE
+section purge
 P=pz
 r CUSTOMER.CREATE $P Ann ann@example.com >/dev/null
 r AGENT.CREATE $P A1 Ann SKILLS billing >/dev/null
@@ -347,6 +350,7 @@ assert_eq "the purged desk starts again from scratch" 1 "$(r CUSTOMER.CREATE $P 
 r DESK.PURGE $P >/dev/null
 
 # ---------------------------------------------------------------- every command's docs and key spec
+section docs
 cmds=$(r COMMAND LIST FILTERBY MODULE helpdesk | sort)
 want="agent.availability agent.create agent.del agent.get agent.list agent.skills agent.tickets customer.create customer.del customer.find customer.get customer.tickets customer.update desk.check desk.config desk.config|get desk.config|set desk.purge desk.repair desk.stats"
 missing=$(for c in $want; do grep -qx "$c" <<<"$cmds" || echo "$c"; done)
@@ -383,6 +387,7 @@ assert_eq "DESK.CHECK is readonly, DESK.REPAIR is write" "readonly write" \
     "$(for c in desk.check desk.repair; do r COMMAND INFO $c | sed -n 3p; done | paste -sd' ')"
 
 # ------------------------------------------------- errors that change nothing
+section errors
 assert_nochange "DESK.CHECK unknown argument" -c ERR DESK.CHECK hq FIX
 assert_nochange "DESK.CHECK REPAIR fails ERR" -c ERR DESK.CHECK hq REPAIR
 assert_match "... naming DESK.REPAIR" "ERR *DESK.REPAIR hq*" "$(rerrmsg DESK.CHECK hq REPAIR)"
@@ -401,7 +406,8 @@ assert_ok "DESK.ADMIN REMOVE" DESK.ADMIN hq REMOVE boss
 assert_eq "DESK.ADMIN LIST empty" "" "$(r DESK.ADMIN hq LIST)"
 
 # ---------------------------------------------------------------- consistency
-for d in hq work st; do
+section consistency
+for d in hq cfgset work st names; do
     assert_eq "DESK.CHECK $d finds nothing wrong" '[]' "$(rj DESK.CHECK $d)"
 done
 finish

@@ -103,7 +103,7 @@ r FLUSHALL >/dev/null
 
 # ==== 4. more than 63 skills ================================================
 
-D=sk
+section sk
 cats=$(for i in $(seq -w 1 63); do printf 'c%s,' "$i"; done)
 cats=${cats%,}
 skills70=$(for i in $(seq -w 1 63); do printf 'c%s ' "$i"; done; echo x1 x2 x3 x4 x5 x6 x7)
@@ -142,7 +142,7 @@ check_desk sk3
 
 # ==== 5. ROUTE inside MULTI and Lua ==========================================
 
-D=mr
+section mr
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 r AGENT.CREATE $D W "Waiter" SKILLS billing >/dev/null
 r AGENT.CREATE $D I1 "Idle one" SKILLS billing >/dev/null
@@ -166,7 +166,7 @@ check_desk $D
 
 # ==== 6. blocked waiters follow their agent ==================================
 
-D=wf
+section wf
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 r AGENT.CREATE $D S "Sam" SKILLS billing >/dev/null
 bg_next s $D S; wait_until is_blocked 1
@@ -205,7 +205,7 @@ assert_eq "no waiter is left after the purge" 0 "$(blocked_clients)"
 
 # A standalone second server with a 10 ms SLA timer (start_extra waits for PING).
 start_extra migrate --loadmodule "$HELPDESK_SO" sla-timer-ms 10
-D=mg
+section mg
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 tid=$(r TICKET.CREATE $D "due soon" CATEGORY billing PRIORITY 5 SLA 1)
 due=$(r HGET $D:ticket:$tid sla_due_at)
@@ -220,7 +220,7 @@ stop_replica
 
 # ==== 8. small ones ==========================================================
 
-D=sm
+section sm
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 t1=$(r TICKET.CREATE $D "first" CATEGORY billing)
 assert_nochange "TICKET.UPDATE with IFVERSION twice is ERR" -c ERR \

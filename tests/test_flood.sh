@@ -36,7 +36,7 @@ ALIKE=(
 )
 
 # ---- a flood of 11 alike tickets ------------------------------------------
-D=f1
+section f1
 r AGENT.CREATE $D A1 Ann SKILLS general technical account >/dev/null
 r AGENT.CREATE $D A2 Bob SKILLS general technical account >/dev/null
 urgent=$(r TICKET.CREATE $D "Invoice PDF has the wrong VAT number" PRIORITY 20)
@@ -108,7 +108,7 @@ assert_eq "after the master closed, an alike ticket stays open" open "$(field $D
 check_clean "after closing the master" $D
 
 # ---- unlike tickets never merge --------------------------------------------
-D=f2
+section f2
 r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 UNLIKE=(
     "Server outage, cannot log in"
@@ -153,7 +153,7 @@ Störung: Anmeldung nicht möglich|störung — anmeldung nicht möglich!
 EOF
 
 # ---- the window ------------------------------------------------------------
-D=f3
+section f3
 r DESK.CONFIG SET $D flood-window 1 >/dev/null
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 old1=$(r TICKET.CREATE $D "Checkout page shows error 500")
@@ -173,7 +173,7 @@ assert_eq "the master has exactly the window's 3 tickets" 3 "$(r SCARD $D:flood:
 check_clean "window" $D
 
 # ---- threshold 0 turns detection off ---------------------------------------
-D=f4
+section f4
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 for i in $(seq 0 11); do r TICKET.CREATE $D "${ALIKE[$i]}" >/dev/null; done
 assert_eq "threshold 0: 12 alike tickets stay open" 12 "$(r HGET $D:stats status:open)"
@@ -181,7 +181,7 @@ assert_eq "threshold 0: no flood state at all" "" "$(r KEYS "$D:flood:*")"
 check_clean "threshold 0" $D
 
 # ---- TICKET.MERGE by hand ---------------------------------------------------
-D=f5
+section f5
 r AGENT.CREATE $D A1 Ann SKILLS general billing technical account >/dev/null
 for i in 1 2 3 4 5 6 7 8; do r TICKET.CREATE $D "manual ticket number $i about topic $i$i" >/dev/null; done
 r TICKET.ASSIGN $D 1 A1 FORCE >/dev/null
@@ -232,7 +232,7 @@ assert_eq "5's list is gone" 0 "$(r EXISTS $D:flood:children:5)"
 check_clean "merging a master" $D
 
 # ---- deleting a master reopens its merged tickets --------------------------
-D=f6
+section f6
 for i in 1 2 3; do r TICKET.CREATE $D "delete scenario ticket $i with words $i$i$i" PRIORITY 10 >/dev/null; done
 due1=$(field $D 1 sla_due_at)
 r TICKET.MERGE $D 1 INTO 3 >/dev/null
@@ -252,7 +252,7 @@ assert_eq "it left its master's list" 0 "$(r SISMEMBER $D:flood:children:2 ticke
 check_clean "deleting a merged ticket" $D
 
 # ---- wrong-type flood keys: a create fails cleanly --------------------------
-D=f7
+section f7
 r SET $D:flood:recent oops >/dev/null
 assert_nochange "TICKET.CREATE with a wrong-type D:flood:recent" -c INVALID \
     TICKET.CREATE $D "anything at all"
@@ -263,7 +263,7 @@ assert_nochange "TICKET.CREATE with a wrong-type D:flood:recent" -c INVALID \
 statuses() { local d=$1; shift; for t in "$@"; do field "$d" "$t" status; done | tr '\n' ' ' | sed 's/ $//'; }
 member_of() { r ZRANGE "$1:flood:recent" 0 -1 | grep "^$2:"; }
 
-D=c1    # the copy is dropped by DEBUG RELOAD: the flood is still seen
+section c1    # the copy is dropped by DEBUG RELOAD: the flood is still seen
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_ok "DEBUG RELOAD between alike tickets" DEBUG RELOAD
@@ -271,7 +271,7 @@ c=$(r TICKET.CREATE $D "${ALIKE[2]}")
 assert_eq "a flood spanning DEBUG RELOAD is detected" "merged merged merged" "$(statuses $D $a $b $c)"
 assert_eq "its incident has the 3 tickets" 3 "$(r SCARD "$D:flood:children:$(r HKEYS $D:flood:masters)")"
 
-D=c2    # DEL of the window: what it held no longer counts
+section c2    # DEL of the window: what it held no longer counts
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r DEL $D:flood:recent >/dev/null
@@ -282,7 +282,7 @@ d=$(r TICKET.CREATE $D "${ALIKE[3]}") e=$(r TICKET.CREATE $D "${ALIKE[4]}")
 assert_eq "three alike tickets after the DEL make a flood, without the earlier two" \
     "open open merged merged merged" "$(statuses $D $a $b $c $d $e)"
 
-D=c3    # ZREM of one entry by hand: that ticket is left out
+section c3    # ZREM of one entry by hand: that ticket is left out
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r ZREM $D:flood:recent "$(member_of $D "$b")" >/dev/null
@@ -292,7 +292,7 @@ d=$(r TICKET.CREATE $D "${ALIKE[3]}")
 assert_eq "the flood is the tickets still in the window" "merged open merged merged" \
     "$(statuses $D $a $b $c $d)"
 
-D=c4    # an entry replaced by hand (same size): the new one counts like any other
+section c4    # an entry replaced by hand (same size): the new one counts like any other
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 u=$(r TICKET.CREATE $D "Printer is out of toner")
 a=$(r TICKET.CREATE $D "${ALIKE[0]}")
@@ -303,7 +303,7 @@ c=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_eq "a ticket given an alike entry by hand joins the flood" "merged merged merged" \
     "$(statuses $D $u $a $c)"
 
-D=c5    # DESK.PURGE deletes the window without an event; ids start again at 1
+section c5    # DESK.PURGE deletes the window without an event; ids start again at 1
 r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
 r DESK.PURGE $D >/dev/null
@@ -313,7 +313,7 @@ s=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_eq "after DESK.PURGE ids are reused" 1 "$p"
 assert_eq "after DESK.PURGE the purged window is not used" "open open" "$(statuses $D $p $s)"
 
-D=c6    # SWAPDB: each db's window is its own, even with the same sizes
+section c6    # SWAPDB: each db's window is its own, even with the same sizes
 r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
 r -n 1 DESK.CONFIG SET $D flood-threshold 2 >/dev/null
@@ -326,7 +326,7 @@ r SWAPDB 0 1 >/dev/null
 s=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_eq "swapped back, the flood of that db is seen" "merged merged" "$(statuses $D 1 "$s")"
 
-D=c7    # detection turned off after entries were recorded: closing still forgets
+section c7    # detection turned off after entries were recorded: closing still forgets
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
@@ -346,7 +346,7 @@ assert_eq "replica: a flood ticket closed with its master" "closed $mtid" \
     "$(rr HGET f1:ticket:"${ids[0]}" status) $(rr HGET f1:ticket:"${ids[0]}" master)"
 
 # ---- a promoted replica goes on from the data it received ------------------
-D=c8
+section c8
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r WAIT 1 5000 >/dev/null

@@ -66,7 +66,7 @@ quiet_desk() {
 
 # ==== TICKET.NEXT =========================================================
 
-D=n
+section n
 quiet_desk $D
 r AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 3 >/dev/null
 r AGENT.CREATE $D A2 "Ben" SKILLS technical billing CAPACITY 2 >/dev/null
@@ -130,7 +130,7 @@ assert_eq "peek: junk members are not listed" "[]" "$(rj TICKET.PEEK junk UNASSI
 # ==== TICKET.NEXT BLOCK ===================================================
 
 # Woken by a fitting TICKET.CREATE, not by a non-fitting one.
-D=b1
+section b1
 quiet_desk $D
 r AGENT.CREATE $D W "Wes" SKILLS billing >/dev/null
 bg_next w $D W BLOCK 0
@@ -154,7 +154,7 @@ bg_wait w; assert_eq "block: woken by a general ticket" "$TG" "$(bg_result w)"
 check_desk $D
 
 # Woken by TICKET.REOPEN.
-D=b2
+section b2
 quiet_desk $D
 r AGENT.CREATE $D W "Wes" SKILLS billing >/dev/null
 TR=$(r TICKET.CREATE $D "reopen me" CATEGORY billing)
@@ -167,7 +167,7 @@ assert_eq "block: reopened ticket assigned" W "$(hget "$TR" assigned_agent)"
 check_desk $D
 
 # Woken by TICKET.UNASSIGN.
-D=b3
+section b3
 quiet_desk $D
 r AGENT.CREATE $D W "Wes" SKILLS billing >/dev/null
 r AGENT.CREATE $D X "Xia" SKILLS billing >/dev/null
@@ -184,7 +184,7 @@ assert_eq "block: events unassigned then assigned" \
 check_desk $D
 
 # Woken by AGENT.DEL of another agent releasing its tickets.
-D=b4
+section b4
 quiet_desk $D
 r AGENT.CREATE $D W "Wes" SKILLS billing >/dev/null
 r AGENT.CREATE $D X "Xia" SKILLS billing >/dev/null
@@ -208,7 +208,7 @@ bg_wait w; assert_eq "block: woken by RELEASE" "$TD2" "$(bg_result w)"
 check_desk $D
 
 # Timeout: nil, and the waiter is gone.
-D=b5
+section b5
 quiet_desk $D
 r AGENT.CREATE $D W "Wes" SKILLS billing >/dev/null
 assert_eq "block: timeout returns nil" null "$(rj TICKET.NEXT $D W BLOCK 100)"
@@ -247,7 +247,7 @@ assert_eq "disconnect: ROUTE not held back by a gone waiter" W "$(hget "$TP" ass
 check_desk $D
 
 # FIFO among waiters of the same queue.
-D=b6
+section b6
 quiet_desk $D
 for a in W1 W2 W3; do r AGENT.CREATE $D $a "$a" SKILLS billing >/dev/null; done
 bg_next w1 $D W1 BLOCK 0; wait_blocked 1
@@ -293,7 +293,7 @@ check_desk $D
 
 # ==== TICKET.CLAIM ========================================================
 
-D=c
+section c
 quiet_desk $D
 r AGENT.CREATE $D C1 "Cat" SKILLS billing CAPACITY 4 >/dev/null
 r AGENT.CREATE $D C2 "Col" SKILLS technical CAPACITY 10 >/dev/null
@@ -339,7 +339,7 @@ assert_nochange "claim dangling COUNT" -c ERR TICKET.CLAIM $D C1 COUNT
 check_desk $D
 
 # ORDER PRIORITY vs ORDER CREATED, across categories and priority bands.
-D=c2
+section c2
 quiet_desk $D
 r AGENT.CREATE $D X "Xan" SKILLS billing CAPACITY 10 >/dev/null
 r AGENT.CREATE $D Y "Yul" SKILLS billing CAPACITY 10 >/dev/null
@@ -360,7 +360,7 @@ check_desk $D
 
 # ==== push routing: TICKET.CREATE ... ROUTE, auto-route ===================
 
-D=rt
+section rt
 quiet_desk $D
 r AGENT.CREATE $D R1 "Rae" SKILLS billing CAPACITY 2 >/dev/null
 r AGENT.CREATE $D R2 "Rex" SKILLS billing technical CAPACITY 2 >/dev/null
@@ -410,7 +410,7 @@ check_desk $D
 
 # ==== AGENT.AVAILABILITY ... RELEASE ======================================
 
-D=rel
+section rel
 quiet_desk $D
 r AGENT.CREATE $D L1 "Lou" SKILLS billing CAPACITY 5 >/dev/null
 Q1=$(r TICKET.CREATE $D "rel open" CATEGORY billing PRIORITY 10)

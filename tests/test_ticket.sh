@@ -7,7 +7,6 @@
 
 start_server
 
-D=d
 BAND=1099511627776          # 2^40: routing score = (1000 - priority) * 2^40 + tid
 
 # ---- helpers -------------------------------------------------------------
@@ -54,16 +53,22 @@ quiet_desk() {
 
 # ---- fixtures ------------------------------------------------------------
 
-quiet_desk $D
-
-UID1=$(r CUSTOMER.CREATE $D "Ann Smith" ann@example.com)
-assert_match "customer created" '[0-9]*' "$UID1"
-assert_ok "agent A201" AGENT.CREATE $D A201 "Alice" SKILLS billing technical CAPACITY 3
-assert_ok "agent A202" AGENT.CREATE $D A202 "Bob" SKILLS billing CAPACITY 2
-assert_ok "agent A203" AGENT.CREATE $D A203 "Carol" SKILLS legal CAPACITY 1
-assert_ok "agent A204" AGENT.CREATE $D A204 "Dan" SKILLS shipping CAPACITY 5
+# What every section on the life cycle starts from, on its own desk $D: a
+# quiet desk, one customer (UID1) and four agents.
+ticket_fixtures() {
+    quiet_desk $D
+    UID1=$(r CUSTOMER.CREATE $D "Ann Smith" ann@example.com)
+    assert_match "customer created" '[0-9]*' "$UID1"
+    assert_ok "agent A201" AGENT.CREATE $D A201 "Alice" SKILLS billing technical CAPACITY 3
+    assert_ok "agent A202" AGENT.CREATE $D A202 "Bob" SKILLS billing CAPACITY 2
+    assert_ok "agent A203" AGENT.CREATE $D A203 "Carol" SKILLS legal CAPACITY 1
+    assert_ok "agent A204" AGENT.CREATE $D A204 "Dan" SKILLS shipping CAPACITY 5
+}
+# The sections below on ticket_fixtures (each a fresh desk of that name).
+LIFE_DESKS="create update status assign close del log wrongtype"
 
 # ==== TICKET.CREATE =======================================================
+section create; ticket_fixtures
 
 # Without CATEGORY / PRIORITY the classifier decides: what TICKET.CLASSIFY
 # says for the same text.
@@ -223,6 +228,7 @@ r SET ids:seq:tickets 5 >/dev/null
 assert_eq "counter back in range" 6 "$(r TICKET.CREATE ids "back in range")"
 
 # ==== TICKET.UPDATE =======================================================
+section update; ticket_fixtures
 
 TU=$(r TICKET.CREATE $D "update me" CATEGORY billing PRIORITY 5)
 V=$(hget "$TU" version)
@@ -312,6 +318,7 @@ assert_eq "closed: no routing queue" "" "$(zscore $D:queue:unassigned:technical 
 assert_eq "closed: stats category moved" $((c0 - 1)) "$(stat category:billing)"
 
 # ==== TICKET.STATUS =======================================================
+section status; ticket_fixtures
 
 # Every move of the SPEC table among the active statuses.
 for from in open in_progress on_hold; do
@@ -389,6 +396,7 @@ assert_eq "merged -> closed stats" "$((sm - 1)) $((sc + 1))" "$(stat status:merg
 assert_eq "merged -> closed: not queued again" "" "$(zscore $D:queue:priority "$TG")"
 
 # ==== TICKET.ASSIGN / UNASSIGN ============================================
+section assign; ticket_fixtures
 
 TB1=$(r TICKET.CREATE $D "invoice wrong" CATEGORY billing PRIORITY 10)
 e0=$(evlen); v=$(hget "$TB1" version)
@@ -487,6 +495,7 @@ assert_eq "unassign on_hold stays on_hold" on_hold "$(hget "$TH" status)"
 assert_eq "unassign on_hold: queued" "$(rscore 5 "$TH")" "$(zscore $D:queue:unassigned:billing "$TH")"
 
 # ==== TICKET.CLOSE / REOPEN ===============================================
+section close; ticket_fixtures
 
 TK=$(r TICKET.CREATE $D "close me" CATEGORY billing PRIORITY 20)
 r TICKET.ASSIGN $D "$TK" A201 >/dev/null
@@ -542,6 +551,7 @@ assert_nochange "reopen an on_hold ticket" -c STATE TICKET.REOPEN $D "$TK"
 assert_nochange "reopen missing ticket" -c NOTFOUND TICKET.REOPEN $D 9999
 
 # ==== TICKET.DEL ==========================================================
+section del; ticket_fixtures
 
 TD=$(r TICKET.CREATE $D "delete me" CUSTOMER "$UID1" CATEGORY billing)
 r TICKET.ASSIGN $D "$TD" A201 >/dev/null
@@ -564,11 +574,14 @@ assert_nochange "del bad id" -c INVALID TICKET.DEL $D abc
 TD2=$(r TICKET.CREATE $D "delete unassigned" CATEGORY general)
 assert_eq "del unassigned ticket" 1 "$(r TICKET.DEL $D "$TD2")"
 assert_eq "del unassigned: out of routing queue" "" "$(zscore $D:queue:unassigned:general "$TD2")"
+TD3=$(r TICKET.CREATE $D "delete closed" CATEGORY billing)
+r TICKET.CLOSE $D "$TD3" >/dev/null
 sc=$(stat status:closed)
-assert_eq "del closed ticket" 1 "$(r TICKET.DEL $D "$TK2")"
+assert_eq "del closed ticket" 1 "$(r TICKET.DEL $D "$TD3")"
 assert_eq "del closed: stats" $((sc - 1)) "$(stat status:closed)"
 
 # ==== TICKET.LOG / NOTE ===================================================
+section log; ticket_fixtures
 
 TN=$(r TICKET.CREATE $D "log me" PRIORITY 5 CATEGORY general)
 r TICKET.STATUS $D "$TN" in_progress >/dev/null
@@ -598,6 +611,7 @@ assert_err "log: log of wrong type" INVALID TICKET.LOG $D "$TN"
 r DEL $D:ticket:$TN:log >/dev/null; r RENAME tmplog $D:ticket:$TN:log >/dev/null
 
 # ==== wrong-type keys on the other writers ================================
+section wrongtype; ticket_fixtures
 
 TW=$(r TICKET.CREATE $D "wrong types" CATEGORY billing)
 wrongtype $D:queue:priority TICKET.UPDATE $D "$TW" priority 20
@@ -618,11 +632,11 @@ wrongtype $D:queue:priority TICKET.PEEK $D
 wrongtype $D:stats TICKET.COUNTS $D
 wrongtype $D:queue:sla TICKET.OVERDUE $D
 
-assert_eq "DESK.CHECK d is empty" "[]" "$(rj DESK.CHECK $D)"
+assert_eq "DESK.CHECK wrongtype is empty" "[]" "$(rj DESK.CHECK $D)"
 
 # ==== PEEK / COUNTS (own desk, known content) =============================
 
-D=p
+section p
 quiet_desk $D
 r AGENT.CREATE $D P1 "Pat" SKILLS technical >/dev/null
 r TICKET.CREATE $D "p one" PRIORITY 5 CATEGORY general >/dev/null                         # 1 general
@@ -658,7 +672,7 @@ assert_eq "DESK.CHECK p is empty" "[]" "$(rj DESK.CHECK $D)"
 
 # ==== OVERDUE (own desk; past due set by hand, no waiting) ================
 
-D=o
+section o
 quiet_desk $D
 r TICKET.CREATE $D "o one" SLA 1 >/dev/null            # 1
 r TICKET.CREATE $D "o two" SLA 1 >/dev/null            # 2
@@ -680,7 +694,7 @@ assert_eq "DESK.CHECK o is empty" "[]" "$(rj DESK.CHECK $D)"
 
 # ==== events-maxlen 0 turns the stream off ===============================
 
-D=ne
+section ne
 quiet_desk $D
 r DESK.CONFIG SET $D events-maxlen 0 >/dev/null
 r AGENT.CREATE $D N1 "Ned" >/dev/null
@@ -691,6 +705,6 @@ r TICKET.CLOSE $D "$tid" >/dev/null
 assert_eq "events-maxlen 0: no stream" 0 "$(r EXISTS $D:events)"
 assert_eq "events-maxlen 0: the log still records" 4 "$(loglen "$tid")"
 
-D=d
-assert_eq "DESK.CHECK d is still empty" "[]" "$(rj DESK.CHECK $D)"
+section consistency
+for d in $LIFE_DESKS; do check_desk "$d"; done
 finish

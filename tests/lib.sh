@@ -136,14 +136,16 @@ fail() {
 #   ticket_fixtures         # (the suite's own) customers, agents, settings
 #
 # `section NAME` sets D to NAME (so every section name is a fresh desk name;
-# pick names unique in the suite) and prints "# ---- section NAME". If the
+# pick names unique in the suite) and prints "# ---- section NAME";
+# `section NAME DESK` is a section that builds on an earlier one's DESK (the
+# dependency written down where it is). If the
 # server died in an earlier section it is restarted (one FAIL, and its log
 # still shows the crash at finish) so the later sections still run. finish
 # names the sections that had a failure.
 SECTION= FAILED_SECTIONS=
 section() {
-    SECTION=$1 D=$1
-    echo "# ---- section $1"
+    SECTION=$1 D=${2:-$1}
+    echo "# ---- section $1${2:+ (on desk $2)}"
     [ -z "$SERVER_PID" ] || [ "$(r PING 2>/dev/null)" = PONG ] && return 0
     fail "server up at the start of section $1" "it died in an earlier section; restarting it"
     restart_server ||

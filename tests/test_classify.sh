@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-D=cls
 
 # category and label of a text, e.g. "billing low 1"
 cls() { rj TICKET.CLASSIFY "$D" "$1" |
@@ -15,6 +14,7 @@ cls() { rj TICKET.CLASSIFY "$D" "$1" |
 field() { rj TICKET.CLASSIFY "$D" "$2" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
 # --- one clear example per default category ------------------------------------
+section categories
 assert_eq "billing"   "billing low 1"   "$(cls "Please send me an invoice for my last payment")"
 # A crash is a failure, not routine (issue 16): medium, where it used to be low.
 assert_eq "technical" "technical medium 10" "$(cls "The app crashes with an error every time I open it")"
@@ -28,6 +28,7 @@ assert_eq "no known word: general, urgency 0" "general low 1" "$(cls "zzz qqq xx
 assert_eq "only stop words: general" "general low 1" "$(cls "is it the one that I had?")"
 
 # --- urgency levels, label and priority agree ----------------------------------
+section urgency
 assert_eq "high: outage, losing money, !!!" "technical high 20" \
     "$(cls "Our website is down, total outage, we are losing money!!!")"
 assert_eq "high: hacked account" "account high 20" \
@@ -55,6 +56,7 @@ assert_eq "RESP2 reply: urgency with 3 decimals at most" \
     "$(r TICKET.CLASSIFY "$D" "I was charged twice, please refund it as soon as possible" | paste -sd' ')"
 
 # --- UTF-8 and odd input --------------------------------------------------------
+section utf8
 assert_eq "UTF-8 words, curly quotes and emoji" "shipping low 1" \
     "$(cls "$(printf 'Paket nach K\xc3\xb6ln: \xe2\x80\x9ctracking\xe2\x80\x9d don\xe2\x80\x99t work \xf0\x9f\x99\x8f')")"
 long=$(python3 -c 'print("\u00e9" * 40 + " invoice")')
@@ -65,6 +67,7 @@ big=$(python3 -c 'print("word " * 13000 + "invoice")')
 assert_eq "a 64 KB text is read up to the token cap" "general low 1" "$(cls "$big")"
 
 # --- TICKET.CREATE uses the classifier ----------------------------------------
+section create
 SUBJ="Charged twice for order 881"
 BODY="Please refund the duplicate payment as soon as possible"
 t1=$(r TICKET.CREATE "$D" "$SUBJ" BODY "$BODY")
@@ -92,6 +95,7 @@ assert_eq "urgent ticket is in the technical queue" 1 \
     "$(r ZCARD "$D:queue:unassigned:technical")"
 
 # --- TICKET.TRAIN teaches a new category ---------------------------------------
+section train
 q="Is my broken toaster still covered by the warranty?"
 assert_eq "before training: no warranty category" general "$(field category "$q")"
 assert_ok "train 1" TICKET.TRAIN "$D" Warranty "My blender stopped working after 8 months, is it still under warranty?"
@@ -131,6 +135,7 @@ assert_eq "AOF never replays TICKET.TRAIN" 0 "$(grep -ci 'ticket.train' <<<"$aof
 r CONFIG SET appendonly no >/dev/null
 
 # --- desk category lists -----------------------------------------------------
+section catlists
 assert_ok "a desk with two categories" DESK.CONFIG SET small categories "billing,shipping"
 assert_eq "answers only its categories" shipping \
     "$(rj TICKET.CLASSIFY small "Where is my parcel? The tracking says nothing" |
@@ -140,6 +145,7 @@ assert_eq "clues of other categories do not count: general" general \
        python3 -c 'import json,sys; print(json.load(sys.stdin)["category"])')"
 
 # --- errors change nothing ---------------------------------------------------
+section errors train   # checks that a failed TRAIN leaves the list TRAIN made
 assert_nochange "TRAIN bad category name" -c INVALID TICKET.TRAIN "$D" "bad cat" "some text"
 assert_nochange "TRAIN category too long" -c INVALID TICKET.TRAIN "$D" "$(printf 'c%.0s' {1..33})" "x"
 assert_nochange "TRAIN empty text" -c INVALID TICKET.TRAIN "$D" warranty ""
@@ -173,6 +179,7 @@ assert_ok "training over a hand-edited value" TICKET.TRAIN "$D" billing "refund"
 assert_eq "garbage dropped, counts kept" "returns=2,billing=2" "$(r HGET "$D:model:words" refund)"
 
 # --- issue 16: false friends and urgency from impact ---------------------------
+section impact
 # Each text below was misread before (category or urgency); pinned here.
 D2=ctx
 c2() { rj TICKET.CLASSIFY "$D2" "$1" |
@@ -220,6 +227,7 @@ assert_eq "the same cue in a question weighs less than stated" 1 \
     "$(python3 -c "print(int($u1 < $u2))")"
 
 # --- TICKET.TRAIN D URGENCY -----------------------------------------------------
+section trainurg
 D3=urg
 q="The coffee machine smells of smoke"
 assert_eq "before urgency training: low" low "$(rj TICKET.CLASSIFY "$D3" "$q" |
@@ -251,6 +259,7 @@ assert_nochange "TRAIN URGENCY with a model key of the wrong type" -c INVALID \
     TICKET.TRAIN broken URGENCY high "smoke"
 
 # --- the vocabulary bound ------------------------------------------------------
+section vocab
 python3 -c '
 for d in range(40):
     print("TICKET.TRAIN vocab general \"" + " ".join("w%dx%d" % (d, i) for i in range(500)) + "\"")
@@ -261,6 +270,7 @@ assert_eq "a new word past the bound is not learnt" 0 "$(r HEXISTS vocab:model:w
 assert_eq "a known word past the bound still counts" "general=1,billing=1" "$(r HGET vocab:model:words w0x1)"
 
 # --- DESK.CONFIG: model reset ----------------------------------------------------
+section reset
 assert_nochange "model takes only reset" -c INVALID DESK.CONFIG SET "$D3" model forget
 assert_ok "model reset" DESK.CONFIG SET "$D3" model reset
 assert_eq "model reset deletes the model keys" "0 0" \
@@ -271,6 +281,7 @@ assert_eq "model is not stored as a setting" 0 "$(r HEXISTS "$D3:config" model)"
 assert_ok "reset of a desk without a model" DESK.CONFIG SET never-trained model RESET
 
 # --- DESK.CONFIG: category.<name>.keywords ---------------------------------------
+section keywords
 D4=kw
 assert_ok "custom categories" DESK.CONFIG SET "$D4" categories "billing,warranty,general"
 assert_eq "no keywords: the lexicon knows no warranty" general \
@@ -302,6 +313,7 @@ assert_eq "removed keywords no longer help" general \
        python3 -c 'import json,sys; print(json.load(sys.stdin)["category"])')"
 
 # --- learn-from-corrections ---------------------------------------------------------
+section learn
 D5=lfc
 assert_eq "learn-from-corrections defaults to no" no "$(r DESK.CONFIG GET "$D5" learn-from-corrections)"
 assert_nochange "learn-from-corrections takes yes or no" -c INVALID \
@@ -340,6 +352,7 @@ assert_match "a model key of the wrong type does not fail the update" "[0-9]*" \
 assert_eq "... and the update happened" billing "$(r HGET "lfcbad:ticket:$b1" category)"
 
 # --- the model cache follows the keys ------------------------------------------
+section cache
 D6=cache
 for i in 1 2 3; do r TICKET.TRAIN "$D6" warranty "warranty claim for the blender $i" >/dev/null; done
 cq="blender claim"
@@ -354,6 +367,7 @@ r TICKET.TRAIN "$D6" warranty "blender claim" >/dev/null
 assert_eq "and training again is seen at once" warranty "$(c6)"
 
 # --- training replicates as effects: replica digest equals master ---------------
+section replication
 start_replica
 assert_eq "a replica classifies like the master" \
     "$(rj TICKET.CLASSIFY "$D6" "$cq")" "$(redis-cli -3 --json -p "$REPLICA_PORT" TICKET.CLASSIFY "$D6" "$cq")"
@@ -371,6 +385,7 @@ assert_eq "replica digest equals the master's after training and corrections" \
 stop_replica
 
 # --- accuracy on the labelled set (built-in model, untrained desk) -------------
+section accuracy
 out=$("$ROOT/scripts/tools/eval-classifier" --port "$PORT" --desk eval-fresh)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/    /'

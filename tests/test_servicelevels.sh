@@ -43,7 +43,7 @@ events_of() {   # events_of DESK TYPE TID [METRIC]: how many such events
 }
 
 # ---- settings ---------------------------------------------------------------
-D=berlin
+section berlin
 cfgok "first-reply target per priority" cfg $D sla.first_reply.5 14400
 cfgok "next-reply target per priority" cfg $D sla.next_reply.5 3600
 cfgok "resolution target, long name" cfg $D sla.resolution.5 86400
@@ -75,6 +75,7 @@ assert_match "the error names the setting" "INVALID timezone*" \
     "$(rerrmsg DESK.CONFIG SET $D timezone Mars/Olympus)"
 
 # ---- business hours: Friday 16:30 Berlin + 4 h = Monday 12:30 -------------
+section hours berlin    # on the settings above
 r AGENT.CREATE $D A1 Ann SKILLS general >/dev/null
 r CUSTOMER.CREATE $D Carl carl@example.com >/dev/null
 fri=$(ms "2026-01-02 15:30")              # 16:30 CET
@@ -106,6 +107,7 @@ assert_eq "with a lunch break: Mon 13:30" "$(ms '2026-01-05 12:30')" \
 cfg $D hours "mon-fri 09:00-17:00" >/dev/null
 
 # ---- replies ------------------------------------------------------------------
+section replies berlin  # on the tickets of the hours section
 assert_eq "TICKET.SLA before any reply: achieved_at nil" null "$(slaf $D $t1 first_reply achieved_at)"
 assert_eq "TICKET.SLA target is an integer (seconds)" 14400 "$(slaf $D $t1 first_reply target)"
 assert_eq "TICKET.SLA due_at is an integer" "$(ms '2026-01-05 11:30')" "$(slaf $D $t1 first_reply due_at)"
@@ -175,6 +177,7 @@ assert_eq "reopen: back in D:queue:sla at the new due" "$(hget $D:ticket:$t1 sla
     "$(r ZSCORE $D:queue:sla ticket:$t1)"
 
 # ---- pause on hold (calendar time) -----------------------------------------
+section hold
 P=hold
 cfg $P sla-pause-on-hold yes >/dev/null
 tp=$(r TICKET.CREATE $P "waiting on the customer" PRIORITY 5 CATEGORY general)
@@ -199,6 +202,7 @@ r TICKET.STATUS $P $tp on_hold >/dev/null
 assert_eq "without sla-pause-on-hold the clock runs on hold" 0 "$(slaf $P $tp resolution paused)"
 
 # ---- the timer: warnings and breaches, once each --------------------------
+section warn
 r CONFIG SET helpdesk.sla-timer-ms 10 >/dev/null
 rr CONFIG SET helpdesk.sla-timer-ms 10 >/dev/null
 W=warn
@@ -240,6 +244,7 @@ wait_for $W sla_breach "$tq" first_reply && pass "after the pause the breach is 
     fail "after the pause the breach is marked" "no event"
 
 # ---- skill-timeout and reassign-after ---------------------------------------
+section route
 S=route
 cfg $S skill-timeout 1 >/dev/null
 cfg $S flood-threshold 0 >/dev/null
@@ -290,6 +295,7 @@ assert_eq "DESK.CHECK $S finds nothing" "" "$(r DESK.CHECK $S)"
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null     # imports again
 
 # ---- reports ------------------------------------------------------------------
+section rep
 R=rep
 r AGENT.CREATE $R B1 Bob SKILLS billing >/dev/null
 day=$(ms "2026-02-02 00:00")
@@ -328,6 +334,7 @@ r SET $R:report:20260202x 1 >/dev/null
 r DEL $R:report:20260202x >/dev/null
 
 # ---- AT needs a desk admin -----------------------------------------------
+section admin berlin   # agent A1 of the hours section
 r CONFIG SET helpdesk.enforce-identity yes >/dev/null
 r ACL SETUSER A1 on '>pw' '~*' '+@all' >/dev/null
 tb=$(r TICKET.CREATE $D "agent ticket" PRIORITY 5 CATEGORY general)
@@ -339,6 +346,7 @@ assert_match "but may reply now" "*-*" \
 r CONFIG SET helpdesk.enforce-identity no >/dev/null
 
 # ---- DESK.REPAIR and ----------------------------------------------------
+section repair berlin  # ticket t3 of the hours section
 for d in $D $P $W $R $S; do
     assert_eq "DESK.CHECK $d finds nothing" "" "$(r DESK.CHECK $d)"
 done
@@ -358,6 +366,7 @@ assert_eq "repair schedules it again" 1 "$(r ZSCORE $D:sla:timer ticket:$tn | gr
 assert_eq "DESK.CHECK clean after that repair" "" "$(r DESK.CHECK $D)"
 
 # ---- replication ----------------------------------------------------------------
+section replication    # every desk above
 r WAIT 1 5000 >/dev/null
 assert_eq "replica digest equals the master's" "$(dbdigest)" "$(rr DEBUG DIGEST)"
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null

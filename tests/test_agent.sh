@@ -22,6 +22,7 @@ lastevent() {
 }
 
 # ---------------------------------------------------------------- CREATE
+section create desk1
 assert_ok "CREATE with defaults" AGENT.CREATE $D A1 Ann
 assert_eq "GET of a new agent: defaults (capacity 15, online, no skills)" \
     '{"id":"A1","name":"Ann","email":null,"load":0,"capacity":15,"availability":"online","assigned_total":0,"skills":[],"open_tickets":[]}' \
@@ -70,6 +71,7 @@ assert_nochange "an unknown option fails ERR" -c ERR AGENT.CREATE $D A9 X LEVEL 
 assert_nochange "CREATE without a name fails ERR" -c ERR AGENT.CREATE $D A9
 
 # ---------------------------------------------------------------- SKILLS
+section skills desk1   # on the state the sections before it left
 assert_eq "SKILLS ADD returns the skills after the change" "account billing legal" \
     "$(r AGENT.SKILLS $D A1 ADD Legal billing ACCOUNT legal | paste -sd' ')"
 assert_eq "the inverse index got A1" "A1 A2 A4" "$(r SMEMBERS $D:skill:billing | sort | paste -sd' ')"
@@ -87,6 +89,7 @@ assert_nochange "SKILLS with a bad agent id fails INVALID" -c INVALID AGENT.SKIL
 assert_nochange "SKILLS without a skill fails ERR" -c ERR AGENT.SKILLS $D A1 ADD
 
 # ---------------------------------------------------------------- AVAILABILITY
+section availability desk1   # on the state the sections before it left
 assert_ok "AVAILABILITY away" AGENT.AVAILABILITY $D A1 away
 assert_eq "availability stored" away "$(r HGET $D:agent:A1 availability)"
 assert_ok "AVAILABILITY OFFLINE (case ignored)" AGENT.AVAILABILITY $D A1 OFFLINE
@@ -127,6 +130,7 @@ assert_eq "A2 holds three tickets" "3 $t1 $t2 $t3" \
     "$(echo "$(r HGET $D:agent:A2 load) $(rj AGENT.GET $D A2 | sed -E 's/.*"open_tickets":\[([0-9,]*)\].*/\1/' | tr , ' ')")"
 
 # ---------------------------------------------------------------- TICKETS
+section tickets desk1   # on the state the sections before it left
 assert_eq "TICKETS: most urgent first, with id, subject, status, priority" \
     "[{\"id\":$t2,\"subject\":\"two\",\"status\":\"in_progress\",\"priority\":20},{\"id\":$t1,\"subject\":\"one\",\"status\":\"open\",\"priority\":10},{\"id\":$t3,\"subject\":\"three\",\"status\":\"on_hold\",\"priority\":1}]" \
     "$(rj AGENT.TICKETS $D A2)"
@@ -135,6 +139,7 @@ assert_nochange "TICKETS of a missing agent fails NOTFOUND" -c NOTFOUND AGENT.TI
 assert_nochange "TICKETS with a bad agent id fails INVALID" -c INVALID AGENT.TICKETS $D 'x:y'
 
 # ---------------------------------------------------------------- LIST
+section list desk1   # on the state the sections before it left
 r AGENT.DEL $D "$(rep x 64)" >/dev/null
 r AGENT.DEL $D a.b_c-d@e >/dev/null
 r TICKET.ASSIGN $D "$(r TICKET.CREATE $D "four" CATEGORY billing)" A4 >/dev/null
@@ -152,6 +157,7 @@ assert_nochange "LIST SKILL with extra arguments fails ERR" -c ERR AGENT.LIST $D
 assert_nochange "LIST SKILL with an invalid skill fails INVALID" -c INVALID AGENT.LIST $D SKILL 'a b'
 
 # ---------------------------------------------------------------- RELEASE
+section release desk1   # on the state the sections before it left
 r XTRIM $D:events MAXLEN 0 >/dev/null
 assert_ok "AVAILABILITY away RELEASE" AGENT.AVAILABILITY $D A2 away RELEASE
 assert_eq "A2 is away" away "$(r HGET $D:agent:A2 availability)"
@@ -176,6 +182,7 @@ assert_ok "RELEASE again with nothing to release" AGENT.AVAILABILITY $D A2 away 
 assert_eq "RELEASE with nothing to give back writes nothing" "$before" "$(dbdigest)"
 
 # ---------------------------------------------------------------- DEL
+section del desk1   # on the state the sections before it left
 r AGENT.AVAILABILITY $D A2 online >/dev/null
 r TICKET.ASSIGN $D "$t1" A2 >/dev/null
 r XTRIM $D:events MAXLEN 0 >/dev/null
@@ -203,6 +210,7 @@ assert_nochange "AGENT.DEL with a bad agent id fails INVALID" -c INVALID AGENT.D
 assert_eq "a deleted agent's ticket can go to someone else" OK "$(r TICKET.ASSIGN $D "$t1" A4)"
 
 # ---------------------------------------------------------------- wrong key types
+section wrong desk1   # on the state the sections before it left
 r SET $D:agents x >/dev/null
 assert_nochange "CREATE with D:agents a string fails INVALID" -c INVALID AGENT.CREATE $D A9 X
 assert_nochange "DEL with D:agents a string fails INVALID" -c INVALID AGENT.DEL $D A3
@@ -253,6 +261,7 @@ r SREM $D:agent:A1:open_tickets ticket:999 >/dev/null
 r DEL $D:ticket:999 >/dev/null
 
 # ---------------------------------------------------------------- desk names, arity
+section desk desk1   # on the state the sections before it left
 assert_nochange "a desk name with ':' fails INVALID" -c INVALID AGENT.CREATE 'x:y' A1 Ann
 assert_nochange "a 65-byte desk name fails INVALID" -c INVALID AGENT.CREATE "$(rep d 65)" A1 Ann
 assert_ok "a 64-byte desk name is fine" AGENT.CREATE "$(rep d 64)" A1 Ann
@@ -264,5 +273,6 @@ for c in "AGENT.CREATE $D A9" "AGENT.GET $D" "AGENT.GET $D A1 x" "AGENT.SKILLS $
 done
 
 # ---------------------------------------------------------------- consistency
+section consistency desk1   # on the state the sections before it left
 assert_eq "DESK.CHECK finds nothing wrong" '[]' "$(rj DESK.CHECK $D)"
 finish

@@ -16,6 +16,7 @@ cj() { rj "$@" | sed -E 's/"joined_at":[0-9]+/"joined_at":T/g'; }
 rep() { printf "%${2}s" '' | tr ' ' "$1"; }
 
 # ---------------------------------------------------------------- CREATE
+section create shop
 t0=$(now_ms)
 assert_eq "CREATE assigns id 1 from the counter" 1 \
     "$(r CUSTOMER.CREATE $D Alice Alice@Example.COM PHONE '+1 (555) 010-0000')"
@@ -90,6 +91,7 @@ assert_nochange "ID twice fails ERR" -c ERR CUSTOMER.CREATE $D Zed z@example.com
 assert_nochange "CREATE with too few arguments fails ERR" -c ERR CUSTOMER.CREATE $D Zed
 
 # ---------------------------------------------------------------- FIND
+section find shop   # on the state the sections before it left
 assert_eq "FIND ignores case" '"1"' "$(rj CUSTOMER.FIND $D aLiCe@eXaMpLe.CoM | sed -E 's/^\{"id":("[^"]*").*/\1/')"
 assert_eq "FIND returns the same map as GET" "$(cj CUSTOMER.GET $D 1)" \
     "$(cj CUSTOMER.FIND $D alice@example.com)"
@@ -113,6 +115,7 @@ assert_eq "the index moved over the stale entry" "g1 0" \
 assert_eq "FIND finds it" '"g1"' "$(rj CUSTOMER.FIND $D stale@example.com | sed -E 's/^\{"id":("[^"]*").*/\1/')"
 
 # ---------------------------------------------------------------- UPDATE
+section update shop   # on the state the sections before it left
 assert_ok "UPDATE name" CUSTOMER.UPDATE $D 2 name Robert
 assert_eq "UPDATE name is visible" Robert "$(r HGET $D:user:2 name)"
 assert_ok "UPDATE email" CUSTOMER.UPDATE $D 2 email Rob@New.example.com
@@ -160,6 +163,7 @@ assert_nochange "UPDATE with a bad uid fails INVALID" -c INVALID CUSTOMER.UPDATE
 assert_nochange "UPDATE with too few arguments fails ERR" -c ERR CUSTOMER.UPDATE $D 2 name
 
 # ---------------------------------------------------------------- TICKETS
+section tickets shop   # on the state the sections before it left
 assert_eq "TICKETS of a customer without tickets is empty" '[]' "$(rj CUSTOMER.TICKETS $D 1)"
 tids=()
 for i in 1 2 3; do tids+=("$(r TICKET.CREATE $D "issue $i" CUSTOMER 1)"); done
@@ -173,6 +177,7 @@ assert_nochange "TICKETS of a missing customer fails NOTFOUND" -c NOTFOUND CUSTO
 assert_nochange "TICKETS with a bad uid fails INVALID" -c INVALID CUSTOMER.TICKETS $D 'x:y'
 
 # ---------------------------------------------------------------- DEL
+section del shop   # on the state the sections before it left
 v0=$(r HGET $D:ticket:${tids[0]} version)
 assert_eq "DEL of a customer returns 1" 1 "$(r CUSTOMER.DEL $D 1)"
 assert_eq "the hash is gone" 0 "$(r EXISTS $D:user:1)"
@@ -220,6 +225,7 @@ assert_eq "another customer's index entry is not deleted" 999 "$(r GET $D:idx:us
 r DEL $D:idx:user_email:fay@example.com >/dev/null
 
 # ---------------------------------------------------------------- wrong key types
+section wrong shop   # on the state the sections before it left
 r DEL $D:seq:users >/dev/null; r RPUSH $D:seq:users 1 >/dev/null
 assert_nochange "CREATE with D:seq:users a list fails INVALID" -c INVALID \
     CUSTOMER.CREATE $D Zed z@example.com
@@ -256,6 +262,7 @@ r DEL $D:user:w $D:idx:user_email:w@example.com $D:user:zz:tickets \
     $D:idx:user_email:list@example.com >/dev/null
 
 # ---------------------------------------------------------------- desk names, arity
+section desk shop   # on the state the sections before it left
 assert_nochange "a desk name with ':' fails INVALID" -c INVALID \
     CUSTOMER.CREATE a:b Zed q@example.com
 assert_nochange "a 65-byte desk name fails INVALID" -c INVALID \
@@ -274,6 +281,7 @@ for c in "CUSTOMER.GET $D" "CUSTOMER.GET $D 1 2" "CUSTOMER.FIND $D" "CUSTOMER.FI
 done
 
 # ---------------------------------------------------------------- docs and key specs
+section docs shop   # on the state the sections before it left
 docs=$(rj COMMAND DOCS customer.create)
 assert_match "COMMAND DOCS customer.create has a summary" '*"summary":"Creates a customer*' "$docs"
 assert_match "COMMAND DOCS customer.create lists desk, name, email, PHONE, ID" \
@@ -282,5 +290,6 @@ assert_eq "COMMAND GETKEYS customer.get mydesk 1 is the desk" mydesk \
     "$(r COMMAND GETKEYS customer.get mydesk 1)"
 
 # ---------------------------------------------------------------- consistency
+section consistency shop   # on the state the sections before it left
 assert_eq "DESK.CHECK finds nothing wrong" '[]' "$(rj DESK.CHECK $D)"
 finish

@@ -22,6 +22,7 @@ done
 assert_eq "six tickets" 6 "$(r GET d:seq:tickets)"
 
 # ---- GET on nothing --------------------------------------------------------
+section get d
 assert_eq "GET without state is nil" null "$(rj TICKET.STATE.GET d 1)"
 assert_eq "GET without state creates nothing" 0 "$(r EXISTS "$(skey 1)")"
 assert_nochange "GET unknown ticket changes nothing" -c NOTFOUND TICKET.STATE.GET d 99
@@ -32,6 +33,7 @@ assert_err "GET arity" ERR TICKET.STATE.GET d
 assert_err "GET extra argument" ERR TICKET.STATE.GET d 1 2
 
 # ---- SET -------------------------------------------------------------------
+section set d   # tickets 1-6 above, and what the sections before it left
 assert_eq "SET creates version 1" 1 \
     "$(r TICKET.STATE.SET d 1 '{"facts":{"order":"A-17","amount":19.99},"history":[{"role":"user","content":"hi"}],"last_decision":"ask_order"}')"
 created=$(sfield 1 created_at)
@@ -82,6 +84,7 @@ assert_nochange "SET arity"             -c ERR TICKET.STATE.SET d 1
 assert_eq "after all that, still version 6" 6 "$(sfield 1 version)"
 
 # ---- IFVERSION ---------------------------------------------------------------
+section ifversion d   # tickets 1-6 above, and what the sections before it left
 assert_nochange "SET IFVERSION stale: CONFLICT" -c CONFLICT TICKET.STATE.SET d 1 '{}' IFVERSION 5
 assert_match "CONFLICT says the current version" '*version 6*' "$(rerrmsg TICKET.STATE.SET d 1 '{}' IFVERSION 5)"
 assert_nochange "IFVERSION 0 on an existing state: CONFLICT" -c CONFLICT TICKET.STATE.SET d 1 '{}' IFVERSION 0
@@ -92,6 +95,7 @@ assert_nochange "IFVERSION 1 on an absent state: CONFLICT" -c CONFLICT TICKET.ST
 assert_eq "...nothing created" 0 "$(r EXISTS "$(skey 3)")"
 
 # ---- MERGE -------------------------------------------------------------------
+section merge d   # tickets 1-6 above, and what the sections before it left
 assert_eq "MERGE creates an absent state" 1 "$(r TICKET.STATE.MERGE d 3 '{"a":1,"gone":null,"o":{"x":null,"y":2}}')"
 assert_eq "...nulls of a new member are dropped (RFC 7386)" '{"facts":{"a":1,"o":{"y":2}},"history":[],"last_decision":null' "$(content 3)"
 assert_eq "MERGE IFVERSION current" 2 "$(r TICKET.STATE.MERGE d 3 '{"a":2}' IFVERSION 1)"
@@ -142,6 +146,7 @@ rfc   '{"x":{"a":"foo"}}'   '{"x":null}'                   '{}'
 rfc   '{"a":{"b":{"c":1,"d":2}},"k":[1]}' '{"a":{"b":{"c":null,"e":{"f":null,"g":3}}},"k":null}' '{"a":{"b":{"d":2,"e":{"g":3}}}}'
 
 # ---- APPEND and DECIDE -------------------------------------------------------
+section append d   # tickets 1-6 above, and what the sections before it left
 r TICKET.STATE.DEL d 2 >/dev/null
 assert_eq "APPEND a JSON object creates the state" 1 "$(r TICKET.STATE.APPEND d 2 '{"role":"user","content":"hi"}')"
 assert_eq "APPEND plain text is stored as a JSON string" 2 "$(r TICKET.STATE.APPEND d 2 'where is my parcel?')"
@@ -181,6 +186,7 @@ assert_eq "a lowered cap applies at the next APPEND" '["42","{oops","m6"]' "$(sf
 assert_ok "state-history-max back" DESK.CONFIG SET d state-history-max 200
 
 # ---- unicode -----------------------------------------------------------------
+section unicode d   # tickets 1-6 above, and what the sections before it left
 r TICKET.STATE.SET d 5 "{\"facts\":{\"greeting\":\"$UNI\",\"escaped\":\"\\u00fc\\ud83c\\udf89\",\"$UNI\":1}}" >/dev/null
 assert_eq "unicode facts round-trip (escapes stored as UTF-8)" "{\"greeting\":\"$UNI\",\"escaped\":\"ü🎉\",\"$UNI\":1}" "$(sfield 5 facts)"
 r TICKET.STATE.APPEND d 5 "$UNI" >/dev/null
@@ -192,6 +198,7 @@ r TICKET.STATE.SET d 5 '{"facts":{"p":19.99,"q":0.1,"s":0.30000000000000004,"b":
 assert_eq "numbers: shortest exact form" '{"p":19.99,"q":0.1,"s":0.30000000000000004,"b":1e300,"i":-7,"h":100.0,"z":-0.0}' "$(sfield 5 facts)"
 
 # ---- damaged and wrong-typed keys --------------------------------------------
+section damaged d   # tickets 1-6 above, and what the sections before it left
 r TICKET.STATE.SET d 5 '{}' >/dev/null
 r HSET "$(skey 5)" facts 'not json' >/dev/null
 assert_err "GET with damaged facts" INVALID TICKET.STATE.GET d 5
@@ -214,6 +221,7 @@ assert_nochange "DEL on a wrong-typed key" -c INVALID TICKET.STATE.DEL d 5
 r DEL "$(skey 5)" >/dev/null
 
 # ---- size limit: 1 MiB for arguments and for the document --------------------
+section size d   # tickets 1-6 above, and what the sections before it left
 big=$SERVER_DIR/big.json half1=$SERVER_DIR/half1.json half2=$SERVER_DIR/half2.json text=$SERVER_DIR/text
 { printf '{"facts":{"x":"'; head -c 1048576 /dev/zero | tr '\0' a; printf '"}}'; } >"$big"
 { printf '{"a":"'; head -c 600000 /dev/zero | tr '\0' a; printf '"}'; } >"$half1"
@@ -232,6 +240,7 @@ assert_eq "version unchanged by the refusals" "$v" "$(sfield 4 version)"
 assert_eq "GET of the large state" $((600000 + 8)) "$(sfield 4 facts | wc -c | awk '{print $1 - 1}')"
 
 # ---- TTL: refreshed by every state command (absolute expiry) -----------------
+section ttl d   # tickets 1-6 above, and what the sections before it left
 # No waiting: the TTL is raised between commands, so each refresh is visible
 # as an expiry beyond the previous one. The expiry is exactly
 # updated_at + state-ttl, both from the command's single clock reading.
@@ -274,6 +283,7 @@ assert_eq "a new state starts again at version 1" 1 "$(r TICKET.STATE.SET d 3 '{
 r DESK.CONFIG SET d state-ttl 1800 >/dev/null
 
 # ---- two clients racing with IFVERSION ---------------------------------------
+section race d   # tickets 1-6 above, and what the sections before it left
 race_dir=$SERVER_DIR/race
 mkdir -p "$race_dir"
 r TICKET.STATE.SET d 3 '{"facts":{"n":0}}' >/dev/null
@@ -326,6 +336,7 @@ assert_eq "one version per successful write" $((base + 30)) "$(sfield 3 version)
 echo "# conflicts seen while racing: $(cat "$race_dir/w1" "$race_dir/w2" | grep -c conflict)"
 
 # ---- snapshot and rollback (the README example) ------------------------------
+section snapshot d   # tickets 1-6 above, and what the sections before it left
 r TICKET.STATE.SET d 1 '{"facts":{"plan":"A"},"history":["start"],"last_decision":"wait"}' >/dev/null
 snap=$(sget 1)
 r TICKET.STATE.MERGE d 1 '{"plan":"B","risk":"high"}' >/dev/null
@@ -337,6 +348,7 @@ assert_eq "...contents are the snapshot's" "${snap%%,\"created_at\"*}" "$(conten
 assert_eq "...versions keep counting up" $((cur + 1)) "$(sfield 1 version)"
 
 # ---- DEL, closed tickets, TICKET.DEL -----------------------------------------
+section del d   # tickets 1-6 above, and what the sections before it left
 assert_ok "close ticket 2" TICKET.CLOSE d 2
 assert_match "a closed ticket keeps its state" '{"facts":*' "$(sget 2)"
 assert_match "a closed ticket's state can still change" '[0-9]*' "$(r TICKET.STATE.APPEND d 2 closed)"
@@ -352,6 +364,7 @@ assert_eq "TICKET.DEL removes the chat" 0 "$(r EXISTS d:ticket:1:chat)"
 assert_err "state of a deleted ticket" NOTFOUND TICKET.STATE.GET d 1
 
 # ---- COMMAND DOCS ------------------------------------------------------------
+section docs d   # tickets 1-6 above, and what the sections before it left
 for c in get set merge append decide del; do
     assert_match "COMMAND DOCS ticket.state.$c" '*summary*' "$(r COMMAND DOCS "ticket.state.$c")"
 done

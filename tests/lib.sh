@@ -138,18 +138,19 @@ fail() {
 # `section NAME` sets D to NAME (so every section name is a fresh desk name;
 # pick names unique in the suite) and prints "# ---- section NAME";
 # `section NAME DESK` is a section that builds on an earlier one's DESK (the
-# dependency written down where it is). If the
-# server died in an earlier section it is restarted (one FAIL, and its log
-# still shows the crash at finish) so the later sections still run. finish
-# names the sections that had a failure.
+# dependency written down where it is). If the server died in an earlier
+# section it is restarted (one FAIL; its log still shows the crash at finish)
+# so the later sections still run. finish names the sections that failed.
 SECTION= FAILED_SECTIONS=
 section() {
+    # The failure belongs to the section the server died in: check first.
+    if [ -n "$SERVER_PID" ] && [ "$(r PING 2>/dev/null)" != PONG ]; then
+        fail "server up at the end of section ${SECTION:-(none)}" "it died; restarting it for section $1"
+        restart_server ||
+            { echo "FATAL: $SERVER_BIN did not come back on port $PORT" >&2; finish; }
+    fi
     SECTION=$1 D=${2:-$1}
     echo "# ---- section $1${2:+ (on desk $2)}"
-    [ -z "$SERVER_PID" ] || [ "$(r PING 2>/dev/null)" = PONG ] && return 0
-    fail "server up at the start of section $1" "it died in an earlier section; restarting it"
-    restart_server ||
-        { echo "FATAL: $SERVER_BIN did not come back on port $PORT" >&2; finish; }
 }
 
 assert_eq() {

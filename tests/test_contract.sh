@@ -9,12 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-D=ct
 BAD=$(printf 'caf\xc3')          # a cut UTF-8 sequence
-r CUSTOMER.CREATE $D Ann ann@example.com >/dev/null
-r AGENT.CREATE $D A1 Ann SKILLS billing CAPACITY 5 >/dev/null
-t=$(r TICKET.CREATE $D "Card declined" PRIORITY 10 CATEGORY billing)
-r TICKET.ASSIGN $D "$t" A1 >/dev/null
+# Every section's desk: customer 1, agent A1 and ticket t assigned to it.
+contract_fixtures() {
+    r CUSTOMER.CREATE $D Ann ann@example.com >/dev/null
+    r AGENT.CREATE $D A1 Ann SKILLS billing CAPACITY 5 >/dev/null
+    t=$(r TICKET.CREATE $D "Card declined" PRIORITY 10 CATEGORY billing)
+    r TICKET.ASSIGN $D "$t" A1 >/dev/null
+}
 
 # refused CODE PATTERN: each "command line|detail" read from stdin fails CODE,
 # changes nothing, and its message matches PATTERN (%s = the detail).
@@ -30,6 +32,7 @@ refused() {
 }
 
 # ---------------------------------------------------------------- an option twice
+section ct; contract_fixtures
 refused ERR 'ERR *twice*' <<EOF2
 TICKET.CREATE $D s PRIORITY 5 PRIORITY 6
 TICKET.CREATE $D s BODY a BODY b
@@ -67,6 +70,7 @@ for line in "TICKET.CLOSE $D $t RESOLUTION a RESOLUTION b" "TICKET.NEXT $D A1 BL
 done
 
 # ---------------------------------------------------------------- a value missing
+section missing; contract_fixtures
 refused ERR 'ERR %s' <<EOF2
 TICKET.PEEK $D COUNT|COUNT needs a number
 TICKET.PEEK $D CATEGORY|CATEGORY needs a category
@@ -86,6 +90,7 @@ CUSTOMER.CREATE $D n n@example.com PHONE|PHONE needs a value
 EOF2
 
 # ---------------------------------------------------------------- text must be UTF-8
+section utf8; contract_fixtures
 refused INVALID 'INVALID *%s*' <<EOF2
 TICKET.CREATE $D "\$BAD"|subject
 TICKET.CREATE $D s BODY "\$BAD"|body
@@ -116,6 +121,7 @@ for bytes in '\xc0\xaf' '\xed\xa0\x80' '\xf4\x90\x80\x80' '\xe0\x80\xaf' '\xff';
 done
 
 # ---------------------------------------------------------------- ACL per subcommand
+section acl ct   # the ACL user's key pattern names desk ct
 r ACL SETUSER reader on '>pw' '~ct' '+desk.config|get' >/dev/null
 as_reader() { redis-cli --no-auth-warning --user reader --pass pw -p "$PORT" -e "$@" 2>&1; }
 assert_eq "+desk.config|get may read a setting" 60 "$(as_reader DESK.CONFIG GET $D flood-window)"
@@ -126,6 +132,7 @@ assert_match "... nor read another desk (key pattern ~ct)" "NOPERM*" \
     "$(as_reader DESK.CONFIG GET other flood-window)"
 
 # ---------------------------------------------------------------- module events
+section events ct
 r CONFIG SET notify-keyspace-events KEA >/dev/null
 redis-cli -p "$PORT" PSUBSCRIBE '__keyevent@0__:*' >"$SERVER_DIR/events" 2>/dev/null &
 SUB=$!
@@ -160,4 +167,5 @@ assert_match "the event stream raised xadd" "*xadd	$D:events*" "$events"
 assert_match "the id counter raised set" "*set	$D:seq:tickets*" "$events"
 
 assert_eq "DESK.CHECK is clean at the end" "" "$(r DESK.CHECK $D)"
+for d in missing utf8; do check_desk $d; done
 finish

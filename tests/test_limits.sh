@@ -12,7 +12,6 @@
 
 start_server
 
-D=lim
 MIB=1048576
 # str N [CHAR]: N bytes.
 str() { head -c "$1" /dev/zero | tr '\0' "${2:-a}"; }
@@ -34,13 +33,17 @@ x_nochange() {
 # x_reply ARGS...: the reply (stdout) of the command with stdin as last argument.
 x_reply() { redis-cli -x -p "$PORT" "$@"; }
 
-r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
-r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
-assert_ok "setup: agent" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 100
-T=$(r TICKET.CREATE $D "base" PRIORITY 5 CATEGORY billing)
-assert_ok "setup: assign" TICKET.ASSIGN $D "$T" A1
+# Every section's desk: quiet, agent A1 and ticket T assigned to it.
+limits_fixtures() {
+    r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+    r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
+    assert_ok "setup: agent" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 100
+    T=$(r TICKET.CREATE $D "base" PRIORITY 5 CATEGORY billing)
+    assert_ok "setup: assign" TICKET.ASSIGN $D "$T" A1
+}
 
 # ==== subject: 1024 bytes ===================================================
+section subject; limits_fixtures
 
 S1024=$(str 1024 s) S1025=$(str 1025 s)
 assert_nochange "TICKET.CREATE subject of 1025 bytes" -c INVALID TICKET.CREATE $D "$S1025" PRIORITY 5 CATEGORY billing
@@ -60,6 +63,7 @@ assert_eq "... stored" 1024 "$(r HSTRLEN "$D:ticket:$T" subject)"
 assert_nochange "TICKET.CREATE empty subject" -c INVALID TICKET.CREATE $D "" PRIORITY 5
 
 # ==== texts: helpdesk.max-text (65536) =======================================
+section texts; limits_fixtures
 
 B64K=$(str 65536 b) B64K1=$(str 65537 b)
 assert_nochange "TICKET.CREATE BODY over max-text" -c INVALID TICKET.CREATE $D x BODY "$B64K1" PRIORITY 5
@@ -92,6 +96,7 @@ assert_eq "max-text 100: a 100-byte note is accepted" OK "$(r TICKET.NOTE $D "$T
 assert_ok "CONFIG SET helpdesk.max-text back to 65536" CONFIG SET helpdesk.max-text 65536
 
 # ==== JSON: 1 MiB ============================================================
+section json; limits_fixtures
 
 J=$SERVER_DIR/json
 # '{"facts":{"k":"aaa..."}}' of exactly N bytes (the frame is 18 bytes).
@@ -127,6 +132,7 @@ assert_eq "... the state is still at version 1" 1 "$(r HGET "$D:ticket:$T:state"
 assert_eq "TICKET.STATE.DEL removes it" 1 "$(r TICKET.STATE.DEL $D "$T")"
 
 # ==== COUNT: 1-10000 =========================================================
+section count; limits_fixtures
 
 count_cmds=("TICKET.PEEK $D" "TICKET.LOG $D $T" "TICKET.OVERDUE $D" "TICKET.CLAIM $D A1" "TICKET.MSGS $D $T")
 for c in "${count_cmds[@]}"; do
@@ -143,6 +149,7 @@ assert_match "COUNT message names the bounds" "INVALID COUNT must be between 1 a
     "$(rerrmsg TICKET.PEEK $D COUNT 0)"
 
 # ==== BLOCK: an integer 0-31536000000 ========================================
+section block; limits_fixtures
 
 for b in -1 -9223372036854775808 31536000001 9223372036854775807 99999999999999999999 \
          1.5 1e3 abc "" nan inf 0x10 " 5"; do
@@ -157,6 +164,7 @@ assert_eq "TICKET.NEXT BLOCK 31536000000 is accepted" "$TN" \
 assert_eq "TICKET.NEXT BLOCK with nothing queued times out with nil" null "$(rj TICKET.NEXT $D A1 BLOCK 1)"
 
 # ==== names and numbers ======================================================
+section names; limits_fixtures
 
 assert_nochange "desk name of 65 bytes" -c INVALID TICKET.CREATE "$(str 65 d)" x PRIORITY 5
 assert_eq "a 64-byte desk name is accepted" 1 "$(r TICKET.CREATE "$(str 64 d)" x PRIORITY 5)"
@@ -168,5 +176,5 @@ assert_nochange "PRIORITY 1001" -c INVALID TICKET.CREATE $D x PRIORITY 1001
 assert_nochange "TICKET.UPDATE priority 1001" -c INVALID TICKET.UPDATE $D "$T" priority 1001
 assert_nochange "TICKET.MSG sender of 129 bytes" -c INVALID TICKET.MSG $D "$T" "$(str 129 s)" hi
 assert_nochange "TICKET.MSG empty text" -c INVALID TICKET.MSG $D "$T" bot ""
-check_desk $D
+for d in subject texts json count block names; do check_desk $d; done
 finish

@@ -32,6 +32,7 @@ acl_last() {
 }
 
 # ---- users and data, created as `default` with enforcement still off --------
+section setup shop
 
 for u in A1 A2 boss stranger; do
     r ACL SETUSER "$u" on '>pw' '~shop*' '+@all' >/dev/null
@@ -53,6 +54,7 @@ assert_ok "enforcement on" CONFIG SET helpdesk.enforce-identity yes
 assert_eq "CONFIG GET shows it" "yes" "$(r CONFIG GET helpdesk.enforce-identity | tail -n 1)"
 
 # ==== an agent's allowed actions ============================================
+section allowed shop   # the users and tickets of the setup section
 
 got=$(as A1 TICKET.NEXT $D A1)
 assert_eq "A1: TICKET.NEXT for itself gets the most urgent ticket" "$T1" "$(mapfield id <<<"$got")"
@@ -114,6 +116,7 @@ assert_eq "A1 reads: TICKET.STATE.GET of A2's ticket (no state: nil)" null \
     "$(asj A1 TICKET.STATE.GET $D "$T2")"
 
 # ==== an agent's refused actions ============================================
+section refused shop   # the users and tickets of the setup section
 
 # T2 belongs to A2; T5 is unassigned; T1 is A1's.
 log0=$(acl_log_len)
@@ -189,6 +192,7 @@ assert_err "A1 closing its own closed ticket: DENIED (no longer its ticket)" DEN
     --user A1 --pass pw --no-auth-warning TICKET.CLOSE $D "$T4"
 
 # ==== DESK.ADMIN ============================================================
+section admin shop   # the users and tickets of the setup section
 
 assert_eq "DESK.ADMIN LIST is empty at first" "[]" "$(rj DESK.ADMIN $D LIST)"
 as_denied "boss is not an admin yet" boss AGENT.CREATE $D A3 "Cid"
@@ -240,6 +244,7 @@ assert_eq "W1's blocked NEXT got the new ticket" "$TQ" "$(mapfield id <"$SERVER_
 check_desk q
 
 # ==== enforcement off: everything works as before ===========================
+section off shop   # the users and tickets of the setup section
 
 assert_ok "enforcement off" CONFIG SET helpdesk.enforce-identity no
 log0=$(acl_log_len)

@@ -29,6 +29,7 @@ assert_eq "ticket 1 created" 1 "$(r TICKET.CREATE d 'Card charged twice' CATEGOR
 assert_eq "ticket 2 created" 2 "$(r TICKET.CREATE d 'Parcel late' CATEGORY shipping PRIORITY 5)"
 
 # ---- TICKET.MSG ------------------------------------------------------------
+section msg d
 id1=$(r TICKET.MSG d 1 customer:17 "Hello, I was charged twice")
 assert_match "MSG returns the stream id" '[0-9]*-[0-9]*' "$id1"
 assert_eq "the id is the stream's entry" "$id1" "$(r XRANGE $CHAT - + | head -n 1)"
@@ -56,6 +57,7 @@ assert_eq "event has no text field" "" "$(last_event_field text)"
 assert_eq "MSG does not touch the ticket's version" 1 "$(r HGET d:ticket:1 version)"
 
 # ---- TICKET.MSGS -----------------------------------------------------------
+section msgs d   # tickets 1 and 2 above, as the sections before left them
 at2=$(r XRANGE $CHAT "$id2" "$id2" | sed -n 7p)
 at3=$(r XRANGE $CHAT "$id3" "$id3" | tail -n 1)
 assert_eq "MSGS whole thread as maps (RESP3)" \
@@ -84,6 +86,7 @@ assert_match "foreign entry: missing fields are nil" '\[{"id":"*","sender":null,
 r DEL d:ticket:2:chat >/dev/null
 
 # ---- errors: nothing changes -----------------------------------------------
+section errors d   # tickets 1 and 2 above, as the sections before left them
 assert_nochange "MSG unknown ticket"   -c NOTFOUND TICKET.MSG d 99 bot hi
 assert_nochange "MSG bad ticket id"    -c INVALID TICKET.MSG d abc bot hi
 assert_nochange "MSG ticket id 0"      -c INVALID TICKET.MSG d 0 bot hi
@@ -124,6 +127,7 @@ assert_nochange "MSG events key of wrong type" -c INVALID TICKET.MSG d 2 bot hi
 r DEL d:events >/dev/null && r RENAME d:events.bak d:events >/dev/null
 
 # ---- Pub/Sub: D:chat:<tid> gets the message as JSON ------------------------
+section pubsub d   # tickets 1 and 2 above, as the sections before left them
 sub_out=$SERVER_DIR/sub.out
 redis-cli -p "$PORT" SUBSCRIBE d:chat:2 >"$sub_out" 2>&1 &
 sub_pid=$!
@@ -142,6 +146,7 @@ fi
 kill "$sub_pid" 2>/dev/null; wait "$sub_pid" 2>/dev/null
 
 # ---- following a thread live with plain XREAD BLOCK ------------------------
+section xread d   # tickets 1 and 2 above, as the sections before left them
 xr_out=$SERVER_DIR/xread.out
 redis-cli -p "$PORT" XREAD BLOCK 10000 STREAMS d:ticket:2:chat '$' >"$xr_out" 2>&1 &
 xr_pid=$!
@@ -167,6 +172,7 @@ else
 fi
 
 # ---- chat-maxlen caps the thread (MAXLEN ~) --------------------------------
+section maxlen d   # tickets 1 and 2 above, as the sections before left them
 assert_ok "small stream nodes so approximate trimming bites" CONFIG SET stream-node-max-entries 4
 assert_ok "chat-maxlen 10" DESK.CONFIG SET d chat-maxlen 10
 for i in $(seq 30); do r TICKET.MSG d 2 bot "m$i" >/dev/null; done
@@ -178,6 +184,7 @@ assert_ok "chat-maxlen back" DESK.CONFIG SET d chat-maxlen 10000
 assert_ok "stream nodes back" CONFIG SET stream-node-max-entries 100
 
 # ---- status does not matter; TICKET.DEL removes the thread -----------------
+section lifecycle d   # tickets 1 and 2 above, as the sections before left them
 assert_ok "merge ticket 2 into 1" TICKET.MERGE d 2 INTO 1
 assert_eq "ticket 2 is merged" merged "$(r HGET d:ticket:2 status)"
 before=$(r XLEN d:ticket:2:chat)

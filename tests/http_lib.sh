@@ -123,3 +123,12 @@ wait_for() {
     done
     return 1
 }
+
+# DESK.CONFIG SET as a subcommand (SPEC) or in the older desk-first form,
+# whichever this module build speaks.
+desk_config_set() {
+    local out
+    out=$(r DESK.CONFIG SET "$1" "$2" "$3" 2>&1)
+    [ "$out" = OK ] || out=$(r DESK.CONFIG "$1" SET "$2" "$3" 2>&1)
+    [ "$out" = OK ] || echo "desk_config_set $*: $out" >&2
+}

@@ -8,7 +8,7 @@
 #   finish
 #
 # http sets H_STATUS (the status code, 000 when no response), H_BODY and
-# H_HEADERS (the response headers, lower-cased names). hj FILTER runs jq on
+# H_HEADERS (the response headers; hh NAME reads one). hj FILTER runs jq on
 # H_BODY. The gateway listens on a free port of 45000-45999 (the gateway
 # stream's range) and logs to $SERVER_DIR/gateway.log.
 
@@ -73,13 +73,14 @@ http() {
     H_STATUS=$(curl "${args[@]}" "$@" "$BASE$path" 2>/dev/null)
     [ -n "$H_STATUS" ] || H_STATUS=000
     H_BODY=$(cat "$SERVER_DIR/h.body" 2>/dev/null)
-    H_HEADERS=$(tr 'A-Z' 'a-z' <"$SERVER_DIR/h.head" 2>/dev/null | tr -d '\r')
+    H_HEADERS=$(tr -d '\r' <"$SERVER_DIR/h.head" 2>/dev/null)
 }
 
 # jq over the last body (raw output).
 hj() { printf '%s' "$H_BODY" | jq -r "$@" 2>/dev/null; }
 # A header of the last response (name lower-case).
-hh() { printf '%s\n' "$H_HEADERS" | sed -n "s/^$1: //p" | head -n 1; }
+hh() { printf '%s\n' "$H_HEADERS" | awk -v n="$1" 'BEGIN { n = tolower(n) ": " }
+    tolower(substr($0, 1, length(n))) == n { print substr($0, length(n) + 1); exit }'; }
 
 # assert_http NAME STATUS [ERROR-CODE]: the last response's status (and the
 # error body's code when given).

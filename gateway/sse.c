@@ -102,7 +102,7 @@ static void sendEntry(Sse *s, struct evbuffer *b, const redisReply *e) {
             tlen = v->len;
         }
         json_t *jv = fieldValue(k->str, k->len, v);
-        json_object_setn_nocheck(data, k->str, k->len, jv);
+        json_object_setn_new_nocheck(data, k->str, k->len, jv);
     }
     char *js = json_dumps(data, JSON_COMPACT);
     json_decref(data);

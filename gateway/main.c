@@ -170,7 +170,9 @@ static void dispatch(struct evhttp_request *er, void *arg) {
 static void onSignal(evutil_socket_t sig, short what, void *arg) {
     fprintf(stderr, "helpdesk-http: signal %d, stopping\n", (int)sig);
     sseCloseAll();
-    event_base_loopexit(arg, NULL);
+    /* A moment for the connections being closed to be freed by libevent. */
+    struct timeval grace = { 0, 100000 };
+    event_base_loopexit(arg, &grace);
 }
 
 int main(int argc, char **argv) {

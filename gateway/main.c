@@ -195,6 +195,8 @@ int main(int argc, char **argv) {
     if (!sock) {
         fprintf(stderr, "helpdesk-http: cannot listen on %s:%d (in use, or a bad address)\n",
                 cfg.listen_host, cfg.listen_port);
+        evhttp_free(http);
+        event_base_free(base);
         return 1;
     }
     struct event *sigint = evsignal_new(base, SIGINT, onSignal, base);

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -110,7 +114,20 @@ static int apiPrefix(Req *q) {
            !strcmp(s, "queue") || !strcmp(s, "health") || !strcmp(s, "metrics");
 }
 
+/* Responses larger than a segment would otherwise wait for the client's
+ * delayed ACK (Nagle): TCP_NODELAY on the request's connection. libevent
+ * 2.1 has no hook per new connection, so this runs per request (one cheap
+ * setsockopt). */
+static void noDelay(struct evhttp_request *er) {
+    struct evhttp_connection *evcon = evhttp_request_get_connection(er);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+    int one = 1;
+    if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void dispatch(struct evhttp_request *er, void *arg) {
+    noDelay(er);
     Req *q = calloc(1, sizeof(*q));
     q->er = er;
     q->t0 = nowUsec();

@@ -91,7 +91,14 @@ static void addRoutes(json_t *paths, const Route *routes, const char *tag) {
     }
 }
 
+/* The document never changes while the process runs: built once. */
+static json_t *document;
+
 void openapiServe(Req *q) {
+    if (document) {
+        reqJson(q, 200, json_incref(document));
+        return;
+    }
     json_t *paths = json_object();
     addRoutes(paths, serviceRoutes, "service");
     addRoutes(paths, nativeRoutes, "native");
@@ -105,5 +112,6 @@ void openapiServe(Req *q) {
         "paths", paths,
         "components", "securitySchemes", "basic", "type", "http", "scheme", "basic",
         "security", "basic");
-    reqJson(q, 200, doc);
+    document = doc;
+    reqJson(q, 200, json_incref(document));
 }

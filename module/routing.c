@@ -661,8 +661,12 @@ void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {
 static long long mostUrgentUnassigned(Hd *hd, const DeskConfig *cfg) {
     CatList l;
     l.n = 0;
-    for (int i = 0; i < cfg->ncat; i++) catAdd(&l, cfg->cats[i], strlen(cfg->cats[i]));
+    l.cap = cfg->ncat + 1;
+    l.cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l.cats) * (size_t)l.cap);
+    /* general first: catAdd drops it when it comes later (every agent's
+     * list starts with it), so the desk's own `general` entry is skipped. */
     catAdd(&l, "general", 7);
+    for (int i = 0; i < cfg->ncat; i++) catAdd(&l, cfg->cats[i], strlen(cfg->cats[i]));
     for (int i = 0; i < l.n; i++)
         if (!hdCheckType(hd, hdRoutingKey(hd, l.cats[i], strlen(l.cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return -1;

@@ -57,7 +57,10 @@ assert_http "4. /tickets/next 200" 200
 assert_eq "4. /tickets/next pops the critical ticket" "$crit" "$(hj .ticket_id)"
 assert_eq "4. popped ticket now assigned" Agent1 "$(r HGET help:ticket:$crit assigned_agent)"
 http GET /tickets/next
-assert_http "4. /tickets/next again: 404 when none" 404 NOTFOUND
+assert_http "4. /tickets/next again: the low ticket is still unassigned" 200
+assert_eq "4. ... and it is the one popped next" "$low" "$(hj .ticket_id)"
+http GET /tickets/next
+assert_http "4. /tickets/next a third time: 404 when none" 404 NOTFOUND
 
 # 5. Flash flood test
 for i in {1..11}; do

@@ -7,7 +7,7 @@ import * as events from './events.js';
 import { h, mount, $ } from './dom.js';
 import { installKeys, bindGlobal, bindView } from './keys.js';
 import { ctx } from './context.js';
-import mine from './views/mine.js';
+import mine, { nextFromAnywhere, onMine } from './views/mine.js';
 import ticket from './views/ticket.js';
 import queues from './views/queues.js';
 import dashboard from './views/dashboard.js';
@@ -49,13 +49,15 @@ async function route() {
         const on = a.getAttribute('href') === `#/${name}`;
         if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     }
-    const root = $('#view');
-    mount(root);
+    // Each visit renders into a fresh container: a slow request of the view
+    // left behind then writes into a detached node, never over the new view.
+    const root = $('#view'), box = h('div', { class: 'view-body' });
+    mount(root, box);
     root.dataset.view = name;
     bindView(view.keys ? view.keys(args) : {});
     document.title = `${view.title || name} · helpdesk`;
-    try { await view.render(root, args); }
-    catch (e) { mount(root, h('p', { class: 'error', role: 'alert' }, describe(e))); }
+    try { await view.render(box, args); }
+    catch (e) { if (box.isConnected) mount(box, h('p', { class: 'error', role: 'alert' }, describe(e))); }
 }
 
 export function describe(e) {
@@ -184,6 +186,9 @@ async function boot() {
     ctx.toast = toast;
     ctx.describe = describe;
     installKeys();
+    bindGlobal('n', 'take the next ticket', nextFromAnywhere);
+    bindGlobal('w', 'wait for the next ticket', () => onMine('wait'));
+    bindGlobal('b', 'claim a batch of tickets', () => onMine('claim'));
     bindGlobal('m', 'my tickets', () => { location.hash = '#/mine'; });
     bindGlobal('q', 'queues', () => { location.hash = '#/queues'; });
     bindGlobal('d', 'dashboard', () => { location.hash = '#/dashboard'; });

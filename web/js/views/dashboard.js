@@ -9,7 +9,9 @@ import { ctx } from '../context.js';
 import { barChart, loadBars, lineChart } from '../charts.js';
 
 const HOURS = 12;
+const REPORT_RETRY_MS = 60000;
 let root = null;
+let reportMissingSince = 0;   // GET /report failed: don't ask on every event
 
 function tile(label, value, key, cls = '') {
     return h('div', { class: `tile ${cls}`, 'data-stat': key },
@@ -76,15 +78,20 @@ async function renderReport() {
     const hourStart = now - now % 3600e3;
     const starts = Array.from({ length: HOURS }, (_, i) => hourStart - (HOURS - 1 - i) * 3600e3);
     let hourly, total;
+    if (reportMissingSince && now - reportMissingSince < REPORT_RETRY_MS) return;
     try {
         [total, ...hourly] = await Promise.all([
             api.get(`/report?from=${starts[0]}&to=${now}&by=category`),
             ...starts.map(s => api.get(`/report?from=${s}&to=${Math.min(s + 3600e3, now)}&by=category`))]);
     } catch (e) {
+        if (!root) return;
+        if (e.status === 404 || e.status === 400) reportMissingSince = now;
         mount(box, h('p', { class: 'muted' }, `Report unavailable (${ctx.describe(e)}).`));
         mount($('#dash-breaches', root));
         return;
     }
+    if (!root) return;
+    reportMissingSince = 0;
     const groups = hourly.map(reportGroups);
     const labels = starts.map(s => `${String(new Date(s).getHours()).padStart(2, '0')}h`);
     mount(box, lineChart([
@@ -100,20 +107,23 @@ async function renderReport() {
             : h('p', { class: 'muted' }, 'No breaches.'));
 }
 
+let loadSeq = 0;
+
 async function load() {
     if (!root) return;
+    const seq = ++loadSeq, el = root;
     const [st, agents, peek, cfg] = await Promise.all([
         api.get('/stats'),
         api.get('/agents').then(d => api.listOf(d, 'agents')).catch(() => []),
         api.get('/tickets?count=1000').then(d => api.listOf(d, 'tickets')),
         import('./queues.js').then(m => m.deskCategories()),
     ]);
-    if (!root) return;
+    if (seq !== loadSeq || !el.isConnected) return;   // overtaken or left
     const stats = st.stats || st;
     renderStats(stats);
     renderOpenByCategory(peek, cfg);
     renderLoad(agents);
-    $('#dash-updated', root).textContent = `updated ${new Date().toLocaleTimeString()}`;
+    $('#dash-updated', el).textContent = `updated ${new Date().toLocaleTimeString()}`;
     await renderReport();
 }
 

@@ -9,17 +9,22 @@ import { ticketList, fetchTickets, byUrgency, eventTicket, ticketId } from '../t
 let root = null;
 let shown = new Set();
 let waiting = null;         // AbortController of the blocking wait
+let pending = null;         // 'wait' | 'claim' asked for from another view
 const BLOCK_MS = 20000;     // one long poll; the wait loops until a ticket or Esc
+
+let loadSeq = 0;
 
 async function load() {
     if (!root) return;
-    const box = $('#mine-list', root);
+    const seq = ++loadSeq, el = root;
+    const box = $('#mine-list', el);
     if (!ctx.agentId) { mount(box, h('p', { class: 'empty' }, 'No agent on this desk yet.')); return; }
     const data = await api.get(`/agents/${api.q(ctx.agentId)}/tickets`);
     const tickets = (await fetchTickets(api.listOf(data, 'tickets').map(ticketId)))
         .filter(t => t.status !== 'closed' && t.status !== 'merged').sort(byUrgency);
+    if (seq !== loadSeq) return;   // a newer load is on its way
     shown = new Set(tickets.map(t => String(t.id)));
-    $('#mine-count', root).textContent = `${tickets.length} open`;
+    $('#mine-count', el).textContent = `${tickets.length} open`;
     mount(box, ticketList(tickets, { label: 'My open tickets', empty: 'Nothing assigned to you. Press n for the next ticket.' }));
 }
 
@@ -67,12 +72,18 @@ async function claim() {
     } catch (e) { ctx.toast(ctx.describe(e), 'error'); }
 }
 
+// Global shortcuts (n, w, b work from every view): waiting and claiming
+// show their result on My tickets, so they go there first.
+export function nextFromAnywhere() { return next(); }
+export function onMine(action) {
+    if (root) return action === 'wait' ? waitForNext() : claim();
+    pending = action;
+    location.hash = '#/mine';
+}
+
 export default {
     title: 'My tickets',
     keys: () => ({
-        n: { label: 'take the next ticket', fn: next },
-        w: { label: 'wait for the next ticket', fn: waitForNext },
-        b: { label: 'claim a batch', fn: claim },
         Escape: { label: 'stop waiting', fn: stopWaiting },
     }),
     async render(el) {
@@ -91,6 +102,9 @@ export default {
             h('p', { class: 'muted agent-line' }, ctx.agentId ? `Agent ${ctx.agentId}` : ''),
             h('div', { id: 'mine-list' }));
         await load();
+        const p = pending;
+        pending = null;
+        if (p) onMine(p);
     },
     refresh: refreshSoon,
     onEvent(type, data) {

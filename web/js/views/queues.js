@@ -18,17 +18,21 @@ export async function deskCategories() {
     return DEFAULT_CATEGORIES;
 }
 
+let loadSeq = 0;
+
 async function load() {
     if (!root) return;
+    const seq = ++loadSeq, el = root;
     const cats = await deskCategories();
     const [all, ...perCat] = await Promise.all([
         api.get('/tickets?count=50'),
         ...cats.map(c => api.get(`/tickets?unassigned=1&count=20&category=${api.q(c)}`).catch(() => ({ tickets: [] }))),
     ]);
+    if (seq !== loadSeq) return;   // a newer load is on its way
     const open = api.listOf(all, 'tickets');
-    mount($('#queue-open', root), h('h2', {}, `Open queue `, h('span', { class: 'muted' }, `(${open.length} most urgent)`)),
+    mount($('#queue-open', el), h('h2', {}, `Open queue `, h('span', { class: 'muted' }, `(${open.length} most urgent)`)),
         ticketList(open, { label: 'Open queue', showAgent: true, empty: 'No active tickets.' }));
-    mount($('#queue-cats', root), cats.map((c, i) => {
+    mount($('#queue-cats', el), cats.map((c, i) => {
         const list = api.listOf(perCat[i], 'tickets');
         return h('section', { class: 'card queue', 'data-category': c, 'aria-label': `Unassigned ${c}` },
             h('h3', {}, c, ' ', h('span', { class: 'count' }, String(list.length))),

@@ -63,7 +63,7 @@ function renderActions() {
     mount($('#ticket-actions', root),
         active ? [
             h('div', { class: 'row' }, sel,
-                h('button', { onclick: () => act(() => api.post(`/tickets/${id}/status`, { status: sel.value }), `Status set to ${sel.value}`) }, 'Set status')),
+                h('button', { id: 'status-apply', onclick: () => act(() => api.post(`/tickets/${id}/status`, { status: sel.value }), `Status set to ${sel.value}`) }, 'Set status')),
             h('div', { class: 'row' },
                 h('button', { class: 'danger', id: 'close-button', onclick: openClose, 'aria-keyshortcuts': 'c' }, 'Close…'),
                 h('button', { id: 'assign-button', onclick: openAssign, 'aria-keyshortcuts': 'a' }, 'Reassign…'),

@@ -24,16 +24,25 @@ free_port() {
     echo 46999
 }
 
+# The range overlaps the kernel's ephemeral ports, so a port that takes no
+# connections may still be bound by some client socket: on a failed bind,
+# try another.
 start_gateway() {
     GW_DIR=$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-gw.XXXXXX")
     GW_PID_FILE=$GW_DIR/pid
-    HTTP_PORT=$(free_port)
-    GW_ARGS=(--listen "127.0.0.1:$HTTP_PORT" --redis "127.0.0.1:$PORT" --desk help --static "$ROOT/web")
-    "$GATEWAY" "${GW_ARGS[@]}" >>"$GW_DIR/gateway.log" 2>&1 &
-    echo $! >"$GW_PID_FILE"
-    for _ in $(seq 200); do
-        curl -fs "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && return 0
-        sleep 0.05
+    local attempt pid
+    for attempt in 1 2 3 4 5; do
+        HTTP_PORT=$(free_port)
+        GW_ARGS=(--listen "127.0.0.1:$HTTP_PORT" --redis "127.0.0.1:$PORT" --desk help --static "$ROOT/web")
+        "$GATEWAY" "${GW_ARGS[@]}" >>"$GW_DIR/gateway.log" 2>&1 &
+        pid=$!
+        echo "$pid" >"$GW_PID_FILE"
+        for _ in $(seq 200); do
+            curl -fs "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && return 0
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -0 "$pid" 2>/dev/null && break
     done
     echo "FATAL: gateway did not answer /health on $HTTP_PORT; log:" >&2
     cat "$GW_DIR/gateway.log" >&2

@@ -223,6 +223,15 @@ await check("the dashboard's numbers match DESK.STATS after a scripted workload"
     const loads = await boss.$$eval('#dash-load [data-agent]', l => l.map(e => `${e.dataset.agent}:${e.dataset.load}`).sort());
     const agents = rjson('AGENT.LIST', 'help').map(a => `${a.id}:${a.load}`).sort();
     assert(JSON.stringify(loads) === JSON.stringify(agents), `load bars ${loads} vs ${agents}`);
+    // The hourly line counts the desk's created/closed events of the last 12 hours.
+    const first = Date.now() - Date.now() % 3600e3 - 11 * 3600e3;
+    const evs = rjson('XRANGE', 'help:events', `${first}-0`, '+');
+    const count = t => evs.filter(([, f]) => f[f.indexOf('type') + 1] === t).length;
+    for (const t of ['created', 'closed']) {
+        await until(() => boss.$eval(`#dash-hourly [data-series="${t}"]`, e =>
+            e.dataset.values.split(',').reduce((n, v) => n + Number(v), 0)).then(n => n === count(t)),
+            3000, `hourly ${t} sums to ${count(t)}`);
+    }
     await shot(boss, 'dashboard');
 });
 
@@ -287,8 +296,11 @@ await check('a write from the page without the CSRF token is refused', async () 
 await check('sign out ends the session on the gateway', async () => {
     await maria.click('#signout');
     await maria.waitForSelector('#signin:not([hidden])');
-    const st = await maria.evaluate(async () => (await fetch('/v1/session')).status);
+    // Through the context's own cookie jar (a page fetch of a 401 would meet
+    // the browser's Basic-auth prompt).
+    const st = (await maria.context().request.get(`${BASE}/v1/session`)).status();
     assert(st === 401, `GET /v1/session after sign-out: ${st}`);
+    assert(await maria.evaluate(() => Object.keys(sessionStorage).every(k => !/csrf|token/i.test(k))), 'token left in sessionStorage');
 });
 
 await check('the console survives a gateway restart: banner, then recovery and catch-up', async () => {

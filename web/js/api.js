@@ -14,6 +14,13 @@ export class ApiError extends Error {
 const session = { csrf: null, user: null };
 let desk = 'help';
 const listeners = new Set();
+const lostListeners = new Set();
+// Not a secret: only that this tab signed in as that user, so a reload asks
+// GET /v1/session for the token again (a tab that never signed in does not).
+const HINT = 'helpdesk.signedInAs';
+
+// fn() when a signed-in console gets 401: the session expired or was closed.
+export function onSessionLost(fn) { lostListeners.add(fn); }
 
 // Subscribers learn whether the gateway answers (for the connection banner).
 export function onConnectivity(fn) { listeners.add(fn); }
@@ -38,22 +45,25 @@ export async function signIn(user, password) {
     const data = await request('POST', '/v1/session', { user, password });
     adoptSession(data || {});
     if (!session.user) session.user = user;
+    sessionStorage.setItem(HINT, session.user);
     return session.user;
 }
 
 // After a reload the cookie may still be valid, but the token is gone with
 // the page's memory; a gateway that answers GET /v1/session hands it back.
 export async function resumeSession() {
+    if (!sessionStorage.getItem(HINT)) return null;
     try {
         const data = await request('GET', '/v1/session');
         if (data && (data.csrf_token || data.csrf)) { adoptSession(data); return session.user; }
-    } catch (e) { /* no session, or a gateway without GET /v1/session */ }
+    } catch (e) { /* the session ended meanwhile */ }
+    sessionStorage.removeItem(HINT);
     return null;
 }
 
 export async function signOut() {
     try { await request('DELETE', '/v1/session'); }
-    finally { session.csrf = null; session.user = null; }
+    finally { session.csrf = null; session.user = null; sessionStorage.removeItem(HINT); }
 }
 
 function errorFrom(status, data, text) {
@@ -65,7 +75,9 @@ function errorFrom(status, data, text) {
 // request(method, path, body?, {signal, headers, raw}) -> parsed JSON (null for
 // 204). Throws ApiError. Paths under /v1/desks/... are built with deskPath.
 export async function request(method, path, body, opts = {}) {
-    const headers = { Accept: 'application/json', ...(opts.headers || {}) };
+    // X-Requested-With marks the call as the console's own (not a page
+    // navigation), so the gateway need not answer 401 with a Basic challenge.
+    const headers = { Accept: 'application/json', 'X-Requested-With': 'helpdesk-console', ...(opts.headers || {}) };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && session.csrf) headers['X-CSRF-Token'] = session.csrf;
     let res;
@@ -83,6 +95,11 @@ export async function request(method, path, body, opts = {}) {
     const text = res.status === 204 ? '' : await res.text();
     let data = null;
     if (text) { try { data = JSON.parse(text); } catch { data = null; } }
+    if (res.status === 401 && session.csrf && path !== '/v1/session') {
+        session.csrf = null;
+        sessionStorage.removeItem(HINT);
+        for (const fn of lostListeners) fn();
+    }
     if (!res.ok) throw errorFrom(res.status, data, text);
     return data;
 }

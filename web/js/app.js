@@ -112,7 +112,9 @@ async function signOut() {
 
 // ---- sign-in ------------------------------------------------------------------
 
-function showSignin() {
+function showSignin(why) {
+    events.disconnect();
+    $('#signin-error').textContent = why || '';
     $('#app').hidden = true;
     $('#signin').hidden = false;
     $('#signin-desk').value = sessionStorage.getItem('helpdesk.desk') || 'help';
@@ -159,6 +161,7 @@ async function start() {
 // ---- boot ---------------------------------------------------------------------
 
 function wireLive() {
+    api.onSessionLost(() => showSignin('Your session has ended (signed out elsewhere, expired, or the gateway restarted). Sign in again.'));
     api.onConnectivity(up => { apiDown = !up; updateBanner(); });
     events.onStreamState(updateBanner);
     // Replayed and live events go to the view on screen; agent changes to the header.

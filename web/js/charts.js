@@ -59,7 +59,7 @@ export function lineChart(series, xLabels, { title = '', width = 420, height = 1
         s('title', {}, label),
         axis(pad, width, height, max, y),
         xLabels.map((l, i) => i % 2 === 0 ? s('text', { x: x(i), y: height - pad.b + 14, class: 'lbl', 'text-anchor': 'middle' }, l) : null),
-        series.map(sr => s('g', { class: sr.cls, 'data-series': sr.label },
+        series.map(sr => s('g', { class: sr.cls, 'data-series': sr.label, 'data-values': sr.values.join(',') },
             s('polyline', { points: sr.values.map((v, i) => `${x(i)},${y(v)}`).join(' '), class: 'line' }),
             sr.values.map((v, i) => s('circle', { cx: x(i), cy: y(v), r: 2.5, class: 'dot' })))),
         series.map((sr, i) => s('g', { class: `legend ${sr.cls}`, transform: `translate(${pad.l + 8 + i * 90} ${pad.t})` },

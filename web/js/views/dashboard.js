@@ -4,7 +4,7 @@
 // Refreshed live from /events.
 
 import * as api from '../api.js';
-import { h, mount, $, debounce } from '../dom.js';
+import { h, mount, $, debounce, duration } from '../dom.js';
 import { ctx } from '../context.js';
 import { barChart, loadBars, lineChart } from '../charts.js';
 
@@ -26,7 +26,9 @@ function renderStats(st) {
         tile('unassigned', st.unassigned, 'unassigned', 'warn'),
         tile('overdue', st.overdue, 'overdue', st.overdue ? 'bad' : ''),
         tile('agents online', `${st.agents_online ?? 0}/${st.agents ?? 0}`, 'agents_online'),
-        tile('load / capacity', `${st.total_load ?? 0}/${st.total_capacity ?? 0}`, 'total_load'));
+        tile('load / capacity', `${st.total_load ?? 0}/${st.total_capacity ?? 0}`, 'total_load'),
+        tile('SLA breaches, 12 h', '…', 'breaches_12h', 'bad'));
+    renderHourly();
     const cats = Object.entries(st.category || {});
     mount($('#dash-cat-table', root), h('table', { class: 'data' },
         h('caption', {}, 'Tickets by category (all statuses)'),
@@ -56,10 +58,6 @@ function reportGroups(data) {
         .map(([group, v]) => ({ group, ...v }));
 }
 
-function sumOf(groups, field) {
-    return groups.reduce((n, g) => n + (Number(g[field]) || 0), 0);
-}
-
 function breachesOf(groups) {
     const out = {};
     for (const g of groups) {
@@ -73,38 +71,93 @@ function breachesOf(groups) {
     return out;
 }
 
+// ---- per hour, from the event stream ----------------------------------------
+// DESK.REPORT counts whole days, so the hourly line comes from D:events: the
+// dashboard opens its own EventSource resuming 12 hours back (?after=<ms>-0),
+// counts created / closed / sla_breach per hour, and keeps counting live.
+
+let hourly = null;        // Map hourStart -> {created, closed, breaches}
+let hourSource = null;
+
+function hourOf(ms) { return ms - ms % 3600e3; }
+
+function countEvent(kind, ev) {
+    let at = 0;
+    try { at = Number(JSON.parse(ev.data).at); } catch { /* use the id */ }
+    if (!at) at = Number(String(ev.lastEventId).split('-')[0]);
+    const hr = hourOf(at);
+    if (!hourly.has(hr)) return;        // older than the window
+    hourly.get(hr)[kind]++;
+    renderHourlySoon();
+}
+
+function openHourly() {
+    const now = Date.now(), first = hourOf(now) - (HOURS - 1) * 3600e3;
+    hourly = new Map(Array.from({ length: HOURS }, (_, i) =>
+        [first + i * 3600e3, { created: 0, closed: 0, breaches: 0 }]));
+    hourSource = new EventSource(api.deskPath(`/events?after=${first}-0`), { withCredentials: true });
+    hourSource.addEventListener('created', ev => countEvent('created', ev));
+    hourSource.addEventListener('closed', ev => countEvent('closed', ev));
+    hourSource.addEventListener('sla_breach', ev => countEvent('breaches', ev));
+    renderHourly();
+}
+
+function closeHourly() { if (hourSource) hourSource.close(); hourSource = null; }
+
+// The window slides: a new hour gets an empty slot, the oldest drops out.
+function slideHours() {
+    const cur = hourOf(Date.now());
+    if (hourly.has(cur)) return;
+    hourly.set(cur, { created: 0, closed: 0, breaches: 0 });
+    while (hourly.size > HOURS) hourly.delete(hourly.keys().next().value);
+}
+
+function renderHourly() {
+    if (!root || !hourly) return;
+    slideHours();
+    const hours = [...hourly.keys()], slots = [...hourly.values()];
+    const labels = hours.map(h => `${String(new Date(h).getHours()).padStart(2, '0')}h`);
+    mount($('#dash-hourly', root), lineChart([
+        { label: 'created', cls: 'created', values: slots.map(x => x.created) },
+        { label: 'closed', cls: 'closed', values: slots.map(x => x.closed) },
+    ], labels, { title: `Created vs closed per hour, last ${HOURS} hours` }));
+    const breaches = slots.reduce((n, x) => n + x.breaches, 0);
+    const t = $('[data-stat="breaches_12h"] .tile-value', root);
+    if (t) t.textContent = String(breaches);
+}
+
+const renderHourlySoon = debounce(renderHourly, 100);
+
+// ---- DESK.REPORT: the last 7 days by category ----------------------------------
+
 async function renderReport() {
     const box = $('#dash-report', root), now = Date.now();
-    const hourStart = now - now % 3600e3;
-    const starts = Array.from({ length: HOURS }, (_, i) => hourStart - (HOURS - 1 - i) * 3600e3);
-    let hourly, total;
     if (reportMissingSince && now - reportMissingSince < REPORT_RETRY_MS) return;
-    try {
-        [total, ...hourly] = await Promise.all([
-            api.get(`/report?from=${starts[0]}&to=${now}&by=category`),
-            ...starts.map(s => api.get(`/report?from=${s}&to=${Math.min(s + 3600e3, now)}&by=category`))]);
-    } catch (e) {
+    let rep;
+    try { rep = await api.get(`/report?from=${now - 7 * 86400e3}&to=${now}&by=category`); }
+    catch (e) {
         if (!root) return;
         if (e.status === 404 || e.status === 400) reportMissingSince = now;
-        mount(box, h('p', { class: 'muted' }, `Report unavailable (${ctx.describe(e)}).`));
-        mount($('#dash-breaches', root));
+        mount(box, h('p', { class: 'muted' }, `DESK.REPORT unavailable (${ctx.describe(e)}).`));
         return;
     }
     if (!root) return;
     reportMissingSince = 0;
-    const groups = hourly.map(reportGroups);
-    const labels = starts.map(s => `${String(new Date(s).getHours()).padStart(2, '0')}h`);
-    mount(box, lineChart([
-        { label: 'created', cls: 'created', values: groups.map(g => sumOf(g, 'created')) },
-        { label: 'closed', cls: 'closed', values: groups.map(g => sumOf(g, 'closed')) },
-    ], labels, { title: `Created vs closed per hour, last ${HOURS} hours` }));
-    const breaches = breachesOf(reportGroups(total));
-    mount($('#dash-breaches', root),
-        h('h3', {}, `SLA breaches, last ${HOURS} hours`),
-        Object.keys(breaches).length
-            ? h('div', { class: 'tiles small' }, Object.entries(breaches).map(([m, n]) =>
-                tile(m.replace(/_/g, ' '), n, `breaches.${m}`, n ? 'bad' : '')))
-            : h('p', { class: 'muted' }, 'No breaches.'));
+    const groups = reportGroups(rep);
+    const ms = v => (v === null || v === undefined ? '—' : duration(Number(v)));
+    const cols = ['created', 'closed', 'reopened', 'first reply p50', 'resolution p50', 'breaches'];
+    mount(box, h('table', { class: 'data' },
+        h('caption', {}, 'Last 7 days by category (DESK.REPORT)'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'category'), cols.map(c => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, groups.map(g => {
+            const b = breachesOf([g]);
+            return h('tr', { 'data-group': g.group },
+                h('th', { scope: 'row' }, g.group),
+                h('td', {}, String(g.created ?? 0)), h('td', {}, String(g.closed ?? 0)),
+                h('td', {}, String(g.reopened ?? 0)), h('td', {}, ms(g.first_reply_p50)),
+                h('td', {}, ms(g.resolution_p50)),
+                h('td', {}, String(Object.values(b).reduce((n, x) => n + x, 0))));
+        }))));
 }
 
 let loadSeq = 0;
@@ -142,11 +195,13 @@ export default {
                 h('section', { class: 'card', 'aria-labelledby': 'h-load' },
                     h('h2', { id: 'h-load' }, 'Agent load vs capacity'), h('div', { id: 'dash-load' })),
                 h('section', { class: 'card', 'aria-labelledby': 'h-hour' },
-                    h('h2', { id: 'h-hour' }, 'Created vs closed per hour'), h('div', { id: 'dash-report' }), h('div', { id: 'dash-breaches' })),
-                h('section', { class: 'card' }, h('div', { id: 'dash-cat-table' }))));
+                    h('h2', { id: 'h-hour' }, 'Created vs closed per hour'), h('div', { id: 'dash-hourly' })),
+                h('section', { class: 'card' }, h('div', { id: 'dash-cat-table' })),
+                h('section', { class: 'card wide', 'aria-label': 'Service report' }, h('div', { id: 'dash-report' }))));
+        openHourly();
         await load();
     },
     refresh: refreshSoon,
     onEvent: () => refreshSoon(),
-    leave() { root = null; },
+    leave() { closeHourly(); root = null; },
 };

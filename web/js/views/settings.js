@@ -47,7 +47,7 @@ async function save(ev) {
         err.textContent = '';
         input.removeAttribute('aria-invalid');
         try {
-            await api.put('/config', { [input.name]: input.value });
+            await api.put('/config', { name: input.name, value: input.value });
             input.dataset.initial = input.value;
             saved++;
         } catch (e) {

@@ -94,6 +94,16 @@ int hdError(Hd *hd, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int hdSyntax(Hd *hd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Typed replies (reply.c): integers for ids, priorities, versions, loads,
+ * capacities, counts and *_at times; urgency a double (RESP3) or its string
+ * (RESP2); anything else, or a value that does not parse, as a string; NULL
+ * as nil. hdReplyField replies the field name then its value. */
+int hdFieldIsInteger(const char *name, size_t len);
+int hdReplyIsResp3(Hd *hd);
+void hdReplyDecimal(Hd *hd, const char *s, size_t len);
+void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v);
+void hdReplyField(Hd *hd, const char *field, RedisModuleString *v);
+
 /* ------------------------------------------------------------------------ */
 /* Key names (keys.c)                                                        */
 /* ------------------------------------------------------------------------ */
@@ -144,6 +154,17 @@ int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid);
 int hdArgText(Hd *hd, RedisModuleString *arg, const char *what,
               size_t maxlen, int allow_empty);
 int hdArgIs(RedisModuleString *arg, const char *token); /* case-insensitive */
+/* hdArgText also refuses text that is not valid UTF-8 (INVALID naming it). */
+int hdValidUtf8(const char *s, size_t len);
+/* Options: each may be given once (ERR "option X given twice"; bit is the
+ * option's flag in *seen), and an option at argv[i] that takes a value needs
+ * argv[i+1] (ERR "<OPT> needs <what>", e.g. "COUNT needs a number"). Both
+ * reply and return 0 on failure. */
+int hdOptionOnce(Hd *hd, unsigned *seen, unsigned bit, RedisModuleString *opt);
+int hdOptionHasValue(Hd *hd, int i, int argc, RedisModuleString *opt, const char *what);
+/* Both of the above for the option argv[i] and its value argv[i+1]. */
+int hdOptionValue(Hd *hd, unsigned *seen, unsigned bit, RedisModuleString **argv,
+                  int argc, int i, const char *what);
 
 /* ------------------------------------------------------------------------ */
 /* Effects: apply + replicate (effects.c)                                    */
@@ -157,6 +178,11 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field);
 /* Adds delta to an integer hash field, replicated as HSET of the result.
  * Returns the new value. */
 long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta);
+/* Adds deltas[i] to integer fields[i] (n <= FX_INCR_MAX) with one key open
+ * and one replicated HSET of the results. */
+#define FX_INCR_MAX 8
+void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
+                    const long long *deltas, int n);
 void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member);
 void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele);
@@ -172,6 +198,13 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
+/* Every fx* write raises the keyspace event of the command it replicates.
+ * The dispatcher brackets each command with these two: when the command
+ * wrote anything, hdNotifyCommand raises one module event (class `d`, the
+ * command's name as the event): a TICKET.* command on the hash of the first
+ * ticket it wrote, any other command on the desk name. */
+void hdNotifyBegin(Hd *hd);
+void hdNotifyCommand(Hd *hd, const char *command);
 /* "<ms>-<seq>" into buf (>= 42 bytes); returns its length. */
 int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 
@@ -306,6 +339,13 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t);
  * its routing queue; logs and emits `unassigned` with reason. Caller has
  * validated everything. */
 void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason);
+/* Active tickets whose category is one of cats[0..n) (DESK.CONFIG removing
+ * categories): ticketsInCategories counts them and checks the keys a move
+ * writes (-1 after replying on a damaged key); ticketsRequeueUnderGeneral
+ * moves them to `general` (routing queue, stats, log, `updated` event).
+ * O(active tickets). */
+long long ticketsInCategories(Hd *hd, char (*cats)[33], int n);
+void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n);
 /* The next free ticket id (D:seq:tickets + 1, skipping ids whose hash
  * exists); the caller stores it in D:seq:tickets. */
 long long nextTicketId(Hd *hd);

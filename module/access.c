@@ -38,6 +38,7 @@ static const struct { const char *name; Rule rule; } agentRules[] = {
     {"ticket.state.decide", RULE_OWN_TICKET},
     {"ticket.state.del", RULE_OWN_TICKET},
     {"ticket.assign", RULE_TAKE_TICKET},
+    {"desk.check", RULE_ADMIN},             /* a read, but an O(desk) admin command */
     {NULL, RULE_ADMIN}
 };
 
@@ -98,10 +99,8 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
     RedisModuleString *user = RedisModule_GetCurrentUserName(hd->ctx);
     if (!user || accessIsAdmin(hd, user)) return 1;
 
+    /* DESK.CONFIG GET is a readonly subcommand, so agents may read it. */
     Rule rule = ruleFor(c);
-    /* DESK.CONFIG is write-flagged for SET; its GET is a read. */
-    if (!strcmp(c->name, "desk.config") && argc > 2 && hdArgIs(argv[2], "GET"))
-        rule = RULE_READ;
     int agent = isAgent(hd, user);
     if (agent && agentMay(hd, rule, user, argv, argc)) return 1;
 
@@ -136,9 +135,11 @@ static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
     if (argc != 4 || !(hdArgIs(argv[2], "ADD") || hdArgIs(argv[2], "REMOVE")))
         return hdSyntax(hd, "syntax: DESK.ADMIN desk ADD|REMOVE user, or DESK.ADMIN desk LIST");
     size_t len;
-    RedisModule_StringPtrLen(argv[3], &len);
+    const char *u = RedisModule_StringPtrLen(argv[3], &len);
     if (len == 0 || len > 128)
         return hdError(hd, "INVALID", "user name must be 1-128 bytes, got %zu", len);
+    if (!hdValidUtf8(u, len))
+        return hdError(hd, "INVALID", "user name must be valid UTF-8 text");
     if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (hdArgIs(argv[2], "ADD")) fxSAdd(hd, key, argv[3]);
     else fxSRem(hd, key, argv[3]);

@@ -169,12 +169,12 @@ typedef struct NewAgent {
 } NewAgent;
 
 static int isOptionAfterSkills(RedisModuleString *arg) {
-    return hdArgIs(arg, "EMAIL") || hdArgIs(arg, "CAPACITY");
+    return hdArgIs(arg, "EMAIL") || hdArgIs(arg, "CAPACITY") || hdArgIs(arg, "SKILLS");
 }
 
 /* Options ignore case and may come in any order, each at most once. SKILLS
- * takes every following argument up to the next one that reads EMAIL or
- * CAPACITY, so those two words cannot be skills given after SKILLS. */
+ * takes every following argument up to the next one that reads EMAIL,
+ * CAPACITY or SKILLS, so those words cannot be skills given after SKILLS. */
 static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAgent *na) {
     memset(na, 0, sizeof(*na));
     for (int i = 4; i < argc;) {
@@ -182,7 +182,7 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
         if (hdArgIs(opt, "SKILLS")) {
             int end = i + 1;
             while (end < argc && !isOptionAfterSkills(argv[end])) end++;
-            if (na->has_skills) return hdSyntax(hd, "SKILLS given more than once"), 0;
+            if (na->has_skills) return hdSyntax(hd, "option SKILLS given twice"), 0;
             if (end == i + 1) return hdSyntax(hd, "SKILLS needs at least one skill"), 0;
             na->nskills = parseSkills(hd, argv, i + 1, end, &na->skills);
             if (na->nskills < 0) return 0;
@@ -193,7 +193,7 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
             const char *name = is_email ? "EMAIL" : "CAPACITY";
             if (i + 1 >= argc) return hdSyntax(hd, "%s needs a value", name), 0;
             if (is_email ? na->email != NULL : na->has_capacity)
-                return hdSyntax(hd, "%s given more than once", name), 0;
+                return hdSyntax(hd, "option %s given twice", name), 0;
             if (is_email) {
                 size_t len;
                 const char *s = RedisModule_StringPtrLen(argv[i + 1], &len);

@@ -134,8 +134,10 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int parseMsgsArgs(Hd *hd, RedisModuleString **argv, int argc,
                          RedisModuleStreamID *after, int *has_after, long long *count) {
+    unsigned seen = 0;
     for (int i = 3; i < argc; i++) {
-        if (hdArgIs(argv[i], "AFTER") && i + 1 < argc) {
+        if (hdArgIs(argv[i], "AFTER")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a stream id")) return 0;
             size_t len;
             const char *s = RedisModule_StringPtrLen(argv[++i], &len);
             if (RedisModule_StringToStreamID(argv[i], after) != REDISMODULE_OK) {
@@ -145,7 +147,8 @@ static int parseMsgsArgs(Hd *hd, RedisModuleString **argv, int argc,
                 return 0;
             }
             *has_after = 1;
-        } else if (hdArgIs(argv[i], "COUNT") && i + 1 < argc) {
+        } else if (hdArgIs(argv[i], "COUNT")) {
+            if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a number")) return 0;
             if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; syntax: TICKET.MSGS desk tid "

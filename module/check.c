@@ -1,5 +1,5 @@
-/* check.c -- DESK.CHECK D [REPAIR]: verify the desk's invariants (SPEC.md
- * section 8) and, with REPAIR, rebuild every derived key from the hashes.
+/* check.c -- DESK.CHECK D: verify the desk's invariants (SPEC.md section 8),
+ * and DESK.REPAIR D: rebuild every derived key from the hashes.
  *
  * The check walks the desk's keys once with SCAN and judges each key on its
  * own, reading the keys it must agree with: a ticket looks up its queue
@@ -9,7 +9,7 @@
  * bounded by one SCAN batch, the first 1000 messages, the counters, and the
  * ids of the tickets already counted (SCAN may return a key twice).
  *
- * REPAIR, when the check found something it can fix, deletes every derived key
+ * DESK.REPAIR, when the check found something it can fix, deletes every derived key
  * and rebuilds them all from the ticket, customer and agent hashes (plus the
  * agents' skills sets) through the fx* helpers, so the rebuild replicates as
  * plain commands. What it cannot invent (an unparsable priority, a hash of the
@@ -1141,7 +1141,7 @@ static void noteTicketRepair(Hd *hd, Scratch *sc, TicketView *v, const char *why
     /* Only a list (or nothing) can take the entry; RPUSH on anything else
      * would fail here and on the replica. */
     if (type == REDISMODULE_KEYTYPE_EMPTY || type == REDISMODULE_KEYTYPE_LIST)
-        ticketLog(hd, v->tid, "DESK.CHECK REPAIR: %s", why);
+        ticketLog(hd, v->tid, "DESK.REPAIR: %s", why);
 }
 
 /* The ticket hash is the truth, except for two things no other key can
@@ -1335,40 +1335,54 @@ static void replyReport(Check *c, int repaired) {
     }
 }
 
-/* DESK.CHECK D [REPAIR] */
+static void checkFree(Hd *hd, Check *c) {
+    RedisModule_FreeDict(hd->ctx, c->seen);
+    RedisModule_FreeDict(hd->ctx, c->counts);
+    RedisModule_Free(c);
+}
+
+/* DESK.CHECK D: a read, so it runs on read-only replicas. The rebuild is
+ * DESK.REPAIR, a write command of its own (one flag per command). */
 static int cmdDeskCheck(Hd *hd, RedisModuleString **argv, int argc) {
-    int repair = 0;
     Check *c;
 
-    if (argc == 3 && hdArgIs(argv[2], "REPAIR")) repair = 1;
-    else if (argc != 2) return hdSyntax(hd, "DESK.CHECK takes only the option REPAIR");
+    if (argc == 3 && hdArgIs(argv[2], "REPAIR"))
+        return hdSyntax(hd, "DESK.CHECK only reads; to rebuild the derived keys run "
+                        "DESK.REPAIR %.*s", (int)hd->dlen, hd->dname);
+    if (argc != 2) return hdSyntax(hd, "syntax: DESK.CHECK desk");
 
     c = RedisModule_Calloc(1, sizeof(*c));
     c->hd = hd;
     runCheck(c);
-    /* Rebuilding rewrites every derived key: only worth it (and only
-     * replicated) when something can actually be fixed. */
-    if (repair && c->fixable > 0) runRepair(c);
-    replyReport(c, repair);
-    RedisModule_FreeDict(hd->ctx, c->seen);
-    RedisModule_FreeDict(hd->ctx, c->counts);
-    RedisModule_Free(c);
+    replyReport(c, 0);
+    checkFree(hd, c);
     return REDISMODULE_OK;
 }
 
-static RedisModuleCommandArg argsCheck[] = {
-    {.name = "repair", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "REPAIR",
-     .flags = REDISMODULE_CMD_ARG_OPTIONAL,
-     .summary = "rebuild every derived key from the ticket, customer and agent hashes"},
-    {0}
-};
+/* DESK.REPAIR D */
+static int cmdDeskRepair(Hd *hd, RedisModuleString **argv, int argc) {
+    Check *c = RedisModule_Calloc(1, sizeof(*c));
+    c->hd = hd;
+    runCheck(c);
+    /* Rebuilding rewrites every derived key: only worth it (and only
+     * replicated) when something can actually be fixed. */
+    if (c->fixable > 0) runRepair(c);
+    replyReport(c, 1);
+    checkFree(hd, c);
+    return REDISMODULE_OK;
+}
+
+static RedisModuleCommandArg argsNone[] = { {0} };
 
 HdCommand hdCheckCommands[] = {
-    {"desk.check", cmdDeskCheck, "write deny-oom", -2, 1,
-     "Reports the desk's invariant violations (an empty array when consistent). "
-     "Without REPAIR it only reads; with REPAIR it rebuilds the queues, agent sets "
-     "and loads, skill and email indexes, customer ticket sets and stats from the "
-     "hashes and reports what it fixed",
-     "O(N) where N is the number of keys of the desk: an admin command", argsCheck},
+    {"desk.check", cmdDeskCheck, "readonly", -2, 0,
+     "Reports the desk's invariant violations (an empty array when consistent); only "
+     "reads, so it runs on replicas",
+     "O(N) where N is the number of keys of the desk: an admin command", argsNone},
+    {"desk.repair", cmdDeskRepair, "write deny-oom", 2, 1,
+     "Rebuilds the queues, agent sets and loads, skill and email indexes, customer "
+     "ticket sets and stats from the hashes and reports what it fixed "
+     "(\"fixed: ...\" / \"cannot fix: ...\")",
+     "O(N) where N is the number of keys of the desk: an admin command", argsNone},
     {NULL}
 };

@@ -1038,7 +1038,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     if (isnew && (cfg.ncat >= HD_MAX_CATEGORIES - 1 ||
                   !categoriesWith(&cfg, cat, cats, sizeof(cats))))
         return hdError(hd, "CAPACITY", "the desk already has %d categories, the most it can "
-                       "hold; remove some with DESK.CONFIG desk SET categories", cfg.ncat);
+                       "hold; remove some with DESK.CONFIG SET desk categories", cfg.ncat);
 
     RedisModuleString *metaKey = hdKey(hd, "model:meta"), *wordsKey = hdKey(hd, "model:words");
     if (!hdCheckType(hd, metaKey, REDISMODULE_KEYTYPE_HASH) ||

@@ -39,7 +39,7 @@ int hdValidEmail(const char *s, size_t len) {
         if (c <= ' ' || c == 0x7f) return 0;
         if (c == '@') { at = i; ats++; }
     }
-    if (ats != 1 || at == 0) return 0;
+    if (ats != 1 || at == 0 || !hdValidUtf8(s, len)) return 0;
 
     const char *dom = s + at + 1;
     size_t dlen = len - at - 1;
@@ -281,7 +281,7 @@ static int parseCreate(Hd *hd, RedisModuleString **argv, int argc, NewCustomer *
             return 0;
         }
         if (i + 1 >= argc) { hdSyntax(hd, "%s needs a value", opt); return 0; }
-        if (*slot) { hdSyntax(hd, "%s given more than once", opt); return 0; }
+        if (*slot) { hdSyntax(hd, "option %s given twice", opt); return 0; }
         *slot = argv[i + 1];
     }
     return 1;
@@ -410,17 +410,22 @@ static int isEmpty(RedisModuleString *s) {
     return len == 0;
 }
 
-/* Field names ignore case; a repeated field takes its last value, as HSET. */
+/* Field names ignore case; a field given twice is a syntax error (SPEC
+ * section 4: one rule for every option). */
 static int parseUpdate(Hd *hd, RedisModuleString **argv, int argc, CustomerChange *ch) {
     memset(ch, 0, sizeof(*ch));
     if ((argc - 3) % 2 != 0) {
         hdSyntax(hd, "CUSTOMER.UPDATE takes field value pairs; the last field has no value");
         return 0;
     }
+    unsigned seen = 0;
     for (int i = 3; i < argc; i += 2) {
-        if (hdArgIs(argv[i], "name")) ch->name = argv[i + 1];
-        else if (hdArgIs(argv[i], "email")) ch->email = argv[i + 1];
-        else if (hdArgIs(argv[i], "phone")) ch->phone = argv[i + 1];
+        unsigned bit = hdArgIs(argv[i], "name") ? 1 : hdArgIs(argv[i], "email") ? 2 :
+                       hdArgIs(argv[i], "phone") ? 4 : 0;
+        if (bit && !hdOptionOnce(hd, &seen, bit, argv[i])) return 0;
+        if (bit == 1) ch->name = argv[i + 1];
+        else if (bit == 2) ch->email = argv[i + 1];
+        else if (bit == 4) ch->phone = argv[i + 1];
         else {
             size_t len;
             const char *s = RedisModule_StringPtrLen(argv[i], &len);

@@ -1,5 +1,5 @@
 /* desk.c -- desk settings (D:config), counters (D:stats), and the desk-wide
- * commands DESK.CONFIG, DESK.STATS and DESK.PURGE.
+ * commands DESK.CONFIG GET|SET, DESK.STATS and DESK.PURGE.
  *
  * D:config stores only what was set; everything else takes the defaults of
  * SPEC.md, so an empty desk needs no set-up. */
@@ -90,21 +90,43 @@ static int setSla(DeskConfig *c, int prio, long long secs) {
     return 1;
 }
 
-/* "billing, technical general" -> cats[]; `general` is always present since
- * it is the fallback category every agent serves. */
+/* "billing, technical general" -> cats[]: names separated by a comma (blanks
+ * around it allowed) or by blanks. An empty name ("a,,b", a leading or
+ * trailing comma, an empty list) or an invalid one is refused, never split
+ * or dropped. `general` is always present since it is the fallback category
+ * every agent serves. */
 static int parseCategories(DeskConfig *c, const char *v, char *err, size_t errlen) {
     /* Parsed into a copy: a bad list must leave the current one whole. */
     char cats[HD_MAX_CATEGORIES][33];
     int n = 0, has_general = 0;
     const char *p = v;
+    while (*p == ' ') p++;
+    if (!*p) {
+        snprintf(err, errlen, "needs at least one category name");
+        return 0;
+    }
     while (*p) {
         const char *start;
         size_t len;
-        while (*p == ',' || *p == ' ') p++;
-        if (!*p) break;
         start = p;
         while (*p && *p != ',' && *p != ' ') p++;
         len = (size_t)(p - start);
+        /* one separator: blanks, or a comma with blanks around it */
+        while (*p == ' ') p++;
+        if (*p == ',') {
+            p++;
+            while (*p == ' ') p++;
+            if (!*p) {
+                snprintf(err, errlen, "has an empty category name (a comma with no "
+                         "name after it)");
+                return 0;
+            }
+        }
+        if (len == 0) {
+            snprintf(err, errlen, "has an empty category name (two commas in a row or "
+                     "a leading comma)");
+            return 0;
+        }
         char lower[64];
         if (len >= sizeof(lower) || hdLower(start, len, lower, sizeof(lower)) < 0 ||
             !hdValidCategory(lower, len)) {
@@ -270,22 +292,9 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
 /* Two counters in one key open and one replicated HSET: every ticket change
  * moves a pair (status from/to, or status and category together). */
 static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    RedisModuleString *key = hdKey(hd, "stats"), *cur, *fv[4];
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
     const char *fields[2] = { f1, f2 };
     long long deltas[2] = { d1, d2 };
-    for (int i = 0; i < 2; i++) {
-        long long v = 0;
-        cur = NULL;
-        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
-        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
-        fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
-        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
-        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
-    }
-    RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)4);
+    fxHashIncrMany(hd, hdKey(hd, "stats"), fields, deltas, 2);
 }
 
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
@@ -305,7 +314,7 @@ void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long 
 }
 
 /* ------------------------------------------------------------------------ */
-/* DESK.CONFIG D GET [name] | SET name value                                 */
+/* DESK.CONFIG GET D [name] | DESK.CONFIG SET D name value [FORCE]         */
 /* ------------------------------------------------------------------------ */
 
 /* The shortest %g form that parses back to the same double ("%g" alone
@@ -342,6 +351,24 @@ static int isKnownSetting(const char *name) {
     return parseSlaName(name) != 0;
 }
 
+/* Typed like every reply (SPEC section 4): integer settings as integers,
+ * alert-threshold as a double (its string under RESP2), text as text. */
+static void configReplyValue(Hd *hd, const char *name, const char *val) {
+    size_t len = strlen(val);
+    long long n;
+    if (!strcmp(name, "alert-threshold")) {
+        hdReplyDecimal(hd, val, len);
+        return;
+    }
+    if (strcmp(name, "categories") != 0 &&
+        RedisModule_StringToLongLong(RedisModule_CreateString(hd->ctx, val, len), &n)
+        == REDISMODULE_OK) {
+        RedisModule_ReplyWithLongLong(hd->ctx, n);
+        return;
+    }
+    RedisModule_ReplyWithStringBuffer(hd->ctx, val, len);
+}
+
 static int configGetAll(Hd *hd, const DeskConfig *cfg) {
     char val[VALUE_MAX];
     int n = 0;
@@ -350,55 +377,105 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
     for (int i = 0; i < n; i++) {
         formatSetting(cfg, settingNames[i], val, sizeof(val));
         RedisModule_ReplyWithCString(hd->ctx, settingNames[i]);
-        RedisModule_ReplyWithCString(hd->ctx, val);
+        configReplyValue(hd, settingNames[i], val);
     }
     for (int i = 0; i < cfg->nsla; i++) {
         char name[32];
-        /* Strings like every other value, and like DESK.CONFIG GET sla.<p>. */
         snprintf(name, sizeof(name), "sla.%d", cfg->sla_prio[i]);
-        snprintf(val, sizeof(val), "%lld", cfg->sla_secs[i]);
         RedisModule_ReplyWithCString(hd->ctx, name);
-        RedisModule_ReplyWithCString(hd->ctx, val);
+        RedisModule_ReplyWithLongLong(hd->ctx, cfg->sla_secs[i]);
     }
     return REDISMODULE_OK;
 }
 
-static int cmdDeskConfig(Hd *hd, RedisModuleString **argv, int argc) {
+/* The setting name argv[i], lower-cased into name (64 bytes); replies
+ * INVALID and returns 0 when it is not a known setting. */
+static int configName(Hd *hd, RedisModuleString *arg, char *name) {
+    size_t nlen;
+    const char *n = RedisModule_StringPtrLen(arg, &nlen);
+    if (hdLower(n, nlen, name, 64) < 0 || !isKnownSetting(name))
+        return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG GET desk",
+                       (int)(nlen > 40 ? 40 : nlen), n), 0;
+    return 1;
+}
+
+/* DESK.CONFIG GET D [name]: subcommand handlers get argv from the
+ * subcommand on ("get", desk, ...). */
+static int cmdDeskConfigGet(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
-    char name[64], val[VALUE_MAX], err[160];
-    size_t nlen, vlen;
+    char name[64], val[VALUE_MAX];
 
+    if (argc > 3) return hdSyntax(hd, "syntax: DESK.CONFIG GET desk [name]");
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (hdArgIs(argv[2], "GET")) {
-        if (argc == 3) return configGetAll(hd, &cfg);
-        if (argc != 4) return hdSyntax(hd, "syntax: DESK.CONFIG desk GET [name]");
-        const char *n = RedisModule_StringPtrLen(argv[3], &nlen);
-        if (hdLower(n, nlen, name, sizeof(name)) < 0 || !isKnownSetting(name))
-            return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG desk GET",
-                           (int)(nlen > 40 ? 40 : nlen), n);
-        formatSetting(&cfg, name, val, sizeof(val));
-        return RedisModule_ReplyWithCString(hd->ctx, val);
-    }
-    if (!hdArgIs(argv[2], "SET"))
-        return hdSyntax(hd, "DESK.CONFIG takes GET or SET, got '%s'",
-                        RedisModule_StringPtrLen(argv[2], NULL));
-    if (argc != 5) return hdSyntax(hd, "syntax: DESK.CONFIG desk SET name value");
+    if (argc == 2) return configGetAll(hd, &cfg);
+    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    formatSetting(&cfg, name, val, sizeof(val));
+    configReplyValue(hd, name, val);
+    return REDISMODULE_OK;
+}
 
-    const char *n = RedisModule_StringPtrLen(argv[3], &nlen);
-    const char *v = RedisModule_StringPtrLen(argv[4], &vlen);
-    if (hdLower(n, nlen, name, sizeof(name)) < 0 || !isKnownSetting(name))
-        return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG desk GET",
-                       (int)(nlen > 40 ? 40 : nlen), n);
-    if (vlen >= sizeof(val) || memchr(v, '\0', vlen))
-        return hdError(hd, "INVALID", "value of '%s' is not valid", name);
+/* The categories of old that are not in new, into gone[]; returns how many. */
+static int removedCategories(const DeskConfig *old, const DeskConfig *new,
+                             char (*gone)[33]) {
+    int n = 0;
+    for (int i = 0; i < old->ncat; i++)
+        if (!deskCategoryKnown(new, old->cats[i], strlen(old->cats[i])))
+            strcpy(gone[n++], old->cats[i]);
+    return n;
+}
+
+/* A category that still has active tickets is only removed with FORCE,
+ * which moves them to general. Returns 0 (after replying) to refuse. */
+static int checkCategoryRemoval(Hd *hd, const DeskConfig *old, const DeskConfig *new,
+                                int force, char (*gone)[33], int *ngone) {
+    *ngone = removedCategories(old, new, gone);
+    if (*ngone == 0) return 1;
+    long long active = ticketsInCategories(hd, gone, *ngone);
+    if (active < 0) return 0;
+    if (active > 0 && !force) {
+        hdError(hd, "STATE", "%lld active ticket%s still in the removed categor%s (%s%s); "
+                "close or re-categorise them first, or add FORCE to move them to general",
+                active, active == 1 ? " is" : "s are", *ngone == 1 ? "y" : "ies", gone[0],
+                *ngone > 1 ? ", ..." : "");
+        return 0;
+    }
+    if (active == 0) *ngone = 0;
+    return 1;
+}
+
+/* DESK.CONFIG SET D name value [FORCE] */
+static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
+    DeskConfig cfg, old;
+    char name[64], val[VALUE_MAX], err[160], gone[HD_MAX_CATEGORIES][33];
+    size_t vlen;
+    int force = 0, ngone = 0;
+
+    if (argc == 5 && hdArgIs(argv[4], "FORCE")) force = 1;
+    else if (argc != 4)
+        return hdSyntax(hd, "syntax: DESK.CONFIG SET desk name value [FORCE]");
+    if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    if (force && strcmp(name, "categories") != 0)
+        return hdSyntax(hd, "FORCE only applies to categories");
+    const char *v = RedisModule_StringPtrLen(argv[3], &vlen);
+    if (vlen >= sizeof(val) || memchr(v, '\0', vlen) || !hdValidUtf8(v, vlen))
+        return hdError(hd, "INVALID", "value of '%s' must be UTF-8 text under %d bytes",
+                       name, VALUE_MAX);
     memcpy(val, v, vlen); val[vlen] = '\0';
+    old = cfg;
     if (!applySetting(&cfg, name, val, err, sizeof(err)))
         return hdError(hd, "INVALID", "%s %s, got '%.*s'", name, err,
                        (int)(vlen > 40 ? 40 : vlen), v);
     if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!strcmp(name, "categories")) {
+        if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
+        if (ngone && !hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
+            return REDISMODULE_OK;
+    }
     /* Store the normalised form (e.g. categories lower-cased, general added). */
     formatSetting(&cfg, name, val, sizeof(val));
     fxHashSetC(hd, hdKey(hd, "config"), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
+    if (ngone) ticketsRequeueUnderGeneral(hd, &cfg, gone, ngone);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
 
@@ -588,28 +665,35 @@ static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
 
 /* ------------------------------------------------------------------------ */
 
-static RedisModuleCommandArg argsConfig[] = {
-    {.name = "action", .type = REDISMODULE_ARG_TYPE_ONEOF, .subargs = (RedisModuleCommandArg[]){
-        {.name = "get", .type = REDISMODULE_ARG_TYPE_BLOCK, .subargs = (RedisModuleCommandArg[]){
-            {.name = "get", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "GET"},
-            {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING, .flags = REDISMODULE_CMD_ARG_OPTIONAL},
-            {0}}},
-        {.name = "set", .type = REDISMODULE_ARG_TYPE_BLOCK, .subargs = (RedisModuleCommandArg[]){
-            {.name = "set", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "SET"},
-            {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING},
-            {.name = "value", .type = REDISMODULE_ARG_TYPE_STRING},
-            {0}}},
-        {0}}},
+static RedisModuleCommandArg argsConfigGet[] = {
+    {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING, .flags = REDISMODULE_CMD_ARG_OPTIONAL,
+     .summary = "one setting; without it, every setting"},
+    {0}
+};
+
+static RedisModuleCommandArg argsConfigSet[] = {
+    {.name = "name", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "value", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "force", .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = "FORCE",
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL,
+     .summary = "categories only: move active tickets of removed categories to general"},
     {0}
 };
 
 static RedisModuleCommandArg argsNone[] = { {0} };
 
 HdCommand hdDeskCommands[] = {
-    {"desk.config", cmdDeskConfig, "write deny-oom fast", -3, 1,
-     "Get or set desk settings (alert-threshold, flood-*, default-capacity, auto-route, "
-     "sla.<priority>, events-maxlen, chat-maxlen, state-ttl, state-history-max, categories)",
-     "O(number of settings)", argsConfig},
+    /* Subcommands of the container DESK.CONFIG (module.c registers the
+     * "parent|sub" names); their key, the desk, follows the subcommand. */
+    {"desk.config|get", cmdDeskConfigGet, "readonly fast", -3, 0,
+     "Get one desk setting, or a map of every setting (alert-threshold, flood-*, "
+     "default-capacity, auto-route, sla.<priority>, events-maxlen, chat-maxlen, state-ttl, "
+     "state-history-max, categories)",
+     "O(number of settings)", argsConfigGet},
+    {"desk.config|set", cmdDeskConfigSet, "write deny-oom", -5, 1,
+     "Set one desk setting; removing a category that has active tickets needs FORCE, "
+     "which moves them to general",
+     "O(1), or O(N) with N active tickets when categories are removed", argsConfigSet},
     {"desk.stats", cmdDeskStats, "readonly", 2, 0,
      "Desk overview: tickets per status and category, unassigned, overdue, agents online, "
      "total load and capacity",

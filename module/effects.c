@@ -8,10 +8,72 @@
  * API, so SADD/SREM go through RedisModule_Call and are replicated the same way.
  *
  * Callers have already checked key types (hdCheckType), so a write here does
- * not fail half-way. */
+ * not fail half-way.
+ *
+ * Keyspace notifications: the low-level key API raises none, so each helper
+ * raises the event of the command it replicates (hset, hdel, zadd, zrem,
+ * rpush, set, del, expire, xadd, xtrim; SADD/SREM raise theirs through
+ * RedisModule_Call), and "del" when the write emptied the key, exactly as
+ * that command does when a replica or the AOF replays it. Master and replica
+ * therefore see the same events. The dispatcher adds one module event per
+ * command (hdNotifyCommand). */
 #include <stdio.h>
 #include <string.h>
 #include "helpdesk.h"
+
+/* What the current command wrote, for its module event: whether it wrote
+ * anything, and the hash of the first ticket whose keys it wrote. */
+static struct {
+    int wrote;
+    RedisModuleString *ticket;      /* retained; NULL when none */
+} cmdWrites;
+
+/* The length of "<desk>:ticket:<digits>" when key is that ticket's hash or
+ * one of its keys ("...:log", ":chat", ":state"), else 0. */
+static size_t ticketHashLen(Hd *hd, RedisModuleString *key) {
+    size_t len, i;
+    const char *s = RedisModule_StringPtrLen(key, &len);
+    if (!hd->dname || len <= hd->dlen + 8 || memcmp(s, hd->dname, hd->dlen) != 0 ||
+        memcmp(s + hd->dlen, ":ticket:", 8) != 0) return 0;
+    for (i = hd->dlen + 8; i < len && s[i] >= '0' && s[i] <= '9'; i++);
+    if (i == hd->dlen + 8 || (i < len && s[i] != ':')) return 0;
+    return i;
+}
+
+static void notify(Hd *hd, int type, const char *event, RedisModuleString *key) {
+    size_t n;
+    cmdWrites.wrote = 1;
+    RedisModule_NotifyKeyspaceEvent(hd->ctx, type, event, key);
+    if (!cmdWrites.ticket && (n = ticketHashLen(hd, key)) > 0)
+        cmdWrites.ticket = RedisModule_CreateString(NULL,
+                                                    RedisModule_StringPtrLen(key, NULL), n);
+}
+
+static void notifyHash(Hd *hd, const char *event, RedisModuleString *key) {
+    notify(hd, REDISMODULE_NOTIFY_HASH, event, key);
+}
+
+/* The write emptied the key, which Redis then deleted. */
+static void notifyIfDeleted(Hd *hd, RedisModuleKey *k, RedisModuleString *key) {
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY)
+        notify(hd, REDISMODULE_NOTIFY_GENERIC, "del", key);
+}
+
+void hdNotifyBegin(Hd *hd) {
+    if (cmdWrites.ticket) RedisModule_FreeString(NULL, cmdWrites.ticket);
+    cmdWrites.ticket = NULL;
+    cmdWrites.wrote = 0;
+}
+
+/* TICKET.* commands announce themselves on the (first) ticket they wrote;
+ * desk, agent and customer commands on the desk name, their declared key. */
+void hdNotifyCommand(Hd *hd, const char *command) {
+    int on_ticket = cmdWrites.ticket && !strncmp(command, "ticket.", 7);
+    if (cmdWrites.wrote)
+        RedisModule_NotifyKeyspaceEvent(hd->ctx, REDISMODULE_NOTIFY_MODULE, command,
+                                        on_ticket ? cmdWrites.ticket : hd->desk);
+    hdNotifyBegin(hd);
+}
 
 static int formatULL(char *dst, unsigned long long u) {
     char tmp[24];
@@ -39,6 +101,7 @@ void fxHashSet(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n) {
         RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[i], fv[i + 1], NULL);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)n);
+    notifyHash(hd, "hset", key);
 }
 
 void fxHashSetC(Hd *hd, RedisModuleString *key, const char *field, RedisModuleString *val) {
@@ -46,6 +109,7 @@ void fxHashSetC(Hd *hd, RedisModuleString *key, const char *field, RedisModuleSt
     RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, val, NULL);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, val);
+    notifyHash(hd, "hset", key);
 }
 
 void fxHashSetLL(Hd *hd, RedisModuleString *key, const char *field, long long val) {
@@ -56,8 +120,12 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
     RedisModuleKey *k = openWrite(hd, key);
     int deleted = RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field,
                                       REDISMODULE_HASH_DELETE, NULL);
+    if (deleted) {
+        RedisModule_Replicate(hd->ctx, "HDEL", "sc", key, field);
+        notifyHash(hd, "hdel", key);
+        notifyIfDeleted(hd, k, key);
+    }
     RedisModule_CloseKey(k);
-    if (deleted) RedisModule_Replicate(hd->ctx, "HDEL", "sc", key, field);
 }
 
 /* One key open for the read and the write. */
@@ -73,16 +141,41 @@ long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long lon
     RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, nv, NULL);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, nv);
+    notifyHash(hd, "hset", key);
     return v;
+}
+
+void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
+                    const long long *deltas, int n) {
+    RedisModuleString *fv[2 * FX_INCR_MAX], *cur;
+    RedisModuleKey *k = openWrite(hd, key);
+    if (n > FX_INCR_MAX) n = FX_INCR_MAX;
+    for (int i = 0; i < n; i++) {
+        long long v = 0;
+        cur = NULL;
+        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+            RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, fields[i], &cur, NULL);
+        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+        fv[2 * i] = RedisModule_CreateString(hd->ctx, fields[i], strlen(fields[i]));
+        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
+        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
+    }
+    RedisModule_CloseKey(k);
+    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)(2 * n));
+    notifyHash(hd, "hset", key);
 }
 
 /* Scores are written with %.17g so the replica parses the exact double. */
 void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *member) {
     char buf[64];
     int n;
+    int flags = 0;
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_ZsetAdd(k, score, member, NULL);
+    RedisModule_ZsetAdd(k, score, member, &flags);
     RedisModule_CloseKey(k);
+    /* ZADD notifies only when it added or changed a score. */
+    if (flags & (REDISMODULE_ZADD_ADDED | REDISMODULE_ZADD_UPDATED))
+        notify(hd, REDISMODULE_NOTIFY_ZSET, "zadd", key);
     /* Every helpdesk score is an integer below 2^53: send it as one, which
      * is exact and avoids formatting a double. */
     if (score >= -9007199254740992.0 && score <= 9007199254740992.0 &&
@@ -99,8 +192,12 @@ void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     RedisModuleKey *k = openWrite(hd, key);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET)
         RedisModule_ZsetRem(k, member, &deleted);
+    if (deleted) {
+        RedisModule_Replicate(hd->ctx, "ZREM", "ss", key, member);
+        notify(hd, REDISMODULE_NOTIFY_ZSET, "zrem", key);
+        notifyIfDeleted(hd, k, key);
+    }
     RedisModule_CloseKey(k);
-    if (deleted) RedisModule_Replicate(hd->ctx, "ZREM", "ss", key, member);
 }
 
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
@@ -108,6 +205,7 @@ void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
     RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "RPUSH", "ss", key, ele);
+    notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
 }
 
 void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
@@ -115,6 +213,7 @@ void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
     RedisModule_StringSet(k, val);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "SET", "ss", key, val);
+    notify(hd, REDISMODULE_NOTIFY_STRING, "set", key);
 }
 
 long long fxIncr(Hd *hd, RedisModuleString *key) {
@@ -130,18 +229,24 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
     RedisModule_StringSet(k, nv);
     RedisModule_CloseKey(k);
+    /* Replicated as SET of the value (exact even if the counter was edited
+     * by hand), so the event is SET's on both sides. */
     RedisModule_Replicate(hd->ctx, "SET", "ss", key, nv);
+    notify(hd, REDISMODULE_NOTIFY_STRING, "set", key);
     return v;
 }
 
+/* SADD/SREM raise their own events (sadd, srem, del) inside the call. */
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
+    cmdWrites.wrote = 1;
 }
 
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
+    cmdWrites.wrote = 1;
 }
 
 void fxDel(Hd *hd, RedisModuleString *key) {
@@ -149,7 +254,10 @@ void fxDel(Hd *hd, RedisModuleString *key) {
     int existed = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
     if (existed) RedisModule_UnlinkKey(k);
     RedisModule_CloseKey(k);
-    if (existed) RedisModule_Replicate(hd->ctx, "UNLINK", "s", key);
+    if (existed) {
+        RedisModule_Replicate(hd->ctx, "UNLINK", "s", key);
+        notify(hd, REDISMODULE_NOTIFY_GENERIC, "del", key);
+    }
 }
 
 void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms) {
@@ -157,7 +265,10 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms) {
     int ok = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY &&
              RedisModule_SetAbsExpire(k, at_ms) == REDISMODULE_OK;
     RedisModule_CloseKey(k);
-    if (ok) RedisModule_Replicate(hd->ctx, "PEXPIREAT", "sl", key, at_ms);
+    if (ok) {
+        RedisModule_Replicate(hd->ctx, "PEXPIREAT", "sl", key, at_ms);
+        notify(hd, REDISMODULE_NOTIFY_GENERIC, "expire", key);
+    }
 }
 
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
@@ -174,12 +285,14 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
     }
     idlen = hdFormatStreamId(idbuf, &id);
     RedisModule_Replicate(hd->ctx, "XADD", "sbv", key, idbuf, (size_t)idlen, fv, (size_t)n);
+    notify(hd, REDISMODULE_NOTIFY_STREAM, "xadd", key);
     /* Approximate trimming drops whole nodes; the replica is told the exact
      * length that remained, which does not depend on its node size config. */
     if (maxlen > 0 && (long long)RedisModule_ValueLength(k) > maxlen &&
         RedisModule_StreamTrimByLength(k, REDISMODULE_STREAM_TRIM_APPROX, maxlen) > 0) {
         long long left = (long long)RedisModule_ValueLength(k);
         RedisModule_Replicate(hd->ctx, "XTRIM", "scl", key, "MAXLEN", left);
+        notify(hd, REDISMODULE_NOTIFY_STREAM, "xtrim", key);
     }
     RedisModule_CloseKey(k);
     if (id_out) *id_out = id;

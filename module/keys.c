@@ -263,10 +263,63 @@ int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid) {
     return 1;
 }
 
+/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF, so every accepted text converts to JSON and to any client's
+ * string type. */
+int hdValidUtf8(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+    while (s < end) {
+        unsigned char c = *s;
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c < 0x80) { s++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0) lo = 0xA0;          /* overlong */
+            if (c == 0xED) hi = 0x9F;          /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0) lo = 0x90;          /* overlong */
+            if (c == 0xF4) hi = 0x8F;          /* above U+10FFFF */
+        } else return 0;
+        if ((size_t)(end - s) <= n) return 0;
+        if (s[1] < lo || s[1] > hi) return 0;
+        for (size_t i = 2; i <= n; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
+int hdOptionOnce(Hd *hd, unsigned *seen, unsigned bit, RedisModuleString *opt) {
+    if (*seen & bit) {
+        size_t len;
+        const char *s = RedisModule_StringPtrLen(opt, &len);
+        hdSyntax(hd, "option %.*s given twice", (int)(len > 40 ? 40 : len), s);
+        return 0;
+    }
+    *seen |= bit;
+    return 1;
+}
+
+int hdOptionHasValue(Hd *hd, int i, int argc, RedisModuleString *opt, const char *what) {
+    if (i + 1 < argc) return 1;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(opt, &len);
+    hdSyntax(hd, "%.*s needs %s", (int)(len > 40 ? 40 : len), s, what);
+    return 0;
+}
+
+int hdOptionValue(Hd *hd, unsigned *seen, unsigned bit, RedisModuleString **argv,
+                  int argc, int i, const char *what) {
+    return hdOptionOnce(hd, seen, bit, argv[i]) &&
+           hdOptionHasValue(hd, i, argc, argv[i], what);
+}
+
 int hdArgText(Hd *hd, RedisModuleString *arg, const char *what, size_t maxlen,
               int allow_empty) {
     size_t len;
-    RedisModule_StringPtrLen(arg, &len);
+    const char *s = RedisModule_StringPtrLen(arg, &len);
     if (len == 0 && !allow_empty) {
         hdError(hd, "INVALID", "%s must not be empty", what);
         return 0;
@@ -274,6 +327,10 @@ int hdArgText(Hd *hd, RedisModuleString *arg, const char *what, size_t maxlen,
     if (len > maxlen) {
         hdError(hd, "INVALID", "%s is %zu bytes, more than the limit of %zu",
                 what, len, maxlen);
+        return 0;
+    }
+    if (!hdValidUtf8(s, len)) {
+        hdError(hd, "INVALID", "%s must be valid UTF-8 text", what);
         return 0;
     }
     return 1;

@@ -70,6 +70,21 @@ static CmdEntry *lookupCommand(RedisModuleString *name) {
     return RedisModule_DictGetC(cmdByName, buf, len, NULL);
 }
 
+/* A subcommand ("desk.config get") is filed as "desk.config|get". */
+static CmdEntry *lookupSubcommand(RedisModuleString *parent, RedisModuleString *sub) {
+    char buf[96];
+    size_t plen, slen;
+    const char *p = RedisModule_StringPtrLen(parent, &plen);
+    const char *s = RedisModule_StringPtrLen(sub, &slen);
+    if (plen + 1 + slen >= sizeof(buf)) return NULL;
+    memcpy(buf, p, plen);
+    buf[plen] = '|';
+    memcpy(buf + plen + 1, s, slen);
+    for (size_t i = 0; i < plen + 1 + slen; i++)
+        if (buf[i] >= 'A' && buf[i] <= 'Z') buf[i] = (char)(buf[i] - 'A' + 'a');
+    return RedisModule_DictGetC(cmdByName, buf, plen + 1 + slen, NULL);
+}
+
 static int checkDesk(Hd *hd) {
     if (!hdValidDeskName(hd->dname, hd->dlen)) {
         return hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
@@ -91,10 +106,20 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     long long start;
 
     RedisModule_AutoMemory(ctx);
-    if (!e) return RedisModule_ReplyWithError(ctx, "ERR unknown helpdesk command");
-    if ((e->def->arity > 0 && argc != e->def->arity) ||
-        (e->def->arity < 0 && argc < -e->def->arity))
+    if (!e && argc >= 2 && (e = lookupSubcommand(argv[0], argv[1])) != NULL) {
+        /* Arity counts the container's name; handlers see the command from
+         * the subcommand on, so the desk is argv[1] for every handler. */
+        if ((e->def->arity > 0 && argc != e->def->arity) ||
+            (e->def->arity < 0 && argc < -e->def->arity))
+            return RedisModule_WrongArity(ctx);
+        argv++;
+        argc--;
+    } else if (!e) {
+        return RedisModule_ReplyWithError(ctx, "ERR unknown helpdesk command");
+    } else if ((e->def->arity > 0 && argc != e->def->arity) ||
+               (e->def->arity < 0 && argc < -e->def->arity)) {
         return RedisModule_WrongArity(ctx);
+    }
 
     hd.ctx = ctx;
     hd.desk = argv[1];
@@ -105,7 +130,9 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     slaNoteDesk(&hd);
 
     start = monotonicUsec();
+    hdNotifyBegin(&hd);
     e->def->handler(&hd, argv, argc);
+    hdNotifyCommand(&hd, e->def->name);
     e->calls++;
     e->usec += monotonicUsec() - start;
     return REDISMODULE_OK;
@@ -125,6 +152,7 @@ static int countArgs(const RedisModuleCommandArg *args) {
  * prepended here so the tables only describe what follows it. */
 static int registerDocs(RedisModuleCtx *ctx, HdCommand *c) {
     RedisModuleCommand *cmd = RedisModule_GetCommand(ctx, c->name);
+    int keypos = strchr(c->name, '|') ? 2 : 1;  /* after the subcommand name */
     int n = countArgs(c->args);
     RedisModuleCommandArg *args =
         RedisModule_Calloc(n + 2, sizeof(RedisModuleCommandArg));
@@ -143,9 +171,11 @@ static int registerDocs(RedisModuleCtx *ctx, HdCommand *c) {
     specs[0].flags = c->write
         ? (REDISMODULE_CMD_KEY_RW | REDISMODULE_CMD_KEY_UPDATE)
         : (REDISMODULE_CMD_KEY_RO | REDISMODULE_CMD_KEY_ACCESS);
-    specs[0].notes = "the desk name; the command reads and writes keys '<desk>:*' derived from it";
+    specs[0].notes = c->write
+        ? "the desk name; the command reads and writes keys '<desk>:*' derived from it"
+        : "the desk name; the command reads keys '<desk>:*' derived from it";
     specs[0].begin_search_type = REDISMODULE_KSPEC_BS_INDEX;
-    specs[0].bs.index.pos = 1;
+    specs[0].bs.index.pos = keypos;
     specs[0].find_keys_type = REDISMODULE_KSPEC_FK_RANGE;
     specs[0].fk.range.lastkey = 0;
     specs[0].fk.range.keystep = 1;
@@ -167,12 +197,47 @@ static int registerDocs(RedisModuleCtx *ctx, HdCommand *c) {
     return rc;
 }
 
+/* A container such as DESK.CONFIG: no handler of its own, docs only. */
+static RedisModuleCommand *containerCommand(RedisModuleCtx *ctx, const char *name) {
+    RedisModuleCommand *parent = RedisModule_GetCommand(ctx, name);
+    if (parent) return parent;
+    if (RedisModule_CreateCommand(ctx, name, NULL, "", 0, 0, 0) == REDISMODULE_ERR)
+        return NULL;
+    parent = RedisModule_GetCommand(ctx, name);
+    char summary[128];
+    snprintf(summary, sizeof(summary), "A container for the %s subcommands", name);
+    RedisModuleCommandInfo info = {
+        .version = REDISMODULE_COMMAND_INFO_VERSION,
+        .summary = summary,
+        .complexity = "Depends on subcommand.",
+        .since = HD_VERSION_STRING,
+        .arity = -2,
+    };
+    if (parent && RedisModule_SetCommandInfo(parent, &info) == REDISMODULE_ERR) return NULL;
+    return parent;
+}
+
+/* "parent|sub" names register a subcommand of the container "parent"
+ * (RedisModule_CreateSubcommand): COMMAND DOCS, ACL rules such as
+ * +desk.config|get and key specs then work per subcommand. The desk, the
+ * only key, is argv[1], or argv[2] after a subcommand name. */
+static int createCommand(RedisModuleCtx *ctx, HdCommand *c) {
+    const char *bar = strchr(c->name, '|');
+    char parent[64];
+    if (!bar) return RedisModule_CreateCommand(ctx, c->name, hdDispatch, c->flags, 1, 1, 1);
+    if ((size_t)(bar - c->name) >= sizeof(parent)) return REDISMODULE_ERR;
+    memcpy(parent, c->name, (size_t)(bar - c->name));
+    parent[bar - c->name] = '\0';
+    RedisModuleCommand *p = containerCommand(ctx, parent);
+    if (!p) return REDISMODULE_ERR;
+    return RedisModule_CreateSubcommand(p, bar + 1, hdDispatch, c->flags, 2, 2, 1);
+}
+
 static int registerTable(RedisModuleCtx *ctx, HdCommand *table, int *idx) {
     for (HdCommand *c = table; c->name; c++) {
         CmdEntry *e = &cmdEntries[(*idx)++];
         e->def = c;
-        if (RedisModule_CreateCommand(ctx, c->name, hdDispatch, c->flags, 1, 1, 1)
-            == REDISMODULE_ERR) {
+        if (createCommand(ctx, c) == REDISMODULE_ERR) {
             RedisModule_Log(ctx, "warning", "could not register %s", c->name);
             return REDISMODULE_ERR;
         }
@@ -302,7 +367,7 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
         CmdEntry *e = &cmdEntries[i];
         if (e->calls == 0) continue;
         snprintf(field, sizeof(field), "cmd_%s", e->def->name);
-        for (char *p = field; *p; p++) if (*p == '.') *p = '_';
+        for (char *p = field; *p; p++) if (*p == '.' || *p == '|') *p = '_';
         snprintf(val, sizeof(val), "calls=%lld,usec=%lld,usec_per_call=%.2f",
                  e->calls, e->usec, (double)e->usec / (double)e->calls);
         RedisModule_InfoAddFieldCString(ctx, field, val);

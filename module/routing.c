@@ -238,7 +238,11 @@ static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
-    return serveNext(&hd, argv[2]) ? REDISMODULE_OK : REDISMODULE_ERR;
+    /* Served outside hdDispatch: announce the command's module event here. */
+    hdNotifyBegin(&hd);
+    int served = serveNext(&hd, argv[2]);
+    hdNotifyCommand(&hd, "ticket.next");
+    return served ? REDISMODULE_OK : REDISMODULE_ERR;
 }
 
 static int nextTimedOut(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
@@ -270,6 +274,8 @@ static int cmdTicketNext(Hd *hd, RedisModuleString **argv, int argc) {
     if (argc == 5 && hdArgIs(argv[3], "BLOCK")) {
         if (!hdArgLongLong(hd, argv[4], "BLOCK milliseconds", 0, BLOCK_MAX_MS, &ms))
             return REDISMODULE_OK;
+    } else if (argc == 4 && hdArgIs(argv[3], "BLOCK")) {
+        return hdSyntax(hd, "BLOCK needs a number of milliseconds");
     } else if (argc != 3) {
         return hdSyntax(hd, "syntax: TICKET.NEXT desk aid [BLOCK ms]");
     }
@@ -321,11 +327,15 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     long long count = -1;
     int by_created = 0;
 
+    unsigned seen = 0;
     for (int i = 3; i < argc; i++) {
-        if (hdArgIs(argv[i], "COUNT") && i + 1 < argc) {
+        if (hdArgIs(argv[i], "COUNT")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return REDISMODULE_OK;
             if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
                 return REDISMODULE_OK;
-        } else if (hdArgIs(argv[i], "ORDER") && i + 1 < argc) {
+        } else if (hdArgIs(argv[i], "ORDER")) {
+            if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "PRIORITY or CREATED"))
+                return REDISMODULE_OK;
             i++;
             if (hdArgIs(argv[i], "CREATED")) by_created = 1;
             else if (hdArgIs(argv[i], "PRIORITY")) by_created = 0;

@@ -349,6 +349,10 @@ static int parseIfVersion(Hd *hd, RedisModuleString **argv, int argc, int at,
     if (argc == at) return 1;
     if (argc == at + 2 && hdArgIs(argv[at], "IFVERSION"))
         return hdArgLongLong(hd, argv[at + 1], "IFVERSION", 0, LLONG_MAX, ifv);
+    if (argc == at + 1 && hdArgIs(argv[at], "IFVERSION"))
+        return hdSyntax(hd, "IFVERSION needs a version number"), 0;
+    if (argc == at + 4 && hdArgIs(argv[at], "IFVERSION") && hdArgIs(argv[at + 2], "IFVERSION"))
+        return hdSyntax(hd, "option IFVERSION given twice"), 0;
     hdSyntax(hd, "syntax: %s", syntax);
     return 0;
 }

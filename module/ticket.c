@@ -248,7 +248,7 @@ static int parseCategoryArg(Hd *hd, const DeskConfig *cfg, RedisModuleString *ar
     }
     if (!deskCategoryKnown(cfg, out, len)) {
         hdError(hd, "INVALID", "unknown category '%s'; the desk's categories are set "
-                "with DESK.CONFIG desk SET categories", out);
+                "with DESK.CONFIG SET desk categories", out);
         return 0;
     }
     *outlen = len;
@@ -261,22 +261,28 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
     a->subject = argv[2];
     a->priority = 0;
     if (!hdArgText(hd, a->subject, "subject", HD_SUBJECT_MAX, 0)) return 0;
+    unsigned seen = 0;
     for (int i = 3; i < argc; i++) {
-        int more = i + 1 < argc;
-        if (hdArgIs(argv[i], "BODY") && more) {
+        if (hdArgIs(argv[i], "BODY")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a text")) return 0;
             a->body = argv[++i];
             if (!hdArgText(hd, a->body, "body", (size_t)hdg.max_text, 1)) return 0;
-        } else if (hdArgIs(argv[i], "CUSTOMER") && more) {
+        } else if (hdArgIs(argv[i], "CUSTOMER")) {
+            if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a customer id")) return 0;
             a->customer = argv[++i];
-        } else if (hdArgIs(argv[i], "PRIORITY") && more) {
+        } else if (hdArgIs(argv[i], "PRIORITY")) {
+            if (!hdOptionValue(hd, &seen, 4, argv, argc, i, "a number")) return 0;
             if (!hdArgLongLong(hd, argv[++i], "PRIORITY", HD_PRIORITY_MIN,
                                HD_PRIORITY_MAX, &a->priority)) return 0;
-        } else if (hdArgIs(argv[i], "CATEGORY") && more) {
+        } else if (hdArgIs(argv[i], "CATEGORY")) {
+            if (!hdOptionValue(hd, &seen, 8, argv, argc, i, "a category")) return 0;
             if (!parseCategoryArg(hd, cfg, argv[++i], a->category, &a->catlen)) return 0;
-        } else if (hdArgIs(argv[i], "SLA") && more) {
+        } else if (hdArgIs(argv[i], "SLA")) {
+            if (!hdOptionValue(hd, &seen, 16, argv, argc, i, "a number of seconds")) return 0;
             if (!hdArgLongLong(hd, argv[++i], "SLA seconds", 1, 10LL * 365 * 86400,
                                &a->sla_secs)) return 0;
         } else if (hdArgIs(argv[i], "ROUTE")) {
+            if (!hdOptionOnce(hd, &seen, 32, argv[i])) return 0;
             a->route = 1;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; TICKET.CREATE desk subject [BODY text] "
@@ -480,13 +486,13 @@ void ticketReply(Hd *hd, long long tid) {
     for (int i = 0; i < nf; i++) {
         RedisModuleString *v = NULL;
         RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, ticketFields[i], &v, NULL);
-        RedisModule_ReplyWithCString(hd->ctx, ticketFields[i]);
-        if (v) RedisModule_ReplyWithString(hd->ctx, v);
-        else RedisModule_ReplyWithNull(hd->ctx);
+        hdReplyField(hd, ticketFields[i], v);
     }
     for (int i = 0; i < x.n; i++) {
+        size_t flen;
+        const char *f = RedisModule_StringPtrLen(x.f[i], &flen);
         RedisModule_ReplyWithString(hd->ctx, x.f[i]);
-        RedisModule_ReplyWithString(hd->ctx, x.v[i]);
+        hdReplyValue(hd, f, flen, x.v[i]);
         RedisModule_FreeString(NULL, x.f[i]);
         RedisModule_FreeString(NULL, x.v[i]);
     }
@@ -524,16 +530,27 @@ typedef struct UpdateArgs {
     size_t catlen;
 } UpdateArgs;
 
+/* One bit per TICKET.UPDATE field (and IFVERSION); unknown names share 0,
+ * which is never "seen", so they reach the INVALID below. */
+static unsigned updateFieldBit(RedisModuleString *f) {
+    static const char *names[] = { "IFVERSION", "subject", "body", "priority", "category",
+                                   "sla_due_at", NULL };
+    for (int i = 0; names[i]; i++) if (hdArgIs(f, names[i])) return 1u << i;
+    return 0;
+}
+
 static int parseUpdate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv, int argc,
                        UpdateArgs *u) {
     memset(u, 0, sizeof(*u));
     u->priority = u->sla_due_at = u->ifversion = -1;
+    unsigned seen = 0;
     for (int i = 3; i < argc; i += 2) {
         if (i + 1 >= argc)
             return hdSyntax(hd, "field '%s' has no value; TICKET.UPDATE desk tid field "
                             "value [field value ...] [IFVERSION v]",
                             RedisModule_StringPtrLen(argv[i], NULL)), 0;
         RedisModuleString *f = argv[i], *v = argv[i + 1];
+        if (!hdOptionOnce(hd, &seen, updateFieldBit(f), f)) return 0;
         if (hdArgIs(f, "IFVERSION")) {
             if (!hdArgLongLong(hd, v, "IFVERSION", 0, INT64_MAX, &u->ifversion)) return 0;
         } else if (hdArgIs(f, "subject")) {
@@ -714,13 +731,15 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
     size_t tolen;
     const char *s = RedisModule_StringPtrLen(argv[3], &tolen);
 
+    unsigned seen = 0;
     for (int i = 4; i < argc; i += 2) {
-        if (i + 1 >= argc)
-            return hdSyntax(hd, "syntax: TICKET.STATUS desk tid status [NOTE text] [IFVERSION v]");
         if (hdArgIs(argv[i], "NOTE")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a text")) return REDISMODULE_OK;
             note = argv[i + 1];
             if (!hdArgText(hd, note, "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "IFVERSION")) {
+            if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a version number"))
+                return REDISMODULE_OK;
             if (!hdArgLongLong(hd, argv[i + 1], "IFVERSION", 0, INT64_MAX, &ifversion))
                 return REDISMODULE_OK;
         } else {
@@ -775,6 +794,8 @@ static int cmdTicketAssign(Hd *hd, RedisModuleString **argv, int argc) {
     size_t alen;
     const char *aid = RedisModule_StringPtrLen(argv[3], &alen);
 
+    if (argc > 5)
+        return hdSyntax(hd, "syntax: TICKET.ASSIGN desk tid aid [FORCE] (FORCE at most once)");
     if (argc == 5) {
         if (!hdArgIs(argv[4], "FORCE"))
             return hdSyntax(hd, "unexpected argument '%s'; expected FORCE",
@@ -905,8 +926,10 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int parseCount(Hd *hd, RedisModuleString **argv, int argc, int from,
                       long long *count) {
+    unsigned seen = 0;
     for (int i = from; i < argc; i++) {
-        if (hdArgIs(argv[i], "COUNT") && i + 1 < argc) {
+        if (hdArgIs(argv[i], "COUNT")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return 0;
             if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; expected COUNT n",
@@ -967,9 +990,7 @@ static void replyTicketSummary(Hd *hd, long long tid, int with_sla) {
     RedisModule_ReplyWithMap(hd->ctx, with_sla ? 8 : 6);
     RedisModule_ReplyWithCString(hd->ctx, "id");
     RedisModule_ReplyWithLongLong(hd->ctx, tid);
-#define FIELD(name, v) do { RedisModule_ReplyWithCString(hd->ctx, name); \
-        if (v) RedisModule_ReplyWithString(hd->ctx, v); \
-        else RedisModule_ReplyWithNull(hd->ctx); } while (0)
+#define FIELD(name, v) hdReplyField(hd, name, v)
     FIELD("priority", prio);
     FIELD("subject", subject);
     FIELD("status", status);
@@ -1054,13 +1075,17 @@ static int cmdTicketPeek(Hd *hd, RedisModuleString **argv, int argc) {
     size_t catlen = 0;
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    unsigned seen = 0;
     for (int i = 2; i < argc; i++) {
-        if (hdArgIs(argv[i], "COUNT") && i + 1 < argc) {
+        if (hdArgIs(argv[i], "COUNT")) {
+            if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return REDISMODULE_OK;
             if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
                 return REDISMODULE_OK;
-        } else if (hdArgIs(argv[i], "CATEGORY") && i + 1 < argc) {
+        } else if (hdArgIs(argv[i], "CATEGORY")) {
+            if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a category")) return REDISMODULE_OK;
             if (!parseCategoryArg(hd, &cfg, argv[++i], cat[0], &catlen)) return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "UNASSIGNED")) {
+            if (!hdOptionOnce(hd, &seen, 4, argv[i])) return REDISMODULE_OK;
             unassigned = 1;
         } else {
             return hdSyntax(hd, "unexpected argument '%s'; TICKET.PEEK desk [COUNT n] "
@@ -1114,6 +1139,67 @@ static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithLongLong(hd->ctx, v);
     }
     return REDISMODULE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Removing categories (DESK.CONFIG SET desk categories ... [FORCE])         */
+/* ------------------------------------------------------------------------ */
+
+static int inCategoryList(char (*cats)[33], int n, const Ticket *t) {
+    for (int i = 0; i < n; i++)
+        if (strlen(cats[i]) == t->catlen && !memcmp(cats[i], t->category, t->catlen)) return 1;
+    return 0;
+}
+
+/* Walks D:queue:priority (every active ticket) and calls fn on each ticket
+ * whose category is one of cats. Returns -1 (after replying) on a damaged key. */
+typedef void (*TicketFn)(Hd *hd, const DeskConfig *cfg, Ticket *t);
+
+static long long walkCategoryTickets(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
+                                     int n, TicketFn fn) {
+    long long found = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
+    RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
+                                      REDISMODULE_POSITIVE_INFINITE, 0, 0);
+    while (!RedisModule_ZsetRangeEndReached(k)) {
+        RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
+        long long tid = memberTid(m);
+        Ticket t;
+        RedisModule_FreeString(hd->ctx, m);
+        RedisModule_ZsetRangeNext(k);
+        if (!tid) continue;
+        if (!ticketLoad(hd, tid, &t)) { found = -1; break; }
+        if (!t.exists || !ticketIsActive(&t) || !inCategoryList(cats, n, &t)) continue;
+        if (!fn && !ticketCheckKeys(hd, &t)) { found = -1; break; }
+        if (fn) fn(hd, cfg, &t);
+        found++;
+    }
+    RedisModule_ZsetRangeStop(k);
+    RedisModule_CloseKey(k);
+    return found;
+}
+
+static void requeueUnderGeneral(Hd *hd, const DeskConfig *cfg, Ticket *t) {
+    RedisModuleString *fv[6];
+    fv[0] = RedisModule_CreateString(hd->ctx, "category", 8);
+    fv[1] = RedisModule_CreateString(hd->ctx, "general", 7);
+    ticketWrite(hd, t, fv, 2);
+    if (!t->agent) {
+        queueRemoveRouting(hd, t->id, t->category, t->catlen);
+        queueAddRouting(hd, t->id, "general", 7, t->priority);
+    }
+    statsMove(hd, "category", t->category, t->catlen, "general", 7);
+    ticketLog(hd, t->id, "category %s -> general (category removed)", t->category);
+    eventEmit(hd, cfg, "updated", t->id, "fields", "category", NULL);
+}
+
+long long ticketsInCategories(Hd *hd, char (*cats)[33], int n) {
+    return walkCategoryTickets(hd, NULL, cats, n, NULL);
+}
+
+void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n) {
+    walkCategoryTickets(hd, cfg, cats, n, requeueUnderGeneral);
 }
 
 /* ------------------------------------------------------------------------ */

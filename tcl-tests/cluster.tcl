@@ -168,7 +168,7 @@ start_cluster 3 0 [list tags {"helpdesk cluster"} overrides [list \
         foreach d $desks j $owners {
             set via [srv -[cl_other $d] port]
             set cli [list src/redis-cli -c -p $via]
-            assert_equal OK [exec {*}$cli desk.config $d SET flood-threshold 0]
+            assert_equal OK [exec {*}$cli desk.config SET $d flood-threshold 0]
             assert_equal OK [exec {*}$cli agent.create $d A1 Ann SKILLS billing CAPACITY 5]
             assert_equal 1 [exec {*}$cli customer.create $d Cat cat@example.com]
             assert_equal 1 [exec {*}$cli ticket.create $d "Charged twice" PRIORITY 20 CATEGORY billing CUSTOMER 1]

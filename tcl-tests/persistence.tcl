@@ -58,7 +58,7 @@ start_server [list tags {"helpdesk persistence"} \
 
     test {commands keep working after a reload: ids continue from the sequence} {
         # The workload turned auto-route on; NEXT below does the routing.
-        assert_equal OK [r desk.config per SET auto-route no]
+        assert_equal OK [r desk.config SET per auto-route no]
         set seq [r get per:seq:tickets]
         assert {$seq >= 65}
         set tid [r ticket.create per "After reload" PRIORITY 1000 CATEGORY billing]
@@ -114,7 +114,7 @@ start_server [list tags {"helpdesk persistence"} \
         assert_equal 2 [llength $found]
         assert_match "*ticket $tid*" $found
         assert_match "*A1*" $found
-        assert_equal 2 [llength [r desk.check per REPAIR]]
+        assert_equal 2 [llength [r desk.repair per]]
         assert_equal {} [r desk.check per]
         set digest [r debug digest]
         r debug loadaof

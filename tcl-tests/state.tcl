@@ -12,7 +12,7 @@ set ::cs_uni "Gr\xc3\xbc\xc3\x9fe \xe4\xbd\xa0\xe5\xa5\xbd \xf0\x9f\x8e\x89"
 # Chat and state traffic on desk `cs`: tickets 1..3, messages (with unicode,
 # enough to trim the capped threads), every state command.
 proc cs_traffic {c} {
-    $c desk.config cs SET chat-maxlen 10
+    $c desk.config SET cs chat-maxlen 10
     for {set t 1} {$t <= 3} {incr t} {
         $c ticket.create cs "subject $t" CATEGORY billing PRIORITY 5
         for {set i 0} {$i < 25} {incr i} {
@@ -118,7 +118,7 @@ start_server [list tags {"helpdesk"} \
         }
 
         test {a state that expires on the master is gone on the replica too} {
-            $master desk.config cs SET state-ttl 1
+            $master desk.config SET cs state-ttl 1
             $master ticket.state.set cs 2 {{"facts":{"short":true}}}
             wait_for_ofs_sync $master $replica
             assert_equal 1 [$replica exists cs:ticket:2:state]
@@ -130,7 +130,7 @@ start_server [list tags {"helpdesk"} \
             wait_for_ofs_sync $master $replica
             assert_equal 0 [$replica exists cs:ticket:2:state]
             assert_equal [$master debug digest] [$replica debug digest]
-            $master desk.config cs SET state-ttl 1800
+            $master desk.config SET cs state-ttl 1800
         }
     }
 
@@ -150,7 +150,7 @@ start_server [list tags {"helpdesk"} \
     }
 
     test {expiry replays as an absolute time: a state past it stays gone} {
-        r desk.config cs SET state-ttl 1
+        r desk.config SET cs state-ttl 1
         # No active expiry and no access: the key stays in memory and in the
         # AOF (HSET + PEXPIREAT) until it is past its time.
         r debug set-active-expire 0
@@ -162,7 +162,7 @@ start_server [list tags {"helpdesk"} \
         assert_equal 0 [r exists cs:ticket:1:state]
         assert_equal {} [r ticket.state.get cs 1]
         r debug set-active-expire 1
-        r desk.config cs SET state-ttl 1800
+        r desk.config SET cs state-ttl 1800
         assert_equal 1 [r ticket.state.set cs 1 {{"facts":{"back":true}}} IFVERSION 0]
     }
 

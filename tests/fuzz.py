@@ -231,9 +231,12 @@ def templates(g):
             out += [f, v.get(f, g.garbage())]
         return out
 
-    def cfg():
+    def cfg_get():
+        return p([[], [p(CONFIG)[0]]])
+
+    def cfg_set():
         name, vals = p(CONFIG)
-        return p([["GET"], ["GET", name], ["SET", name, p(vals)]])
+        return [name, p(vals)] + opt(.1, "FORCE")
 
     return {
         "customer.create": lambda: ["Cust %d" % r.randint(1, 9), g.email()]
@@ -294,9 +297,11 @@ def templates(g):
         "ticket.state.append": lambda: [g.tid(), p([g.json(), g.text()])],
         "ticket.state.decide": lambda: [g.tid(), p([g.json(), g.text()])],
         "ticket.state.del": lambda: [g.tid()],
-        "desk.check": lambda: opt(.3, "REPAIR"),
+        "desk.check": lambda: opt(.1, "REPAIR"),
+        "desk.repair": lambda: [],
         "desk.stats": lambda: [],
-        "desk.config": cfg,
+        "desk.config|get": cfg_get,
+        "desk.config|set": cfg_set,
         "desk.purge": lambda: [],
         "desk.admin": lambda: p([["LIST"], [p(["ADD", "REMOVE"]), p(["boss", "A1", ""])]]),
     }
@@ -408,8 +413,8 @@ def setup_calls():
     """Valid commands run first on every desk, so later calls find data."""
     calls = []
     for d in [CLEAN] + PLANTED + [GARBAGE_VALUES]:
-        calls += [["desk.config", d, "SET", "flood-threshold", "3"],
-                  ["desk.config", d, "SET", "alert-threshold", "0.9"]]
+        calls += [["desk.config", "SET", d, "flood-threshold", "3"],
+                  ["desk.config", "SET", d, "alert-threshold", "0.9"]]
         for i in range(1, 6):
             calls.append(["agent.create", d, "A%d" % i, "Agent %d" % i, "SKILLS",
                           CATS[i % 7], "general", "CAPACITY", "4"])
@@ -470,7 +475,8 @@ def main():
                 rest = base
             else:
                 rest = mutate(g, base)
-            calls.append([name, desk(g)] + rest)
+            # "desk.config|get" is sent as DESK.CONFIG GET desk ...
+            calls.append(name.split("|") + [desk(g)] + rest)
     setup_n = len(setup_calls())
     tail = calls[setup_n:]
     rng.shuffle(tail)

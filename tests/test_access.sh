@@ -37,8 +37,8 @@ check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; 
 for u in A1 A2 boss stranger; do
     r ACL SETUSER "$u" on '>pw' '~shop*' '+@all' >/dev/null
 done
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
-r DESK.CONFIG $D SET alert-threshold 1 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
 assert_ok "setup: agent A1" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 10
 assert_ok "setup: agent A2" AGENT.CREATE $D A2 "Bob" SKILLS billing CAPACITY 10
 U1=$(r CUSTOMER.CREATE $D "Carl" carl@example.com)
@@ -109,8 +109,8 @@ assert_eq "A1 reads: CUSTOMER.GET" "$U1" "$(as A1 CUSTOMER.GET $D "$U1" | mapfie
 assert_eq "A1 reads: CUSTOMER.FIND" "$U1" "$(as A1 CUSTOMER.FIND $D carl@example.com | mapfield id)"
 assert_eq "A1 reads: CUSTOMER.TICKETS" "$T1" "$(as A1 CUSTOMER.TICKETS $D "$U1")"
 assert_match "A1 reads: DESK.STATS" "status*" "$(as A1 DESK.STATS $D | head -n 1)"
-assert_eq "A1 reads: DESK.CONFIG GET one setting" 0 "$(as A1 DESK.CONFIG $D GET flood-threshold)"
-assert_match "A1 reads: DESK.CONFIG GET all" "*auto-route*" "$(as A1 DESK.CONFIG $D GET | paste -sd' ')"
+assert_eq "A1 reads: DESK.CONFIG GET one setting" 0 "$(as A1 DESK.CONFIG GET $D flood-threshold)"
+assert_match "A1 reads: DESK.CONFIG GET all" "*auto-route*" "$(as A1 DESK.CONFIG GET $D | paste -sd' ')"
 assert_eq "A1 reads: TICKET.STATE.GET of A2's ticket (no state: nil)" null \
     "$(asj A1 TICKET.STATE.GET $D "$T2")"
 
@@ -159,7 +159,7 @@ as_denied "A1 may not TICKET.TRAIN" A1 TICKET.TRAIN $D billing "refund please"
 as_denied "A1 may not CUSTOMER.CREATE" A1 CUSTOMER.CREATE $D Dee dee@example.com
 as_denied "A1 may not CUSTOMER.UPDATE" A1 CUSTOMER.UPDATE $D "$U1" name X
 as_denied "A1 may not CUSTOMER.DEL" A1 CUSTOMER.DEL $D "$U1"
-as_denied "A1 may not DESK.CONFIG SET" A1 DESK.CONFIG $D SET auto-route yes
+as_denied "A1 may not DESK.CONFIG SET" A1 DESK.CONFIG SET $D auto-route yes
 as_denied "A1 may not DESK.CHECK (admin)" A1 DESK.CHECK $D
 as_denied "A1 may not DESK.ADMIN ADD itself" A1 DESK.ADMIN $D ADD A1
 as_denied "A1 may not DESK.ADMIN LIST" A1 DESK.ADMIN $D LIST
@@ -202,7 +202,7 @@ assert_match "boss: TICKET.CREATE" "[0-9]*" "$T6"
 assert_eq "boss: TICKET.ASSIGN to another agent with FORCE" OK "$(as boss TICKET.ASSIGN $D "$T6" A2 FORCE)"
 assert_eq "boss: TICKET.CLOSE someone else's ticket" OK "$(as boss TICKET.CLOSE $D "$T6")"
 assert_eq "boss: TICKET.CLAIM for an agent" "$T2" "$(as boss TICKET.CLAIM $D A2 COUNT 1)"
-assert_eq "boss: DESK.CONFIG SET" OK "$(as boss DESK.CONFIG $D SET default-capacity 12)"
+assert_eq "boss: DESK.CONFIG SET" OK "$(as boss DESK.CONFIG SET $D default-capacity 12)"
 assert_eq "boss: DESK.CHECK" "[]" "$(asj boss DESK.CHECK $D)"
 assert_eq "boss: DESK.ADMIN ADD another admin" OK "$(as boss DESK.ADMIN $D ADD A2)"
 assert_eq "LIST shows both" "A2 boss" "$(r DESK.ADMIN $D LIST | sort | paste -sd' ')"

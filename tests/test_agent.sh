@@ -41,7 +41,7 @@ assert_ok "SKILLS followed by CAPACITY ends the skill list" \
     AGENT.CREATE $D A3 Cy SKILLS legal CAPACITY 0
 assert_eq "A3 has one skill and capacity 0" "legal 0" \
     "$(echo "$(r SMEMBERS $D:agent:A3:skills) $(r HGET $D:agent:A3 capacity)")"
-assert_ok "DESK.CONFIG default-capacity 4" DESK.CONFIG $D SET default-capacity 4
+assert_ok "DESK.CONFIG default-capacity 4" DESK.CONFIG SET $D default-capacity 4
 assert_ok "CREATE after default-capacity changed" AGENT.CREATE $D A4 Di SKILLS billing
 assert_eq "the default capacity comes from the desk setting" 4 "$(r HGET $D:agent:A4 capacity)"
 assert_ok "agent ids may use [A-Za-z0-9_.@-]" AGENT.CREATE $D a.b_c-d@e Ed

@@ -61,7 +61,7 @@ subscribed() { [ "$(r PUBSUB NUMSUB "$D:alerts" | tail -n 1)" = 1 ]; }
 wait_for subscribed ||
     { echo "FATAL: subscriber did not subscribe" >&2; exit 1; }
 
-# The bridge's first start creates its group at the end of the stream.
+# The bridge's first start creates its group (at the start of the stream).
 SLACK_WEBHOOK_URL=$HOOK "$WEBHOOK" --desk "$D" --port "$PORT" --once
 assert_eq "first run creates the consumer group" alerts \
     "$(r XINFO GROUPS "$D:events" | sed -n 2p)"
@@ -127,13 +127,13 @@ assert_match "dry run prints the Slack message" \
 assert_eq "dry run posted nothing" 2 "$(wc -l <"$BODIES")"
 
 # --- threshold is the desk's alert-threshold ---------------------------------
-assert_ok "raise alert-threshold" DESK.CONFIG "$D" SET alert-threshold 1
+assert_ok "raise alert-threshold" DESK.CONFIG SET "$D" alert-threshold 1
 before=$(r XLEN "$D:events")
 T5=$(r TICKET.CREATE "$D" "Site down, outage, losing money!!")
 assert_eq "no alert event under the threshold" 0 \
     "$(rj XRANGE "$D:events" - + | grep -c "\"alert\",\"ticket\",\"$T5\"")"
 assert_eq "only the created event was added" $((before + 1)) "$(r XLEN "$D:events")"
-assert_ok "threshold 0 alerts on everything" DESK.CONFIG "$D" SET alert-threshold 0
+assert_ok "threshold 0 alerts on everything" DESK.CONFIG SET "$D" alert-threshold 0
 T6=$(r TICKET.CREATE "$D" "Hello there")
 assert_match "calm ticket alerts at threshold 0" "*\"alert\",\"ticket\",\"$T6\"*" \
     "$(rj XRANGE "$D:events" - +)"
@@ -142,12 +142,33 @@ assert_match "published JSON for a zero urgency" \
     "{\"id\":$T6,\"subject\":\"Hello there\",\"category\":\"general\",\"urgency\":0.0,\"priority\":1}" \
     "$(grep "\"id\":$T6," "$SERVER_DIR/sub")"
 
-# --- a subject that is not valid UTF-8 still gives valid JSON ---------------
-T7=$(r TICKET.CREATE "$D" "$(printf 'Bad \xff bytes "quoted"')")
+# --- a subject that is not valid UTF-8 is refused; quotes are escaped -------
+assert_nochange "a subject that is not valid UTF-8 fails INVALID" -c INVALID \
+    TICKET.CREATE "$D" "$(printf 'Bad \xff bytes')"
+T7=$(r TICKET.CREATE "$D" "$(printf 'Bad \xc3\xa9 bytes "quoted"')")
 wait_for grep -q "\"id\":$T7," "$SERVER_DIR/sub"
-assert_eq "invalid UTF-8 replaced, quotes escaped" \
-    "$(printf '{"id":%s,"subject":"Bad \xef\xbf\xbd bytes \\"quoted\\"","category":"general","urgency":0.0,"priority":1}' "$T7")" \
+assert_eq "UTF-8 kept, quotes escaped" \
+    "$(printf '{"id":%s,"subject":"Bad \xc3\xa9 bytes \\"quoted\\"","category":"general","urgency":0.0,"priority":1}' "$T7")" \
     "$(grep "\"id\":$T7," "$SERVER_DIR/sub")"
+
+# --- the first run delivers alerts raised before the bridge ever ran -------
+# (default --start 0: every alert the stream still holds); --start '$' skips them.
+E=early
+r TICKET.CREATE "$E" "Checkout is down, we are losing money" BODY "Outage, URGENT!!" >/dev/null
+posts=$(wc -l <"$BODIES")
+SLACK_WEBHOOK_URL=$HOOK "$WEBHOOK" --desk "$E" --port "$PORT" --once
+assert_eq "first run (default --start) delivers the alert raised before it" \
+    $((posts + 1)) "$(wc -l <"$BODIES")"
+E2=early2
+r TICKET.CREATE "$E2" "Checkout is down, we are losing money" BODY "Outage, URGENT!!" >/dev/null
+SLACK_WEBHOOK_URL=$HOOK "$WEBHOOK" --desk "$E2" --port "$PORT" --once --start '$'
+assert_eq "--start \$ skips alerts raised before the first start" \
+    $((posts + 1)) "$(wc -l <"$BODIES")"
+help=$("$WEBHOOK" --help)
+missing=$(for w in --desk --host --port --group --consumer --start --block --once \
+                   SLACK_WEBHOOK_URL REDISCLI_AUTH "first run"; do
+              grep -qF -- "$w" <<<"$help" || echo "$w"; done)
+assert_eq "--help documents every option, SLACK_WEBHOOK_URL and the first run" "" "$missing"
 
 assert_eq "DESK.CHECK finds nothing" "" "$(r DESK.CHECK "$D")"
 stop_helpers

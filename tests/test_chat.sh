@@ -168,13 +168,13 @@ fi
 
 # ---- chat-maxlen caps the thread (MAXLEN ~) --------------------------------
 assert_ok "small stream nodes so approximate trimming bites" CONFIG SET stream-node-max-entries 4
-assert_ok "chat-maxlen 10" DESK.CONFIG d SET chat-maxlen 10
+assert_ok "chat-maxlen 10" DESK.CONFIG SET d chat-maxlen 10
 for i in $(seq 30); do r TICKET.MSG d 2 bot "m$i" >/dev/null; done
 len=$(r XLEN d:ticket:2:chat)
 if [ "$len" -ge 10 ] && [ "$len" -le 14 ]; then pass "thread trimmed to about chat-maxlen ($len)"
 else fail "thread trimmed to about chat-maxlen" "XLEN $len not in 10..14"; fi
 assert_eq "the newest message survives" m30 "$(rj TICKET.MSGS d 2 COUNT 10000 | grep -oE '"text":"m[0-9]+"' | tail -n 1 | cut -d'"' -f4)"
-assert_ok "chat-maxlen back" DESK.CONFIG d SET chat-maxlen 10000
+assert_ok "chat-maxlen back" DESK.CONFIG SET d chat-maxlen 10000
 assert_ok "stream nodes back" CONFIG SET stream-node-max-entries 100
 
 # ---- status does not matter; TICKET.DEL removes the thread -----------------

@@ -56,8 +56,8 @@ assert_eq "UTF-8 words, curly quotes and emoji" "shipping low 1" \
     "$(cls "$(printf 'Paket nach K\xc3\xb6ln: \xe2\x80\x9ctracking\xe2\x80\x9d don\xe2\x80\x99t work \xf0\x9f\x99\x8f')")"
 long=$(python3 -c 'print("\u00e9" * 40 + " invoice")')
 assert_eq "a long UTF-8 word is cut at a character boundary" "billing low 1" "$(cls "$long")"
-assert_eq "invalid UTF-8 bytes are just bytes" "billing low 1" \
-    "$(cls "$(printf '\xff\xfe\xc3 refund \xe2\x80 invoice')")"
+assert_nochange "text that is not valid UTF-8 fails INVALID" -c INVALID \
+    TICKET.CLASSIFY "$D" "$(printf '\xff\xfe\xc3 refund \xe2\x80 invoice')"
 big=$(python3 -c 'print("word " * 13000 + "invoice")')
 assert_eq "a 64 KB text is read up to the token cap" "general low 1" "$(cls "$big")"
 
@@ -100,7 +100,7 @@ assert_eq "another warranty text" warranty "$(field category "Warranty claim: th
 assert_eq "billing is still billing" billing "$(field category "Please send me an invoice for my last payment")"
 assert_eq "the category joined the desk's list" \
     "billing,technical,legal,returns,shipping,account,general,warranty" \
-    "$(r DESK.CONFIG "$D" GET categories)"
+    "$(r DESK.CONFIG GET "$D" categories)"
 t4=$(r TICKET.CREATE "$D" "Warranty claim for my kettle" BODY "It broke after a month, is it covered by the warranty?")
 assert_eq "CREATE classifies into the trained category" warranty "$(r HGET "$D:ticket:$t4" category)"
 assert_match "CREATE accepts CATEGORY warranty now" "[0-9]*" \
@@ -128,7 +128,7 @@ assert_eq "AOF never replays TICKET.TRAIN" 0 "$(grep -ci 'ticket.train' <<<"$aof
 r CONFIG SET appendonly no >/dev/null
 
 # --- desk category lists -----------------------------------------------------
-assert_ok "a desk with two categories" DESK.CONFIG small SET categories "billing,shipping"
+assert_ok "a desk with two categories" DESK.CONFIG SET small categories "billing,shipping"
 assert_eq "answers only its categories" shipping \
     "$(rj TICKET.CLASSIFY small "Where is my parcel? The tracking says nothing" |
        python3 -c 'import json,sys; print(json.load(sys.stdin)["category"])')"
@@ -143,7 +143,7 @@ assert_nochange "TRAIN empty text" -c INVALID TICKET.TRAIN "$D" warranty ""
 assert_nochange "TRAIN text without words" -c INVALID TICKET.TRAIN "$D" newcat "!!! ... ???"
 assert_eq "failed TRAIN did not add a category" \
     "billing,technical,legal,returns,shipping,account,general,warranty" \
-    "$(r DESK.CONFIG "$D" GET categories)"
+    "$(r DESK.CONFIG GET "$D" categories)"
 assert_nochange "CLASSIFY empty text" -c INVALID TICKET.CLASSIFY "$D" ""
 r CONFIG SET helpdesk.max-text 100 >/dev/null
 t101=$(printf 'a%.0s' {1..101})
@@ -160,7 +160,7 @@ assert_nochange "TRAIN with a model key of the wrong type" -c INVALID \
 assert_eq "CLASSIFY ignores a model key of the wrong type" billing \
     "$(rj TICKET.CLASSIFY broken "invoice please" | python3 -c 'import json,sys; print(json.load(sys.stdin)["category"])')"
 cats=$(python3 -c 'print(",".join("c%02d" % i for i in range(62)))')
-assert_ok "a desk with 63 categories" DESK.CONFIG full SET categories "$cats"
+assert_ok "a desk with 63 categories" DESK.CONFIG SET full categories "$cats"
 assert_nochange "TRAIN a 64th category" -c CAPACITY TICKET.TRAIN full newcat "some words"
 assert_ok "TRAIN a listed category of a full desk" TICKET.TRAIN full c05 "some words"
 r HSET "$D:model:words" refund "junk,billing=x,returns=2,=3,billing=1" >/dev/null

@@ -25,8 +25,8 @@ declare -A SKILLS=(
 )
 AGENTS=(G1 G2 G3 G4 G5 G6 G7 G8)
 
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
-r DESK.CONFIG $D SET alert-threshold 1 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
 for a in "${AGENTS[@]}"; do
     # shellcheck disable=SC2086   # the skills are separate words on purpose
     if [ -n "${SKILLS[$a]}" ]; then r AGENT.CREATE $D $a "agent $a" SKILLS ${SKILLS[$a]} CAPACITY $CAP >/dev/null

@@ -32,8 +32,8 @@ assert_eq "the AOF is on" 1 "$(info_field persistence aof_enabled)"
 assert_eq "its first rewrite is done" "0 ok" \
     "$(info_field persistence aof_rewrite_in_progress) $(info_field persistence aof_last_bgrewrite_status)"
 # Same-wording tickets: no flood merging. No alerts. No SLA breach marks.
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
-r DESK.CONFIG $D SET alert-threshold 1 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
 for c in $(seq $CLIENTS); do
     assert_ok "agent W$c" AGENT.CREATE $D "W$c" "Worker $c" SKILLS general CAPACITY 100000
 done

@@ -135,8 +135,12 @@ assert_eq "index moved once more" "0 2" \
     "$(echo "$(r EXISTS $D:idx:user_email:rob@new.example.com) $(r GET $D:idx:user_email:rob@example.org)")"
 assert_ok "UPDATE phone '' removes the phone" CUSTOMER.UPDATE $D 2 phone ''
 assert_eq "phone field is gone" 0 "$(r HEXISTS $D:user:2 phone)"
-assert_ok "a repeated field takes its last value" CUSTOMER.UPDATE $D 2 name A name B
-assert_eq "last value won" B "$(r HGET $D:user:2 name)"
+assert_nochange "a field given twice fails ERR (one rule for every option)" -c ERR \
+    CUSTOMER.UPDATE $D 2 name A name B
+assert_match "... saying which" "ERR option name given twice*" \
+    "$(rerrmsg CUSTOMER.UPDATE $D 2 name A name B)"
+assert_nochange "a name that is not valid UTF-8 fails INVALID" -c INVALID \
+    CUSTOMER.UPDATE $D 2 name "$(printf 'Bob \xc0\xaf')"
 
 assert_nochange "UPDATE to another customer's email (other case) fails EXISTS" -c EXISTS \
     CUSTOMER.UPDATE $D 2 email ALICE@example.com

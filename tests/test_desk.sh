@@ -24,30 +24,30 @@ sla_for() {
 
 # ---------------------------------------------------------------- CONFIG GET
 assert_eq "GET of a fresh desk: every setting with its default" \
-    '{"alert-threshold":"0.8","flood-window":"60","flood-threshold":"10","default-capacity":"15","auto-route":"no","events-maxlen":"100000","chat-maxlen":"10000","state-ttl":"1800","state-history-max":"200","categories":"billing,technical,legal,returns,shipping,account,general","sla.1":"259200","sla.5":"86400","sla.10":"14400","sla.20":"3600"}' \
-    "$(rj DESK.CONFIG $D GET)"
+    '{"alert-threshold":0.8,"flood-window":60,"flood-threshold":10,"default-capacity":15,"auto-route":"no","events-maxlen":100000,"chat-maxlen":10000,"state-ttl":1800,"state-history-max":200,"categories":"billing,technical,legal,returns,shipping,account,general","sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":3600}' \
+    "$(rj DESK.CONFIG GET $D)"
 assert_eq "GET with no setting stored writes nothing" 0 "$(r EXISTS $D:config)"
 for kv in alert-threshold=0.8 flood-window=60 flood-threshold=10 default-capacity=15 \
           auto-route=no events-maxlen=100000 chat-maxlen=10000 state-ttl=1800 \
           state-history-max=200 sla.1=259200 sla.5=86400 sla.10=14400 sla.20=3600 \
           categories=billing,technical,legal,returns,shipping,account,general; do
-    assert_eq "GET ${kv%%=*} (default)" "${kv#*=}" "$(r DESK.CONFIG $D GET "${kv%%=*}")"
+    assert_eq "GET ${kv%%=*} (default)" "${kv#*=}" "$(r DESK.CONFIG GET $D "${kv%%=*}")"
 done
-assert_eq "GET names ignore case" 60 "$(r DESK.CONFIG $D get FLOOD-Window)"
+assert_eq "GET names ignore case" 60 "$(r DESK.CONFIG get $D FLOOD-Window)"
 assert_eq "GET sla.<p> without its own target shows the next lower one" 14400 \
-    "$(r DESK.CONFIG $D GET sla.15)"
-assert_eq "GET sla.1000 falls back to sla.20" 3600 "$(r DESK.CONFIG $D GET sla.1000)"
+    "$(r DESK.CONFIG GET $D sla.15)"
+assert_eq "GET sla.1000 falls back to sla.20" 3600 "$(r DESK.CONFIG GET $D sla.1000)"
 for bad in nope alert_threshold sla sla. sla.0 sla.1001 sla.05 sla.x sla.-1 sla.+5 'sla. 5' \
            '' "$(rep a 70)"; do
     assert_nochange "GET of unknown setting '${bad:0:12}' fails INVALID" -c INVALID \
-        DESK.CONFIG $D GET "$bad"
+        DESK.CONFIG GET $D "$bad"
 done
 
 # ---------------------------------------------------------------- CONFIG SET
 # name, value given, value read back
 while read -r name given want; do
-    assert_ok "SET $name $given" DESK.CONFIG $D SET "$name" "$given"
-    assert_eq "GET $name after SET" "$want" "$(r DESK.CONFIG $D GET "$name")"
+    assert_ok "SET $name $given" DESK.CONFIG SET $D "$name" "$given"
+    assert_eq "GET $name after SET" "$want" "$(r DESK.CONFIG GET $D "$name")"
     assert_eq "stored in $D:config as $want" "$want" "$(r HGET $D:config "$name")"
 done <<'EOF'
 alert-threshold 0.5 0.5
@@ -83,40 +83,40 @@ sla.20 60 60
 sla.1000 1 1
 sla.1000 315360000 315360000
 EOF
-assert_ok "SET names ignore case" DESK.CONFIG $D SET STATE-TTL 70
+assert_ok "SET names ignore case" DESK.CONFIG SET $D STATE-TTL 70
 assert_eq "stored under the lower-case name" "70 0" \
     "$(echo "$(r HGET $D:config state-ttl) $(r HEXISTS $D:config STATE-TTL)")"
 assert_ok "SET categories: case, blanks, commas, duplicates" \
-    DESK.CONFIG $D SET categories 'Billing, tech  legal,,billing'
+    DESK.CONFIG SET $D categories 'Billing, tech  legal , billing'
 assert_eq "categories are normalised and general is added" billing,tech,legal,general \
-    "$(r DESK.CONFIG $D GET categories)"
+    "$(r DESK.CONFIG GET $D categories)"
 assert_eq "the normalised form is what is stored" billing,tech,legal,general \
     "$(r HGET $D:config categories)"
 assert_ok "SET categories with general in the middle keeps its place" \
-    DESK.CONFIG $D SET categories 'general,billing,technical,tech,legal,returns,shipping,account'
+    DESK.CONFIG SET $D categories 'general,billing,technical,tech,legal,returns,shipping,account'
 assert_eq "GET categories" general,billing,technical,tech,legal,returns,shipping,account \
-    "$(r DESK.CONFIG $D GET categories)"
+    "$(r DESK.CONFIG GET $D categories)"
 cats=$(for i in $(seq -w 1 63); do printf 'c%s%s,' "$i" "$(rep x 29)"; done)
-assert_ok "SET 63 categories of 32 bytes" DESK.CONFIG $D SET categories "${cats%,}"
+assert_ok "SET 63 categories of 32 bytes" DESK.CONFIG SET $D categories "${cats%,}"
 assert_eq "all 63 and general are kept, nothing cut" "${cats}general" \
-    "$(r DESK.CONFIG $D GET categories)"
+    "$(r DESK.CONFIG GET $D categories)"
 assert_nochange "a 64th category fails INVALID" -c INVALID \
-    DESK.CONFIG $D SET categories "${cats}c64"
+    DESK.CONFIG SET $D categories "${cats}c64"
 short=$(seq -s, -f 'k%g' 1 63)
-assert_ok "SET 63 short categories" DESK.CONFIG $D SET categories "$short"
+assert_ok "SET 63 short categories" DESK.CONFIG SET $D categories "$short"
 assert_eq "they load back with general (64 in all), not the defaults" "$short,general" \
-    "$(r DESK.CONFIG $D GET categories)"
-assert_ok "general first, then 63 more" DESK.CONFIG $D SET categories "general,$short"
-assert_eq "64 in all, general first" "general,$short" "$(r DESK.CONFIG $D GET categories)"
-r DESK.CONFIG $D SET categories 'general,billing,technical,tech,legal,returns,shipping,account' >/dev/null
-after_all=$(rj DESK.CONFIG $D GET)
+    "$(r DESK.CONFIG GET $D categories)"
+assert_ok "general first, then 63 more" DESK.CONFIG SET $D categories "general,$short"
+assert_eq "64 in all, general first" "general,$short" "$(r DESK.CONFIG GET $D categories)"
+r DESK.CONFIG SET $D categories 'general,billing,technical,tech,legal,returns,shipping,account' >/dev/null
+after_all=$(rj DESK.CONFIG GET $D)
 assert_eq "GET of everything reflects every SET" \
-    '{"alert-threshold":"0.9","flood-window":"120","flood-threshold":"25","default-capacity":"3","auto-route":"no","events-maxlen":"500","chat-maxlen":"20000","state-ttl":"70","state-history-max":"50","categories":"general,billing,technical,tech,legal,returns,shipping,account","sla.1":"259200","sla.5":"86400","sla.10":"14400","sla.20":"60","sla.1000":"315360000"}' \
+    '{"alert-threshold":0.9,"flood-window":120,"flood-threshold":25,"default-capacity":3,"auto-route":"no","events-maxlen":500,"chat-maxlen":20000,"state-ttl":70,"state-history-max":50,"categories":"general,billing,technical,tech,legal,returns,shipping,account","sla.1":259200,"sla.5":86400,"sla.10":14400,"sla.20":60,"sla.1000":315360000}' \
     "$after_all"
 
 while read -r name bad; do
     [ "$bad" = "''" ] && bad=''
-    assert_nochange "SET $name '$bad' fails INVALID" -c INVALID DESK.CONFIG $D SET "$name" "$bad"
+    assert_nochange "SET $name '$bad' fails INVALID" -c INVALID DESK.CONFIG SET $D "$name" "$bad"
 done <<'EOF'
 alert-threshold 1.5
 alert-threshold -0.1
@@ -156,34 +156,34 @@ sla.5 315360001
 sla.5 -5
 EOF
 assert_nochange "SET flood-window ' 60' (leading blank) fails INVALID" -c INVALID \
-    DESK.CONFIG $D SET flood-window ' 60'
+    DESK.CONFIG SET $D flood-window ' 60'
 assert_nochange "SET a 33-byte category fails INVALID" -c INVALID \
-    DESK.CONFIG $D SET categories "billing,$(rep c 33)"
+    DESK.CONFIG SET $D categories "billing,$(rep c 33)"
 assert_nochange "SET a 5000-byte value fails INVALID" -c INVALID \
-    DESK.CONFIG $D SET categories "$(rep a 5000)"
+    DESK.CONFIG SET $D categories "$(rep a 5000)"
 for bad in nope alert_threshold sla sla.0 sla.1001 sla.05 sla.x sla.+5 'sla. 5' ''; do
     assert_nochange "SET of unknown setting '$bad' fails INVALID" -c INVALID \
-        DESK.CONFIG $D SET "$bad" 10
+        DESK.CONFIG SET $D "$bad" 10
 done
 assert_nochange "CONFIG with neither GET nor SET fails ERR" -c ERR DESK.CONFIG $D DEL x
-assert_nochange "CONFIG GET with two names fails ERR" -c ERR DESK.CONFIG $D GET state-ttl chat-maxlen
-assert_nochange "CONFIG SET without a value fails ERR" -c ERR DESK.CONFIG $D SET state-ttl
-assert_nochange "CONFIG SET with an extra argument fails ERR" -c ERR DESK.CONFIG $D SET state-ttl 1 2
+assert_nochange "CONFIG GET with two names fails ERR" -c ERR DESK.CONFIG GET $D state-ttl chat-maxlen
+assert_nochange "CONFIG SET without a value fails ERR" -c ERR DESK.CONFIG SET $D state-ttl
+assert_nochange "CONFIG SET with an extra argument fails ERR" -c ERR DESK.CONFIG SET $D state-ttl 1 2
 assert_nochange "CONFIG without an action fails ERR" -c ERR DESK.CONFIG $D
-assert_eq "nothing changed through the failures" "$after_all" "$(rj DESK.CONFIG $D GET)"
+assert_eq "nothing changed through the failures" "$after_all" "$(rj DESK.CONFIG GET $D)"
 
 # Values written by hand outside DESK.CONFIG.
 r HSET $D:config flood-window abc categories 'foo,BAD!' state-ttl 5 >/dev/null
-assert_eq "a tampered integer reads as its default" 60 "$(r DESK.CONFIG $D GET flood-window)"
+assert_eq "a tampered integer reads as its default" 60 "$(r DESK.CONFIG GET $D flood-window)"
 assert_eq "a tampered category list reads as the default list, not half of it" \
-    billing,technical,legal,returns,shipping,account,general "$(r DESK.CONFIG $D GET categories)"
-assert_eq "a valid hand-written value is used" 5 "$(r DESK.CONFIG $D GET state-ttl)"
+    billing,technical,legal,returns,shipping,account,general "$(r DESK.CONFIG GET $D categories)"
+assert_eq "a valid hand-written value is used" 5 "$(r DESK.CONFIG GET $D state-ttl)"
 r DEL $D:config >/dev/null
 
 # ---------------------------------------------------------------- settings at work
 D=work
 # Many look-alike tickets follow: keep flood detection from merging them.
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 assert_eq "default SLA of priority 1" 259200 "$(sla_for 1)"
 assert_eq "priority 3 takes sla.1" 259200 "$(sla_for 3)"
 assert_eq "default SLA of priority 5" 86400 "$(sla_for 5)"
@@ -192,15 +192,15 @@ assert_eq "default SLA of priority 10" 14400 "$(sla_for 10)"
 assert_eq "priority 15 takes sla.10" 14400 "$(sla_for 15)"
 assert_eq "default SLA of priority 20" 3600 "$(sla_for 20)"
 assert_eq "priority 1000 takes sla.20" 3600 "$(sla_for 1000)"
-assert_ok "SET sla.15 7000" DESK.CONFIG $D SET sla.15 7000
+assert_ok "SET sla.15 7000" DESK.CONFIG SET $D sla.15 7000
 assert_eq "priority 15 now has its own target" 7000 "$(sla_for 15)"
 assert_eq "priority 17 takes sla.15" 7000 "$(sla_for 17)"
 assert_eq "priority 14 still takes sla.10" 14400 "$(sla_for 14)"
 assert_eq "priority 20 keeps sla.20" 3600 "$(sla_for 20)"
-assert_eq "GET sla.17 shows the target in use" 7000 "$(r DESK.CONFIG $D GET sla.17)"
-assert_ok "SET sla.1 200000 changes the lowest target" DESK.CONFIG $D SET sla.1 200000
+assert_eq "GET sla.17 shows the target in use" 7000 "$(r DESK.CONFIG GET $D sla.17)"
+assert_ok "SET sla.1 200000 changes the lowest target" DESK.CONFIG SET $D sla.1 200000
 assert_eq "priority 4 takes the new sla.1" 200000 "$(sla_for 4)"
-assert_ok "SET sla.3 100000" DESK.CONFIG $D SET sla.3 100000
+assert_ok "SET sla.3 100000" DESK.CONFIG SET $D sla.3 100000
 assert_eq "priority 4 takes sla.3" 100000 "$(sla_for 4)"
 assert_eq "priority 2 takes sla.1" 200000 "$(sla_for 2)"
 assert_eq "SLA on TICKET.CREATE overrides the target" 7777 \
@@ -208,23 +208,23 @@ assert_eq "SLA on TICKET.CREATE overrides the target" 7777 \
 
 assert_nochange "CATEGORY outside the desk's categories fails INVALID" -c INVALID \
     TICKET.CREATE $D x CATEGORY warranty
-assert_ok "SET categories adds warranty" DESK.CONFIG $D SET categories billing,warranty
+assert_ok "SET categories adds warranty" DESK.CONFIG SET $D categories billing,warranty
 assert_match "now CATEGORY warranty is accepted" '[0-9]*' "$(r TICKET.CREATE $D x CATEGORY warranty)"
 assert_nochange "a category no longer listed fails INVALID" -c INVALID \
     TICKET.CREATE $D x CATEGORY technical
 
 n=$(r XLEN $D:events)
-assert_ok "SET events-maxlen 0" DESK.CONFIG $D SET events-maxlen 0
+assert_ok "SET events-maxlen 0" DESK.CONFIG SET $D events-maxlen 0
 r TICKET.CREATE $D quiet >/dev/null
 assert_eq "events-maxlen 0: no event is added" "$n" "$(r XLEN $D:events)"
-r DESK.CONFIG $D SET events-maxlen 100000 >/dev/null
+r DESK.CONFIG SET $D events-maxlen 100000 >/dev/null
 
-assert_ok "SET default-capacity 2" DESK.CONFIG $D SET default-capacity 2
+assert_ok "SET default-capacity 2" DESK.CONFIG SET $D default-capacity 2
 r AGENT.CREATE $D A1 Ann SKILLS billing >/dev/null
 assert_eq "a new agent gets capacity 2" 2 "$(r HGET $D:agent:A1 capacity)"
 t=$(r TICKET.CREATE $D "not routed" CATEGORY billing)
 assert_eq "auto-route no: a new ticket stays unassigned" 0 "$(r HEXISTS $D:ticket:$t assigned_agent)"
-assert_ok "SET auto-route yes" DESK.CONFIG $D SET auto-route yes
+assert_ok "SET auto-route yes" DESK.CONFIG SET $D auto-route yes
 t=$(r TICKET.CREATE $D "routed" CATEGORY billing)
 assert_eq "auto-route yes: a new ticket goes to the online agent" A1 "$(r HGET $D:ticket:$t assigned_agent)"
 
@@ -257,9 +257,23 @@ assert_eq "STATS counts statuses, categories, unassigned, overdue, agents" \
     '{"status":{"open":3,"in_progress":1,"on_hold":1,"closed":1,"merged":0},"category":{"billing":3,"technical":1,"legal":1,"returns":0,"shipping":0,"account":0,"general":1},"unassigned":2,"overdue":2,"agents":3,"agents_online":2,"total_load":3,"total_capacity":8}' \
     "$(rj DESK.STATS $D)"
 assert_eq "RESP2 STATS is a flat array" "status open 3" "$(r DESK.STATS $D | head -n 3 | paste -sd' ')"
-assert_ok "drop technical and legal from the categories" DESK.CONFIG $D SET categories billing
+# t3 (technical) is still active: removing its category needs FORCE; the
+# closed legal ticket does not count.
+assert_nochange "dropping a category with an active ticket fails STATE" -c STATE \
+    DESK.CONFIG SET $D categories billing
+assert_match "the STATE error says how many tickets" "STATE 1 active ticket is still in*" \
+    "$(rerrmsg DESK.CONFIG SET $D categories billing)"
+assert_nochange "FORCE applies only to categories" -c ERR DESK.CONFIG SET $D state-ttl 5 FORCE
+assert_ok "drop technical and legal from the categories with FORCE" \
+    DESK.CONFIG SET $D categories billing FORCE
+assert_eq "FORCE moved the active technical ticket to general" general \
+    "$(r HGET $D:ticket:$t3 category)"
+assert_eq "the closed legal ticket keeps its category" legal "$(r HGET $D:ticket:$t5 category)"
+assert_match "the move is logged" "*category technical -> general (category removed)*" \
+    "$(r TICKET.LOG $D "$t3")"
+assert_eq "DESK.CHECK is clean after FORCE" "" "$(r DESK.CHECK $D)"
 assert_eq "STATS still counts tickets of categories no longer listed" \
-    '{"status":{"open":3,"in_progress":1,"on_hold":1,"closed":1,"merged":0},"category":{"billing":3,"general":1,"legal":1,"technical":1},"unassigned":2,"overdue":2,"agents":3,"agents_online":2,"total_load":3,"total_capacity":8}' \
+    '{"status":{"open":3,"in_progress":1,"on_hold":1,"closed":1,"merged":0},"category":{"billing":3,"general":2,"legal":1},"unassigned":2,"overdue":2,"agents":3,"agents_online":2,"total_load":3,"total_capacity":8}' \
     "$(rj DESK.STATS $D)"
 r DEL $D:config >/dev/null
 # Overdue tickets get marked by the SLA timer at any moment, which would
@@ -281,17 +295,18 @@ assert_eq "STATS is back to normal" 3 "$(r -3 DESK.STATS $D | sed -n 's/^status 
 
 # ---------------------------------------------------------------- wrong types, desk names, arity
 r SET $D:config x >/dev/null
-assert_nochange "CONFIG GET with $D:config a string fails INVALID" -c INVALID DESK.CONFIG $D GET
+assert_nochange "CONFIG GET with $D:config a string fails INVALID" -c INVALID DESK.CONFIG GET $D
 assert_nochange "CONFIG SET with $D:config a string fails INVALID" -c INVALID \
-    DESK.CONFIG $D SET state-ttl 5
+    DESK.CONFIG SET $D state-ttl 5
 assert_nochange "TICKET.CREATE with $D:config a string fails INVALID" -c INVALID TICKET.CREATE $D x
 r DEL $D:config >/dev/null
-for c in "DESK.CONFIG @ GET" "DESK.CONFIG @ SET state-ttl 5" "DESK.STATS @" "DESK.PURGE @"; do
+for c in "DESK.CONFIG|GET @" "DESK.CONFIG|SET @ state-ttl 5" "DESK.STATS @" "DESK.PURGE @"; do
     read -ra w <<<"$c"
+    IFS='|' read -ra name <<<"${w[0]}"   # a subcommand comes before the desk
     assert_nochange "${w[0]} with a desk name with ':' fails INVALID" -c INVALID \
-        "${w[0]}" st:x "${w[@]:2}"
+        "${name[@]}" st:x "${w[@]:2}"
     assert_nochange "${w[0]} with a 65-byte desk name fails INVALID" -c INVALID \
-        "${w[0]}" "$(rep s 65)" "${w[@]:2}"
+        "${name[@]}" "$(rep s 65)" "${w[@]:2}"
 done
 assert_nochange "DESK.PURGE of 'st:*' (a ':' desk) deletes nothing" -c INVALID DESK.PURGE 'st:*'
 assert_nochange "DESK.PURGE of '*' deletes nothing" -c INVALID DESK.PURGE '*'
@@ -299,7 +314,8 @@ assert_nochange "DESK.PURGE of 's?' deletes nothing" -c INVALID DESK.PURGE 's?'
 assert_eq "DESK.STATS on a 64-byte desk name works" 0 \
     "$(r -3 DESK.STATS "$(rep s 64)" | sed -n 's/^agents //p')"
 for c in "DESK.STATS" "DESK.STATS $D x" "DESK.PURGE" "DESK.PURGE $D x" "DESK.CONFIG" \
-         "DESK.CONFIG $D"; do
+         "DESK.CONFIG $D" "DESK.CONFIG GET" "DESK.CONFIG GET $D a b" "DESK.CONFIG SET $D x" \
+         "DESK.CONFIG SET $D a b c d" "DESK.CHECK" "DESK.REPAIR" "DESK.REPAIR $D x"; do
     # shellcheck disable=SC2086  # split on purpose
     assert_nochange "wrong arity: $c" -c ERR $c
 done
@@ -310,7 +326,7 @@ r CUSTOMER.CREATE $P Ann ann@example.com >/dev/null
 r AGENT.CREATE $P A1 Ann SKILLS billing >/dev/null
 r TICKET.CREATE $P x CATEGORY billing CUSTOMER 1 ROUTE >/dev/null
 r TICKET.CREATE $P y >/dev/null
-r DESK.CONFIG $P SET state-ttl 9 >/dev/null
+r DESK.CONFIG SET $P state-ttl 9 >/dev/null
 r SET $P:stray x >/dev/null
 # Neighbours that must survive: other desks, and keys that only look alike.
 for k in pz2:x pzz:x xpz:x pz p:z "{pz}:x" "pz.:x"; do r SET "$k" keep >/dev/null; done
@@ -332,29 +348,45 @@ r DESK.PURGE $P >/dev/null
 
 # ---------------------------------------------------------------- every command's docs and key spec
 cmds=$(r COMMAND LIST FILTERBY MODULE helpdesk | sort)
-want="agent.availability agent.create agent.del agent.get agent.list agent.skills agent.tickets customer.create customer.del customer.find customer.get customer.tickets customer.update desk.config desk.purge desk.stats"
+want="agent.availability agent.create agent.del agent.get agent.list agent.skills agent.tickets customer.create customer.del customer.find customer.get customer.tickets customer.update desk.check desk.config desk.config|get desk.config|set desk.purge desk.repair desk.stats"
 missing=$(for c in $want; do grep -qx "$c" <<<"$cmds" || echo "$c"; done)
 assert_eq "COMMAND LIST FILTERBY MODULE helpdesk has every customer/agent/desk command" "" "$missing"
 bad_docs="" bad_keys=""
 for c in $cmds; do
+    [ "$c" = desk.config ] && continue   # the container: no key, its subcommands have
     summary=$(rj COMMAND DOCS "$c" | sed -nE 's/^\{"[^"]+":\{"summary":"([^"]*)".*/\1/p')
     [ -n "$summary" ] || bad_docs+=" $c"
     arity=$(r COMMAND INFO "$c" | sed -n 2p)
     need=$(( arity < 0 ? -arity - 2 : arity - 2 ))
     args=()
     for ((i = 0; i < need; i++)); do args+=(x); done
-    keys=$(r COMMAND GETKEYS "$c" mydesk "${args[@]}")
+    # "desk.config|get" is called as DESK.CONFIG GET desk ...; its arity
+    # counts the subcommand name too.
+    IFS='|' read -ra name <<<"$c"
+    [ ${#name[@]} = 2 ] && args=("${args[@]:1}")
+    keys=$(r COMMAND GETKEYS "${name[@]}" mydesk "${args[@]}")
     [ "$keys" = mydesk ] || bad_keys+=" $c($keys)"
 done
 assert_eq "every module command has a non-empty summary" "" "$bad_docs"
 assert_eq "COMMAND GETKEYS of every module command returns the desk" "" "$bad_keys"
 assert_match "there are module commands to check" '*desk.purge*' "$(echo $cmds)"
-assert_match "COMMAND DOCS desk.config lists its arguments" '*"arguments":\[{"name":"desk"*"GET"*"SET"*' \
-    "$(rj COMMAND DOCS desk.config)"
+for sub in get set; do
+    assert_match "COMMAND DOCS desk.config lists its $sub subcommand with the desk argument" \
+        "*\"subcommands\":{*\"desk.config|$sub\":{*\"arguments\":\[{\"name\":\"desk\"*" \
+        "$(rj COMMAND DOCS desk.config)"
+done
+assert_eq "DESK.CONFIG GET is readonly, SET is write" "readonly write" \
+    "$(for c in 'desk.config|get' 'desk.config|set'; do r COMMAND INFO "$c" | sed -n 3p; done | paste -sd' ')"
+assert_eq "the desk is the key after the subcommand name" "mydesk" \
+    "$(r COMMAND GETKEYS DESK.CONFIG SET mydesk state-ttl 5)"
+assert_eq "DESK.CHECK is readonly, DESK.REPAIR is write" "readonly write" \
+    "$(for c in desk.check desk.repair; do r COMMAND INFO $c | sed -n 3p; done | paste -sd' ')"
 
 # ------------------------------------------------- errors that change nothing
 assert_nochange "DESK.CHECK unknown argument" -c ERR DESK.CHECK hq FIX
-assert_nochange "DESK.CHECK too many arguments" -c ERR DESK.CHECK hq REPAIR now
+assert_nochange "DESK.CHECK REPAIR fails ERR" -c ERR DESK.CHECK hq REPAIR
+assert_match "... naming DESK.REPAIR" "ERR *DESK.REPAIR hq*" "$(rerrmsg DESK.CHECK hq REPAIR)"
+assert_nochange "DESK.CHECK too many arguments" -c ERR DESK.REPAIR hq now
 assert_nochange "DESK.ADMIN bad action" -c ERR DESK.ADMIN hq PROMOTE someone
 assert_nochange "DESK.ADMIN empty user" -c INVALID DESK.ADMIN hq ADD ""
 r SET wt:admins notaset >/dev/null

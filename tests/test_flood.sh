@@ -110,7 +110,7 @@ check_clean "after closing the master" $D
 
 # ---- unlike tickets never merge --------------------------------------------
 D=f2
-r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 UNLIKE=(
     "Server outage, cannot log in"
     "Refund request for order 123"
@@ -138,7 +138,7 @@ check_clean "unlike tickets" $D
 n=0
 while IFS='|' read -r a b; do
     n=$((n + 1))
-    r DESK.CONFIG "p$n" SET flood-threshold 2 >/dev/null
+    r DESK.CONFIG SET "p$n" flood-threshold 2 >/dev/null
     r TICKET.CREATE "p$n" "$a" >/dev/null
     t2=$(r TICKET.CREATE "p$n" "$b")
     assert_eq "alike: '$a' ~ '$b'" merged "$(field "p$n" "$t2" status)"
@@ -155,8 +155,8 @@ EOF
 
 # ---- the window ------------------------------------------------------------
 D=f3
-r DESK.CONFIG $D SET flood-window 1 >/dev/null
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-window 1 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 old1=$(r TICKET.CREATE $D "Checkout page shows error 500")
 old2=$(r TICKET.CREATE $D "checkout page shows error 502")
 sleep 1.1   # the one wait of this suite: let the 1 s window pass
@@ -175,7 +175,7 @@ check_clean "window" $D
 
 # ---- threshold 0 turns detection off ---------------------------------------
 D=f4
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 for i in $(seq 0 11); do r TICKET.CREATE $D "${ALIKE[$i]}" >/dev/null; done
 assert_eq "threshold 0: 12 alike tickets stay open" 12 "$(r HGET $D:stats status:open)"
 assert_eq "threshold 0: no flood state at all" "" "$(r KEYS "$D:flood:*")"
@@ -265,7 +265,7 @@ statuses() { local d=$1; shift; for t in "$@"; do field "$d" "$t" status; done |
 member_of() { r ZRANGE "$1:flood:recent" 0 -1 | grep "^$2:"; }
 
 D=c1    # the copy is dropped by DEBUG RELOAD: the flood is still seen
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_ok "DEBUG RELOAD between alike tickets" DEBUG RELOAD
 c=$(r TICKET.CREATE $D "${ALIKE[2]}")
@@ -273,7 +273,7 @@ assert_eq "a flood spanning DEBUG RELOAD is detected" "merged merged merged" "$(
 assert_eq "its incident has the 3 tickets" 3 "$(r SCARD "$D:flood:children:$(r HKEYS $D:flood:masters)")"
 
 D=c2    # DEL of the window: what it held no longer counts
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r DEL $D:flood:recent >/dev/null
 c=$(r TICKET.CREATE $D "${ALIKE[2]}")
@@ -284,7 +284,7 @@ assert_eq "three alike tickets after the DEL make a flood, without the earlier t
     "open open merged merged merged" "$(statuses $D $a $b $c $d $e)"
 
 D=c3    # ZREM of one entry by hand: that ticket is left out
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r ZREM $D:flood:recent "$(member_of $D "$b")" >/dev/null
 c=$(r TICKET.CREATE $D "${ALIKE[2]}")
@@ -294,7 +294,7 @@ assert_eq "the flood is the tickets still in the window" "merged open merged mer
     "$(statuses $D $a $b $c $d)"
 
 D=c4    # an entry replaced by hand (same size): the new one counts like any other
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 u=$(r TICKET.CREATE $D "Printer is out of toner")
 a=$(r TICKET.CREATE $D "${ALIKE[0]}")
 m=$(member_of $D "$a")
@@ -305,19 +305,19 @@ assert_eq "a ticket given an alike entry by hand joins the flood" "merged merged
     "$(statuses $D $u $a $c)"
 
 D=c5    # DESK.PURGE deletes the window without an event; ids start again at 1
-r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
 r DESK.PURGE $D >/dev/null
-r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 p=$(r TICKET.CREATE $D "Printer is out of toner")
 s=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_eq "after DESK.PURGE ids are reused" 1 "$p"
 assert_eq "after DESK.PURGE the purged window is not used" "open open" "$(statuses $D $p $s)"
 
 D=c6    # SWAPDB: each db's window is its own, even with the same sizes
-r DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 r TICKET.CREATE $D "${ALIKE[0]}" >/dev/null
-r -n 1 DESK.CONFIG $D SET flood-threshold 2 >/dev/null
+r -n 1 DESK.CONFIG SET $D flood-threshold 2 >/dev/null
 r -n 1 TICKET.CREATE $D "Printer is out of toner" >/dev/null
 r SWAPDB 0 1 >/dev/null
 s=$(r TICKET.CREATE $D "${ALIKE[1]}")
@@ -328,13 +328,13 @@ s=$(r TICKET.CREATE $D "${ALIKE[1]}")
 assert_eq "swapped back, the flood of that db is seen" "merged merged" "$(statuses $D 1 "$s")"
 
 D=c7    # detection turned off after entries were recorded: closing still forgets
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
 r TICKET.CLOSE $D "$a" >/dev/null
 assert_eq "with detection off, closing a ticket still drops its entry" "$b" \
     "$(r ZRANGE $D:flood:recent 0 -1 | cut -d: -f1)"
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 c=$(r TICKET.CREATE $D "${ALIKE[2]}")
 assert_eq "turned on again, the closed ticket does not count" "open open" "$(statuses $D "$b" "$c")"
 d=$(r TICKET.CREATE $D "${ALIKE[3]}")
@@ -348,7 +348,7 @@ assert_eq "replica: a flood ticket closed with its master" "closed $mtid" \
 
 # ---- a promoted replica goes on from the data it received ------------------
 D=c8
-r DESK.CONFIG $D SET flood-threshold 3 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 3 >/dev/null
 a=$(r TICKET.CREATE $D "${ALIKE[0]}") b=$(r TICKET.CREATE $D "${ALIKE[1]}")
 r WAIT 1 5000 >/dev/null
 rr REPLICAOF NO ONE >/dev/null

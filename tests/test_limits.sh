@@ -35,8 +35,8 @@ x_nochange() {
 # x_reply ARGS...: the reply (stdout) of the command with stdin as last argument.
 x_reply() { redis-cli -x -p "$PORT" "$@"; }
 
-r DESK.CONFIG $D SET flood-threshold 0 >/dev/null
-r DESK.CONFIG $D SET alert-threshold 1 >/dev/null
+r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
 assert_ok "setup: agent" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 100
 T=$(r TICKET.CREATE $D "base" PRIORITY 5 CATEGORY billing)
 assert_ok "setup: assign" TICKET.ASSIGN $D "$T" A1

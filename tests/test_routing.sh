@@ -61,8 +61,8 @@ bg_result() {
     if [ -n "$id" ]; then echo "$id"; else echo "reply: $(paste -sd' ' "$SERVER_DIR/$1.out")"; fi
 }
 quiet_desk() {
-    r DESK.CONFIG "$1" SET flood-threshold 0 >/dev/null
-    r DESK.CONFIG "$1" SET alert-threshold 1 >/dev/null
+    r DESK.CONFIG SET "$1" flood-threshold 0 >/dev/null
+    r DESK.CONFIG SET "$1" alert-threshold 1 >/dev/null
 }
 check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }
 
@@ -399,11 +399,11 @@ r TICKET.CLOSE $D "$PA" >/dev/null                                          # R0
 read -r PB A <<<"$(route "rb" billing)"; assert_eq "route: still fewest assignments" R0 "$A"
 read -r PC A <<<"$(route "rc" billing)"; assert_eq "route: then least loaded (R1 before R2 by id)" R1 "$A"
 # auto-route: every new ticket is pushed without ROUTE.
-assert_ok "auto-route yes" DESK.CONFIG $D SET auto-route yes
+assert_ok "auto-route yes" DESK.CONFIG SET $D auto-route yes
 PD=$(r TICKET.CREATE $D "auto" CATEGORY billing)
 assert_eq "auto-route: assigned without ROUTE" R2 "$(hget "$PD" assigned_agent)"
 assert_eq "auto-route: reason routed" "type=assigned ticket=$PD agent=R2 from= reason=routed" "$(ev_last)"
-r DESK.CONFIG $D SET auto-route no >/dev/null
+r DESK.CONFIG SET $D auto-route no >/dev/null
 PE=$(r TICKET.CREATE $D "manual again" CATEGORY billing)
 assert_eq "auto-route no: stays queued" 0 "$(r HEXISTS $D:ticket:$PE assigned_agent)"
 # ROUTE does not bypass validation.

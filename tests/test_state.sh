@@ -168,7 +168,7 @@ v=$(sfield 2 version); sget 2 >/dev/null
 assert_eq "GET does not bump the version" "$v" "$(sfield 2 version)"
 
 # History cap: state-history-max, oldest dropped.
-assert_ok "state-history-max 3" DESK.CONFIG d SET state-history-max 3
+assert_ok "state-history-max 3" DESK.CONFIG SET d state-history-max 3
 for m in m1 m2 m3 m4 m5; do r TICKET.STATE.APPEND d 4 "$m" >/dev/null; done
 assert_eq "APPEND keeps the newest state-history-max" '["m3","m4","m5"]' "$(sfield 4 history)"
 r TICKET.STATE.SET d 4 '{"history":[1,2,3,4,5,6]}' >/dev/null
@@ -178,7 +178,7 @@ r TICKET.STATE.MERGE d 2 '{}' >/dev/null
 assert_eq "MERGE leaves history alone (even above a lowered cap)" "$h" "$(sfield 2 history)"
 r TICKET.STATE.APPEND d 2 m6 >/dev/null
 assert_eq "a lowered cap applies at the next APPEND" '["42","{oops","m6"]' "$(sfield 2 history)"
-assert_ok "state-history-max back" DESK.CONFIG d SET state-history-max 200
+assert_ok "state-history-max back" DESK.CONFIG SET d state-history-max 200
 
 # ---- unicode -----------------------------------------------------------------
 r TICKET.STATE.SET d 5 "{\"facts\":{\"greeting\":\"$UNI\",\"escaped\":\"\\u00fc\\ud83c\\udf89\",\"$UNI\":1}}" >/dev/null
@@ -237,14 +237,14 @@ assert_eq "GET of the large state" $((600000 + 8)) "$(sfield 4 facts | wc -c | a
 # updated_at + state-ttl, both from the command's single clock reading.
 ttl_step() { # ttl-seconds name command...
     local ttl=$1 name=$2 before after; shift 2
-    r DESK.CONFIG d SET state-ttl "$ttl" >/dev/null
+    r DESK.CONFIG SET d state-ttl "$ttl" >/dev/null
     before=$(pexpire 1)
     r "$@" >/dev/null
     after=$(pexpire 1)
     if [ "$after" -gt "$before" ]; then pass "$name refreshes the TTL"
     else fail "$name refreshes the TTL" "PEXPIRETIME $before -> $after"; fi
 }
-r DESK.CONFIG d SET state-ttl 100 >/dev/null
+r DESK.CONFIG SET d state-ttl 100 >/dev/null
 r TICKET.STATE.SET d 1 '{}' >/dev/null
 assert_eq "SET sets PEXPIRETIME = updated_at + state-ttl" $(( $(sfield 1 updated_at) + 100000 )) "$(pexpire 1)"
 p=$(pttl 1)
@@ -255,7 +255,7 @@ ttl_step 300 APPEND TICKET.STATE.APPEND d 1 hi
 ttl_step 400 DECIDE TICKET.STATE.DECIDE d 1 ok
 ttl_step 500 SET TICKET.STATE.SET d 1 '{"facts":{"k":2}}'
 ttl_step 600 GET TICKET.STATE.GET d 1
-r DESK.CONFIG d SET state-ttl 700 >/dev/null
+r DESK.CONFIG SET d state-ttl 700 >/dev/null
 before=$(pexpire 1)
 assert_nochange "a failing command" -c CONFLICT TICKET.STATE.MERGE d 1 '{}' IFVERSION 1
 assert_eq "...does not refresh the TTL" "$before" "$(pexpire 1)"
@@ -264,14 +264,14 @@ assert_eq "...does not refresh the TTL either" "$before" "$(pexpire 1)"
 assert_eq "the chat does not refresh the state" "$before" "$(r TICKET.MSG d 1 bot hi >/dev/null; pexpire 1)"
 
 # Expiry: with state-ttl 1 the state is gone after a second.
-r DESK.CONFIG d SET state-ttl 1 >/dev/null
+r DESK.CONFIG SET d state-ttl 1 >/dev/null
 r TICKET.STATE.SET d 3 '{"facts":{"short":"lived"}}' >/dev/null
 gone=0
 for _ in $(seq 60); do [ "$(r EXISTS "$(skey 3)")" = 0 ] && { gone=1; break; }; sleep 0.05; done
 assert_eq "state expires after state-ttl" 1 "$gone"
 assert_eq "GET of an expired state is nil" null "$(rj TICKET.STATE.GET d 3)"
 assert_eq "a new state starts again at version 1" 1 "$(r TICKET.STATE.SET d 3 '{}' IFVERSION 0)"
-r DESK.CONFIG d SET state-ttl 1800 >/dev/null
+r DESK.CONFIG SET d state-ttl 1800 >/dev/null
 
 # ---- two clients racing with IFVERSION ---------------------------------------
 race_dir=$SERVER_DIR/race

@@ -48,8 +48,8 @@ FUTURE=4102444800000        # 2100-01-01: an sla_due_at that is never overdue
 # creates many tickets with equal subjects) and no alerts (their events would
 # interleave with the ones checked here).
 quiet_desk() {
-    r DESK.CONFIG "$1" SET flood-threshold 0 >/dev/null
-    r DESK.CONFIG "$1" SET alert-threshold 1 >/dev/null
+    r DESK.CONFIG SET "$1" flood-threshold 0 >/dev/null
+    r DESK.CONFIG SET "$1" alert-threshold 1 >/dev/null
 }
 info_field() { r INFO helpdesk | tr -d '\r' | awk -F: -v f="helpdesk_$1" '$1 == f { print $2 }'; }
 
@@ -107,8 +107,10 @@ assert_eq "INFO tickets_created" 1 "$(info_field tickets_created)"
 # GET: every fixed field, nil when absent.
 U1=$(hget "$T1" urgency)
 assert_match "urgency recorded in [0,1]" '[01].[0-9][0-9][0-9]' "$U1"
+# Typed (SPEC section 4): integers, urgency a RESP3 double (0.000 prints 0).
+U1J=$(awk -v u="$U1" 'BEGIN { print u + 0 }')
 assert_eq "TICKET.GET map" \
-    "{\"id\":1,\"user_id\":null,\"subject\":\"hello there\",\"body\":null,\"status\":\"open\",\"priority\":\"$DEFPRIO\",\"category\":\"$DEFCAT\",\"urgency\":\"$U1\",\"created_at\":\"$C1\",\"updated_at\":\"$C1\",\"assigned_agent\":null,\"sla_due_at\":\"$((C1 + DEFSLA * 1000))\",\"closed_at\":null,\"master\":null,\"version\":\"1\"}" \
+    "{\"id\":1,\"user_id\":null,\"subject\":\"hello there\",\"body\":null,\"status\":\"open\",\"priority\":$DEFPRIO,\"category\":\"$DEFCAT\",\"urgency\":$U1J,\"created_at\":$C1,\"updated_at\":$C1,\"assigned_agent\":null,\"sla_due_at\":$((C1 + DEFSLA * 1000)),\"closed_at\":null,\"master\":null,\"version\":1}" \
     "$(rj TICKET.GET $D 1)"
 assert_eq "TICKET.GET missing ticket is nil" null "$(rj TICKET.GET $D 999)"
 assert_eq "TICKET.GET other desk is nil" null "$(rj TICKET.GET other 1)"
@@ -149,7 +151,7 @@ assert_eq "sla priority 15 -> target of 10" 14400 "$(sla_of 15)"
 assert_eq "sla priority 1000 -> target of 20" 3600 "$(sla_of 1000)"
 assert_eq "sla priority 7 -> target of 5" 86400 "$(sla_of 7)"
 assert_eq "sla priority 3 -> target of 1" 259200 "$(sla_of 3)"
-assert_ok "DESK.CONFIG sla.7" DESK.CONFIG $D SET sla.7 600
+assert_ok "DESK.CONFIG sla.7" DESK.CONFIG SET $D sla.7 600
 assert_eq "sla priority 7 own target" 600 "$(sla_of 7)"
 assert_eq "sla priority 8 -> target of 7" 600 "$(sla_of 8)"
 assert_eq "sla priority 6 -> still 5's" 86400 "$(sla_of 6)"
@@ -644,7 +646,7 @@ assert_eq "peek UNASSIGNED COUNT 3" "2 5 1" "$(ids_of TICKET.PEEK $D UNASSIGNED 
 assert_eq "peek CATEGORY COUNT 1" "2" "$(ids_of TICKET.PEEK $D COUNT 1 CATEGORY BILLING)"
 assert_eq "peek entry fields" "id 4|priority 10|subject p four|status open|category technical|assigned_agent P1" \
     "$(r -3 TICKET.PEEK $D COUNT 3 | sed -n '13,18p' | paste -sd'|')"
-assert_eq "peek unassigned entry: nil agent" '{"id":5,"priority":"20","subject":"p five","status":"open","category":"general","assigned_agent":null}' \
+assert_eq "peek unassigned entry: nil agent" '{"id":5,"priority":20,"subject":"p five","status":"open","category":"general","assigned_agent":null}' \
     "$(rj TICKET.PEEK $D COUNT 1 | tr -d '[]')"
 assert_eq "peek empty desk" "[]" "$(rj TICKET.PEEK empty)"
 assert_eq "peek changes nothing" "$before" "$(dbdigest)"
@@ -683,7 +685,7 @@ assert_eq "DESK.CHECK o is empty" "[]" "$(rj DESK.CHECK $D)"
 
 D=ne
 quiet_desk $D
-r DESK.CONFIG $D SET events-maxlen 0 >/dev/null
+r DESK.CONFIG SET $D events-maxlen 0 >/dev/null
 r AGENT.CREATE $D N1 "Ned" >/dev/null
 tid=$(r TICKET.CREATE $D "no events" CATEGORY general)
 r TICKET.ASSIGN $D "$tid" N1 >/dev/null

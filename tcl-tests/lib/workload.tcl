@@ -10,9 +10,9 @@
 # error reply raises). Returns a dict of facts for the caller to check.
 proc hd_workload {c d} {
     # Flood detection off: the tickets below share their wording.
-    assert_equal OK [$c desk.config $d SET flood-threshold 0]
-    assert_equal OK [$c desk.config $d SET default-capacity 10]
-    assert_equal OK [$c desk.config $d SET sla.10 7200]
+    assert_equal OK [$c desk.config SET $d flood-threshold 0]
+    assert_equal OK [$c desk.config SET $d default-capacity 10]
+    assert_equal OK [$c desk.config SET $d sla.10 7200]
 
     set uids {}
     for {set i 1} {$i <= 8} {incr i} {
@@ -90,7 +90,7 @@ proc hd_workload {c d} {
     set u1 [lindex $uids 0]
     assert_equal OK [$c customer.update $d $u1 email "renamed1@example.com" name "Renamed One"]
     assert_equal 1 [$c customer.del $d [lindex $uids 7]]
-    assert_equal OK [$c desk.config $d SET auto-route yes]
+    assert_equal OK [$c desk.config SET $d auto-route yes]
     lappend tids [$c ticket.create $d "Auto routed" PRIORITY 20 CATEGORY technical]
 
     return [dict create tids $tids u1 $u1 created [llength $tids] deleted 3 \
@@ -118,7 +118,7 @@ proc hd_random_workload {c d seed nops} {
     set ::hd_rng $seed
     set cats {billing technical shipping returns account general}
     set agents {R1 R2 R3 R4 R5 R6}
-    $c desk.config $d SET flood-threshold 0
+    $c desk.config SET $d flood-threshold 0
     foreach a {R1 R2 R3} {
         catch {$c agent.create $d $a "Agent $a" SKILLS [hd_pick $cats] [hd_pick $cats] CAPACITY [expr {3 + [hd_rand 5]}]}
     }
@@ -185,7 +185,7 @@ proc hd_random_workload {c d seed nops} {
             if {![llength $uids]} continue
             set cmd [list customer.del $d [hd_pick $uids]]
         } else {
-            set cmd [list desk.config $d SET {*}[hd_pick {
+            set cmd [list desk.config SET $d {*}[hd_pick {
                 {default-capacity 6} {default-capacity 12} {auto-route yes}
                 {auto-route no} {sla.20 1800} {sla.5 100000}}]]
         }

@@ -272,6 +272,8 @@ await check('customer lookup by email lists the customer and its tickets', async
         return ids.length === want.length && ids;
     }, 3000, `tickets ${want}`);
     assert(JSON.stringify(got) === JSON.stringify(want), `${got} vs ${want}`);
+    const id = create('Jane again: invoice copy', 'CUSTOMER', 1, 'CATEGORY', 'billing');
+    await until(() => boss.$(`#cust-result ${rowSel(id)}`), 3000, 'her new ticket appears live');
 });
 
 await check('usable at 390 px: no horizontal scrolling on the main views', async () => {

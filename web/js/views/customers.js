@@ -1,17 +1,23 @@
 // Customer lookup by email (CUSTOMER.FIND) with the customer's tickets.
 
 import * as api from '../api.js';
-import { h, mount, $, time } from '../dom.js';
+import { h, mount, $, time, debounce } from '../dom.js';
 import { ctx } from '../context.js';
 import { ticketList, fetchTickets, byUrgency } from '../tickets.js';
 
 let root = null;
+let shownEmail = null;      // the customer on screen, refreshed on its tickets' events
 
 async function lookup(ev) {
     ev.preventDefault();
-    const email = $('#cust-email', root).value.trim(), box = $('#cust-result', root);
-    if (!email) return;
-    mount(box, h('p', { class: 'muted' }, 'Looking up…'));
+    await show($('#cust-email', root).value.trim(), true);
+}
+
+async function show(email, fresh) {
+    const el = root, box = el && $('#cust-result', el);
+    if (!email || !box) return;
+    if (fresh) mount(box, h('p', { class: 'muted' }, 'Looking up…'));
+    shownEmail = email;
     let c;
     try { c = await api.get(`/customers?email=${api.q(email)}`); }
     catch (e) {
@@ -23,6 +29,7 @@ async function lookup(ev) {
     if (!c || c.id === undefined) { mount(box, h('p', { class: 'empty' }, `No customer with email ${email}.`)); return; }
     const ids = api.listOf(await api.get(`/customers/${api.q(c.id)}/tickets`), 'tickets', 'ids');
     const tickets = (await fetchTickets(ids)).sort(byUrgency);
+    if (root !== el) return;
     mount(box, h('section', { class: 'card', 'data-customer-id': c.id, 'aria-label': `Customer ${c.name ?? ''}` },
         h('h2', {}, c.name ?? '', ' ', h('span', { class: 'muted' }, `#${c.id}`)),
         h('dl', { class: 'fields' },
@@ -45,5 +52,6 @@ export default {
             h('div', { id: 'cust-result' }));
         $('#cust-email', el).focus();
     },
-    leave() { root = null; },
+    onEvent: debounce(() => { if (root && shownEmail) show(shownEmail, false).catch(() => {}); }, 300),
+    leave() { root = null; shownEmail = null; },
 };

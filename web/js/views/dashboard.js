@@ -12,6 +12,7 @@ const HOURS = 12;
 const REPORT_RETRY_MS = 60000;
 let root = null;
 let reportMissingSince = 0;   // GET /report failed: don't ask on every event
+let reportMissingWhy = '';
 
 function tile(label, value, key, cls = '') {
     return h('div', { class: `tile ${cls}`, 'data-stat': key },
@@ -27,7 +28,7 @@ function renderStats(st) {
         tile('overdue', st.overdue, 'overdue', st.overdue ? 'bad' : ''),
         tile('agents online', `${st.agents_online ?? 0}/${st.agents ?? 0}`, 'agents_online'),
         tile('load / capacity', `${st.total_load ?? 0}/${st.total_capacity ?? 0}`, 'total_load'),
-        tile('SLA breaches, 12 h', '…', 'breaches_12h', 'bad'));
+        tile('SLA breaches 12 h', '…', 'breaches_12h', 'bad'));
     renderHourly();
     const cats = Object.entries(st.category || {});
     mount($('#dash-cat-table', root), h('table', { class: 'data' },
@@ -132,13 +133,17 @@ const renderHourlySoon = debounce(renderHourly, 100);
 
 async function renderReport() {
     const box = $('#dash-report', root), now = Date.now();
-    if (reportMissingSince && now - reportMissingSince < REPORT_RETRY_MS) return;
+    if (reportMissingSince && now - reportMissingSince < REPORT_RETRY_MS) {
+        mount(box, h('p', { class: 'muted' }, reportMissingWhy));
+        return;
+    }
     let rep;
     try { rep = await api.get(`/report?from=${now - 7 * 86400e3}&to=${now}&by=category`); }
     catch (e) {
         if (!root) return;
         if (e.status === 404 || e.status === 400) reportMissingSince = now;
-        mount(box, h('p', { class: 'muted' }, `DESK.REPORT unavailable (${ctx.describe(e)}).`));
+        reportMissingWhy = `DESK.REPORT unavailable (${ctx.describe(e)}).`;
+        mount(box, h('p', { class: 'muted' }, reportMissingWhy));
         return;
     }
     if (!root) return;

@@ -102,16 +102,21 @@ function addMessages(list) {
     ul.scrollTop = ul.scrollHeight;
 }
 
+// A load still in flight when the agent moved on finds another root (or
+// none) when its answer comes, and drops it.
 async function loadMessages() {
-    const path = `/tickets/${id}/messages` + (lastMsg ? `?after=${api.q(lastMsg)}` : '');
-    addMessages(api.listOf(await api.get(path), 'messages'));
+    const el = root, path = `/tickets/${id}/messages` + (lastMsg ? `?after=${api.q(lastMsg)}` : '');
+    const list = api.listOf(await api.get(path), 'messages');
+    if (root === el && el) addMessages(list);
 }
 
 async function loadTicket() {
-    const data = await api.get(`/tickets/${id}`);
+    const el = root, tid = id;
+    const [data, log] = await Promise.all([api.get(`/tickets/${tid}`), api.get(`/tickets/${tid}/log`)]);
+    if (root !== el || !el) return;
     ticket = data.ticket || data;
     renderHeader(); renderFields(); renderActions();
-    renderLog(api.listOf(await api.get(`/tickets/${id}/log`), 'log', 'entries'));
+    renderLog(api.listOf(log, 'log', 'entries'));
 }
 
 const refreshSoon = debounce(() => loadTicket().catch(showError), 120);

@@ -94,6 +94,7 @@ export async function go(page, hash) {
 }
 
 export async function shot(page, name) {
+    await page.evaluate(() => document.querySelector('#toasts')?.replaceChildren());
     await page.screenshot({ path: `${process.env.SHOTS}/${name}.png`, fullPage: true });
 }
 

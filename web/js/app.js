@@ -102,7 +102,11 @@ function wireHeader() {
 
 async function signOut() {
     events.disconnect();
-    try { await api.signOut(); } catch (e) { /* the cookie expires anyway */ }
+    // Only a signed-in console has a session to end (a DELETE without one
+    // would only earn a 401).
+    if (api.signedIn()) {
+        try { await api.signOut(); } catch (e) { /* the cookie expires anyway */ }
+    }
     sessionStorage.removeItem('helpdesk.actAs');
     sessionStorage.removeItem('helpdesk.anon');
     ctx.user = null;

@@ -10,7 +10,9 @@ let root = null;
 let shown = new Set();
 let waiting = null;         // AbortController of the blocking wait
 let pending = null;         // 'wait' | 'claim' asked for from another view
-const BLOCK_MS = 20000;     // one long poll; the wait loops until a ticket or Esc
+// One long poll; the wait loops until a ticket or Esc. Short, because a
+// NEXT still blocked in Redis after Esc could yet assign a ticket.
+const BLOCK_MS = 10000;
 
 let loadSeq = 0;
 

@@ -22,6 +22,7 @@ export function showHelp() {
     add('j / k', { label: 'move down / up a list' });
     add('Enter', { label: 'open the selected ticket' });
     add('Esc', { label: 'leave a field, close a dialog' });
+    add('?', { label: 'this list' });
     mount($('#help-keys'), rows);
     $('#help').showModal();
 }

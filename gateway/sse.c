@@ -25,8 +25,15 @@ typedef struct Sse {
 
 static void readMore(Sse *s);
 
+/* The client connection must not call back into a freed stream. */
+static void forgetClient(Sse *s) {
+    struct evhttp_connection *evcon = s->q->er ? evhttp_request_get_connection(s->q->er) : NULL;
+    if (evcon) evhttp_connection_set_closecb(evcon, NULL, NULL);
+}
+
 static void sseEnd(Sse *s) {
     Req *q = s->q;
+    forgetClient(s);
     q->sse = NULL;
     if (q->er) evhttp_send_reply_end(q->er);
     q->status = 200;
@@ -157,6 +164,7 @@ static void onLastId(void *priv, PoolStatus st, redisReply *r) {
         s->closing = 1;
         Conn *c = s->conn;
         s->conn = NULL;
+        forgetClient(s);
         q->sse = NULL;
         free(s);
         reqRedisError(q, r);

@@ -27,7 +27,7 @@ watch({ maria, tom, boss });
 
 await check('agent signs in; no token in storage, URL or document.cookie', async () => {
     await signIn(maria, 'A201', 'A201-pw');
-    await until(() => maria.$('#view[data-view="mine"]'), 3000, 'lands on My tickets');
+    await until(() => maria.$('#view[data-view="mine"]'), 8000, 'lands on My tickets');
     const leak = await maria.evaluate(async () => {
         const s = await (await fetch('/v1/session')).json();
         const t = s.csrf_token;
@@ -47,7 +47,7 @@ await check('agent signs in; no token in storage, URL or document.cookie', async
 
 await check('Next ticket (n) assigns the most urgent fitting ticket and opens it', async () => {
     await maria.keyboard.press('n');
-    await until(() => maria.$(`article.ticket${rowSel(tRefund)}`), 3000, 'ticket view of the refund ticket');
+    await until(() => maria.$(`article.ticket${rowSel(tRefund)}`), 8000, 'ticket view of the refund ticket');
     assert(ticketField(tRefund, 'assigned_agent') === 'A201', 'not assigned to A201 in Redis');
     await until(() => maria.$eval('#ticket-subject', e => e.textContent === 'Refund not received for order 1182'),
         2000, 'subject shown');
@@ -77,7 +77,7 @@ await check("an agent cannot close another agent's ticket and sees the refusal",
     await tom.keyboard.press('c');
     await tom.fill('#close-resolution', 'not mine');
     await tom.click('#close-confirm');
-    const msg = await until(() => tom.$eval('#ticket-error', e => e.textContent), 3000, 'refusal shown');
+    const msg = await until(() => tom.$eval('#ticket-error', e => e.textContent), 8000, 'refusal shown');
     assert(/DENIED|403/.test(msg), `refusal text: ${msg}`);
     assert(ticketField(tRefund, 'status') !== 'closed', 'the ticket was closed anyway');
     await shot(tom, 'agent-refused');
@@ -85,11 +85,11 @@ await check("an agent cannot close another agent's ticket and sees the refusal",
 
 await check('an XSS subject is shown as text', async () => {
     await go(boss, '#/queues');
-    const txt = await until(() => boss.$eval(`#queue-open ${rowSel(tXss)} .subject`, e => e.textContent), 3000, 'row');
+    const txt = await until(() => boss.$eval(`#queue-open ${rowSel(tXss)} .subject`, e => e.textContent), 8000, 'row');
     assert(txt === XSS, `subject shown as "${txt}"`);
     assert(await boss.$$eval('#view img', l => l.length) === 0, 'an <img> was injected');
     await go(boss, `#/ticket/${tXss}`);
-    await until(() => boss.$eval('#ticket-subject', (e, x) => e.textContent === x, XSS), 3000, 'ticket subject as text');
+    await until(() => boss.$eval('#ticket-subject', (e, x) => e.textContent === x, XSS), 8000, 'ticket subject as text');
     assert(boss.alerts.length === 0 && maria.alerts.length === 0, `alert() ran: ${boss.alerts}`);
 });
 
@@ -105,7 +105,7 @@ await check('a ticket created through redis-cli appears in the open queue withou
     await go(boss, '#/queues');
     await boss.evaluate(() => { window.__noReload = 1; });
     const id = create('Printer on fire in the warehouse', 'CATEGORY', 'technical', 'PRIORITY', 5);
-    await until(() => boss.$(`#queue-open ${rowSel(id)}`), 3000, `row of ticket ${id}`);
+    await until(() => boss.$(`#queue-open ${rowSel(id)}`), 8000, `row of ticket ${id}`);
     assert(await boss.evaluate(() => window.__noReload) === 1, 'the page reloaded');
     await shot(boss, 'queues');
 });
@@ -114,11 +114,11 @@ await check('Wait for next shows a waiting state and opens the ticket when it ar
     await go(tom, '#/mine');
     await tom.waitForSelector('#mine-next');
     await tom.keyboard.press('w');
-    await tom.waitForSelector('#mine-waiting:not([hidden])', { timeout: 3000 });
-    await until(() => /helpdesk_blocked_next_waiters:1/.test(redis('INFO', 'helpdesk')), 3000, 'NEXT is blocked in Redis');
+    await tom.waitForSelector('#mine-waiting:not([hidden])', { timeout: 8000 });
+    await until(() => /helpdesk_blocked_next_waiters:1/.test(redis('INFO', 'helpdesk')), 8000, 'NEXT is blocked in Redis');
     await shot(tom, 'agent-waiting');
     const id = create('Parcel lost between depots', 'CATEGORY', 'shipping', 'PRIORITY', 5);
-    await until(() => tom.$(`article.ticket${rowSel(id)}`), 5000, 'opened the arriving ticket');
+    await until(() => tom.$(`article.ticket${rowSel(id)}`), 8000, 'opened the arriving ticket');
     assert(ticketField(id, 'assigned_agent') === 'A202', 'not assigned to A202');
 });
 
@@ -133,7 +133,7 @@ await check('Claim batch (b) tops the agent up and lists its tickets, most urgen
     const got = await until(async () => {
         const ids = await tom.$$eval('#mine-list [data-ticket-id]', l => l.map(e => e.dataset.ticketId));
         return ids.length === want.length && ids;
-    }, 3000, 'list of 3');
+    }, 8000, 'list of 3');
     const prios = got.map(id => Number(ticketField(id, 'priority')));
     assert(prios.every((p, i) => i === 0 || prios[i - 1] >= p), `not most urgent first: ${prios}`);
     assert(await tom.$$eval('#mine-list .sla', l => l.every(e => /left|overdue/.test(e.textContent))), 'SLA time left missing');
@@ -142,13 +142,14 @@ await check('Claim batch (b) tops the agent up and lists its tickets, most urgen
 
 await check('keyboard: j/k move through the list, Enter opens, ? shows the shortcuts', async () => {
     await go(tom, '#/mine');
-    await tom.waitForSelector('#mine-list [data-ticket-id]');
+    const n = rjson('AGENT.TICKETS', 'help', 'A202').length;
+    await until(() => tom.$$eval('#mine-list [data-ticket-id]', l => l.length).then(k => k === n), 8000, `${n} rows`);
     await tom.keyboard.press('j'); await tom.keyboard.press('j'); await tom.keyboard.press('k');
     const sel = await tom.$$eval('#mine-list .row-item', l => l.findIndex(e => e.classList.contains('selected')));
     assert(sel === 0, `selection at ${sel} after j j k`);
     const id = await tom.$eval('#mine-list .row-item.selected', e => e.dataset.ticketId);
     await tom.keyboard.press('Enter');
-    await until(() => tom.$(`article.ticket${rowSel(id)}`), 3000, 'Enter opened the selected ticket');
+    await until(() => tom.$(`article.ticket${rowSel(id)}`), 8000, 'Enter opened the selected ticket');
     await tom.keyboard.press('?');
     await tom.waitForSelector('#help[open]');
     const help = await tom.$eval('#help', e => e.textContent);
@@ -164,17 +165,17 @@ await check('status change, internal note and close with a resolution', async ()
     await tom.waitForSelector('#status-select');
     await tom.selectOption('#status-select', 'in_progress');
     await tom.click('#status-apply');
-    await until(() => ticketField(id, 'status') === 'in_progress', 3000, 'status in_progress');
+    await until(() => ticketField(id, 'status') === 'in_progress', 8000, 'status in_progress');
     await tom.keyboard.press('i');
     await tom.keyboard.type('customer is a VIP');
     await tom.click('#note-send');
-    await until(() => redis('TICKET.LOG', 'help', id).includes('customer is a VIP'), 3000, 'note in the log');
-    await until(() => tom.$eval('#ticket-log', e => e.textContent.includes('customer is a VIP')), 3000, 'note in the timeline');
+    await until(() => redis('TICKET.LOG', 'help', id).includes('customer is a VIP'), 8000, 'note in the log');
+    await until(() => tom.$eval('#ticket-log', e => e.textContent.includes('customer is a VIP')), 8000, 'note in the timeline');
     await tom.keyboard.press('c');
     await tom.fill('#close-resolution', 'sent a replacement');
     await tom.click('#close-confirm');
-    await until(() => ticketField(id, 'status') === 'closed', 3000, 'closed in Redis');
-    await until(() => tom.$eval('#ticket-fields [data-field="status"]', e => e.textContent === 'closed'), 3000, 'closed on screen');
+    await until(() => ticketField(id, 'status') === 'closed', 8000, 'closed in Redis');
+    await until(() => tom.$eval('#ticket-fields [data-field="status"]', e => e.textContent === 'closed'), 8000, 'closed on screen');
 });
 
 await check('an admin reassigns a ticket', async () => {
@@ -185,14 +186,14 @@ await check('an admin reassigns a ticket', async () => {
     await boss.selectOption('#assign-agent', 'A203');
     await boss.check('#assign-force');
     await boss.click('#assign-dialog button[type=submit]');
-    await until(() => ticketField(id, 'assigned_agent') === 'A203', 3000, 'assigned to A203');
+    await until(() => ticketField(id, 'assigned_agent') === 'A203', 8000, 'assigned to A203');
 });
 
 await check('availability online/away/offline', async () => {
     await maria.selectOption('#availability', 'away');
-    await until(() => rjson('AGENT.GET', 'help', 'A201').availability === 'away', 3000, 'A201 away');
+    await until(() => rjson('AGENT.GET', 'help', 'A201').availability === 'away', 8000, 'A201 away');
     await maria.selectOption('#availability', 'online');
-    await until(() => rjson('AGENT.GET', 'help', 'A201').availability === 'online', 3000, 'A201 online');
+    await until(() => rjson('AGENT.GET', 'help', 'A201').availability === 'online', 8000, 'A201 online');
 });
 
 await check("the dashboard's numbers match DESK.STATS after a scripted workload", async () => {
@@ -215,7 +216,7 @@ await check("the dashboard's numbers match DESK.STATS after a scripted workload"
             [e.dataset.stat, (e.querySelector('.tile-value') || e).textContent])));
         const bad = Object.entries(want).filter(([k, v]) => got[k] !== String(v));
         return bad.length === 0 ? got : null;
-    }, 5000, `dashboard equals DESK.STATS ${JSON.stringify(want)}`);
+    }, 8000, `dashboard equals DESK.STATS ${JSON.stringify(want)}`);
     assert(seen['overdue'] === String(st.overdue) && st.overdue >= 1, 'overdue not shown');
     const active = rjson('TICKET.PEEK', 'help', 'COUNT', 1000).length;
     const bars = await boss.$$eval('#dash-open-chart [data-value]', l => l.reduce((n, e) => n + Number(e.dataset.value), 0));
@@ -241,10 +242,10 @@ await check('new ticket: the classifier result shows as you type', async () => {
     const text = 'My invoice was charged twice, please refund';
     await boss.type('#new-subject', text);
     const want = rjson('TICKET.CLASSIFY', 'help', text).category;
-    await until(() => boss.$eval('#new-classified', (e, w) => e.dataset.category === w, want), 3000, `classified as ${want}`);
+    await until(() => boss.$eval('#new-classified', (e, w) => e.dataset.category === w, want), 8000, `classified as ${want}`);
     await shot(boss, 'new-ticket');
     await boss.click('#new-form button[type=submit]');
-    const id = await until(() => boss.$eval('article.ticket', e => e.dataset.ticketId), 3000, 'created ticket opens');
+    const id = await until(() => boss.$eval('article.ticket', e => e.dataset.ticketId), 8000, 'created ticket opens');
     assert(ticketField(id, 'subject') === text, 'created ticket has another subject');
 });
 
@@ -254,10 +255,10 @@ await check('desk settings: a bad value is refused next to its field, a good one
     await boss.fill('#cfg-flood-window', '0');
     await boss.fill('#cfg-default-capacity', '12');
     await boss.click('#cfg-save');
-    const err = await until(() => boss.$eval('#cfg-flood-window-error', e => e.textContent), 3000, 'error by the field');
+    const err = await until(() => boss.$eval('#cfg-flood-window-error', e => e.textContent), 8000, 'error by the field');
     assert(/INVALID/.test(err), `error text: ${err}`);
     assert(await boss.$eval('#cfg-flood-window', e => e.getAttribute('aria-invalid')) === 'true', 'field not marked invalid');
-    await until(() => cfgGet('default-capacity') === '12', 3000, 'default-capacity saved');
+    await until(() => cfgGet('default-capacity') === '12', 8000, 'default-capacity saved');
     assert(cfgGet('flood-window') === '60', 'flood-window changed');
     await shot(boss, 'settings');
 });
@@ -270,10 +271,10 @@ await check('customer lookup by email lists the customer and its tickets', async
     const got = await until(async () => {
         const ids = (await boss.$$eval('#cust-result [data-ticket-id]', l => l.map(e => e.dataset.ticketId))).sort();
         return ids.length === want.length && ids;
-    }, 3000, `tickets ${want}`);
+    }, 8000, `tickets ${want}`);
     assert(JSON.stringify(got) === JSON.stringify(want), `${got} vs ${want}`);
     const id = create('Jane again: invoice copy', 'CUSTOMER', 1, 'CATEGORY', 'billing');
-    await until(() => boss.$(`#cust-result ${rowSel(id)}`), 3000, 'her new ticket appears live');
+    await until(() => boss.$(`#cust-result ${rowSel(id)}`), 8000, 'her new ticket appears live');
 });
 
 await check('usable at 390 px: no horizontal scrolling on the main views', async () => {
@@ -310,14 +311,14 @@ await check('the console survives a gateway restart: banner, then recovery and c
     await asGatewayUser(desk);
     await go(desk, '#/queues');
     await desk.waitForSelector('#queue-open .row-item');
-    await until(() => desk.$('#banner[hidden]'), 3000, 'no banner while connected');
+    await until(() => desk.$('#banner[hidden]'), 8000, 'no banner while connected');
     await stopGateway();
     await until(() => desk.$('#banner:not([hidden])'), 8000, 'banner while the gateway is down');
     await shot(desk, 'banner');
     const id = create('Created while the gateway was down', 'CATEGORY', 'general', 'PRIORITY', 20);
     await startGateway();
     await until(() => desk.$('#banner[hidden]'), 10000, 'banner gone after the restart');
-    await until(() => desk.$(`#queue-open ${rowSel(id)}`), 5000, 'missed ticket caught up');
+    await until(() => desk.$(`#queue-open ${rowSel(id)}`), 8000, 'missed ticket caught up');
     assert(desk.errors.length === 0, `page errors: ${desk.errors}`);
 });
 

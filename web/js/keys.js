@@ -6,9 +6,12 @@ import { h, mount, $, $$ } from './dom.js';
 
 const global = new Map();   // key -> {label, fn}
 let local = new Map();      // the current view's keys
+let selected = null;        // data-ticket-id of the j/k selection
 
 export function bindGlobal(key, label, fn) { global.set(key, { label, fn }); }
-export function bindView(map) { local = new Map(Object.entries(map || {})); }
+export function bindView(map) { local = new Map(Object.entries(map || {})); selected = null; }
+// Live refreshes rebuild lists; rows ask this to keep the selection.
+export function isSelected(id) { return selected !== null && selected === String(id); }
 
 function typing(el) {
     return el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
@@ -37,6 +40,7 @@ function moveSelection(delta) {
     rows[i].classList.add('selected');
     rows[i].setAttribute('aria-current', 'true');
     rows[i].focus();
+    selected = rows[i].dataset.ticketId;
 }
 
 function openSelection() {

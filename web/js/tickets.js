@@ -4,6 +4,7 @@
 
 import { h, chip, priorityChip, slaLeft } from './dom.js';
 import * as api from './api.js';
+import { isSelected } from './keys.js';
 
 export function ticketId(t) {
     return String(t.id ?? t.ticket ?? t).replace(/^ticket:/, '');
@@ -12,8 +13,10 @@ export function ticketId(t) {
 export function ticketRow(t, opts = {}) {
     const id = ticketId(t);
     const sla = t.sla_due_at ? slaLeft(t.sla_due_at) : null;
+    const sel = isSelected(id);
     return h('li', {
-        class: 'row-item', tabindex: '0', 'data-ticket-id': id,
+        class: sel ? 'row-item selected' : 'row-item', tabindex: '0', 'data-ticket-id': id,
+        'aria-current': sel ? 'true' : null,
         'aria-label': `Ticket ${id}: ${t.subject ?? ''}`,
         onclick: () => { location.hash = `#/ticket/${id}`; },
         onkeydown: ev => { if (ev.key === 'Enter') location.hash = `#/ticket/${id}`; },

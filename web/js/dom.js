@@ -47,6 +47,7 @@ export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 // "3h 20m", "45s": compact durations for SLA clocks.
 export function duration(ms) {
     const a = Math.abs(ms), sec = Math.floor(a / 1000);
+    if (a < 1000) return `${Math.round(a)} ms`;
     const d = Math.floor(sec / 86400), hr = Math.floor(sec / 3600) % 24;
     const m = Math.floor(sec / 60) % 60, ss = sec % 60;
     if (d) return `${d}d ${hr}h`;

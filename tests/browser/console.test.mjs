@@ -196,6 +196,18 @@ await check('availability online/away/offline', async () => {
     await until(() => rjson('AGENT.GET', 'help', 'A201').availability === 'online', 8000, 'A201 online');
 });
 
+await check('My tickets follows live: a ticket assigned through redis-cli appears', async () => {
+    await go(maria, '#/mine');
+    await maria.waitForSelector('#mine-list');
+    await maria.evaluate(() => { window.__noReload = 1; });
+    const id = create('Chargeback notice from the bank', 'CATEGORY', 'billing', 'PRIORITY', 20);
+    redis('TICKET.ASSIGN', 'help', id, 'A201');
+    await until(() => maria.$(`#mine-list ${rowSel(id)}`), 8000, `row of ticket ${id}`);
+    const first = await maria.$eval('#mine-list .row-item', e => e.dataset.ticketId);
+    assert(first === id, `the P20 ticket is not first (first: ${first})`);
+    assert(await maria.evaluate(() => window.__noReload) === 1, 'the page reloaded');
+});
+
 await check("the dashboard's numbers match DESK.STATS after a scripted workload", async () => {
     await go(boss, '#/dashboard');
     await boss.waitForSelector('[data-stat="status.open"]');

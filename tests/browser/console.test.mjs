@@ -302,6 +302,20 @@ await check('usable at 390 px: no horizontal scrolling on the main views', async
     await phone.context().close();
 });
 
+await check('every control in every view has an accessible name', async () => {
+    const unnamed = [];
+    for (const v of ['#/mine', `#/ticket/${tRefund}`, '#/queues', '#/dashboard', '#/customers', '#/new', '#/settings']) {
+        await go(boss, v);
+        await boss.waitForSelector('#view .view-body > *');
+        unnamed.push(...await boss.$$eval('button, input, select, textarea, [role=img]', (els, view) => els
+            .filter(e => e.offsetParent !== null || e.closest('dialog'))
+            .filter(e => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') ||
+                (e.labels && e.labels.length) || e.textContent.trim() || e.title))
+            .map(e => `${view} ${e.tagName.toLowerCase()}#${e.id}`), v));
+    }
+    assert(unnamed.length === 0, `unnamed: ${unnamed.join(', ')}`);
+});
+
 await check('a write from the page without the CSRF token is refused', async () => {
     const status = await boss.evaluate(async () => (await fetch('/v1/desks/help/tickets', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"subject":"csrf"}' })).status);

@@ -210,6 +210,7 @@ void metricsServe(Req *q);
 void healthServe(Req *q);
 void sseEvents(Req *q);          /* GET /v1/desks/{desk}/events */
 void sseMessages(Req *q);        /* GET /v1/desks/{desk}/tickets/{id}/messages/stream */
+void sseCloseAll(void);          /* at shutdown */
 void openapiServe(Req *q);
 
 /* ---- routes ------------------------------------------------------------- */

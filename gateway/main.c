@@ -169,6 +169,7 @@ static void dispatch(struct evhttp_request *er, void *arg) {
 
 static void onSignal(evutil_socket_t sig, short what, void *arg) {
     fprintf(stderr, "helpdesk-http: signal %d, stopping\n", (int)sig);
+    sseCloseAll();
     event_base_loopexit(arg, NULL);
 }
 

@@ -68,7 +68,7 @@ static json_t *mapToJson(const redisReply *r, Shape inner) {
         if (kl >= sizeof(key)) kl = sizeof(key) - 1;
         json_t *jv = isDoubleField(key, kl) ? doubleToJson(v) : NULL;
         if (!jv) jv = toJson(v, v->type == REDIS_REPLY_ARRAY ? inner : SHAPE_VALUE);
-        json_object_setn_nocheck(o, key, kl, jv);
+        json_object_setn_new_nocheck(o, key, kl, jv);
     }
     return o;
 }

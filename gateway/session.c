@@ -93,11 +93,12 @@ static int b64val(int c) {
 /* Decodes base64 into out (NUL-terminated); -1 on bad input. */
 static int b64decode(const char *in, char *out, size_t outsz) {
     size_t o = 0;
-    int bits = 0, acc = 0;
+    int bits = 0;
+    unsigned acc = 0;
     for (const char *p = in; *p && *p != '='; p++) {
         int v = b64val((unsigned char)*p);
         if (v < 0) return -1;
-        acc = (acc << 6) | v;
+        acc = ((acc << 6) | (unsigned)v) & 0xffffff;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -21,7 +21,23 @@ typedef struct Sse {
     char last[48];
     int chat;
     int closing;
+    struct Sse *prev, *next;    /* every open stream, for shutdown */
 } Sse;
+
+static Sse *streams;
+
+static void linkStream(Sse *s) {
+    s->next = streams;
+    if (streams) streams->prev = s;
+    streams = s;
+}
+
+static void unlinkStream(Sse *s) {
+    if (s->prev) s->prev->next = s->next;
+    else if (streams == s) streams = s->next;
+    if (s->next) s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+}
 
 static void readMore(Sse *s);
 
@@ -33,6 +49,7 @@ static void forgetClient(Sse *s) {
 
 static void sseEnd(Sse *s) {
     Req *q = s->q;
+    unlinkStream(s);
     forgetClient(s);
     q->sse = NULL;
     if (q->er) evhttp_send_reply_end(q->er);
@@ -102,7 +119,7 @@ static void sendEntry(Sse *s, struct evbuffer *b, const redisReply *e) {
             tlen = v->len;
         }
         json_t *jv = fieldValue(k->str, k->len, v);
-        json_object_setn_nocheck(data, k->str, k->len, jv);
+        json_object_setn_new_nocheck(data, k->str, k->len, jv);
     }
     char *js = json_dumps(data, JSON_COMPACT);
     json_decref(data);
@@ -165,6 +182,7 @@ static void onLastId(void *priv, PoolStatus st, redisReply *r) {
         Conn *c = s->conn;
         s->conn = NULL;
         forgetClient(s);
+        unlinkStream(s);
         q->sse = NULL;
         free(s);
         reqRedisError(q, r);
@@ -211,6 +229,7 @@ static void sseStart(Req *q, const char *key, int chat) {
         return;
     }
     q->sse = s;
+    linkStream(s);
     struct evhttp_connection *evcon = evhttp_request_get_connection(q->er);
     evhttp_connection_set_closecb(evcon, onClientClose, s);
     evhttp_connection_set_timeout(evcon, 86400);    /* a stream is not idle */
@@ -238,4 +257,10 @@ void sseMessages(Req *q) {
     char key[160];
     snprintf(key, sizeof(key), "%s:ticket:%s:chat", q->desk, tid);
     sseStart(q, key, 1);
+}
+
+/* Shutdown: end every stream (their Redis links close, their clients get
+ * the end of the chunked reply) so nothing is left behind. */
+void sseCloseAll(void) {
+    while (streams) onClientClose(NULL, streams);
 }

@@ -118,12 +118,24 @@ void reqJson(Req *q, int status, json_t *j) {
     evbuffer_free(b);
 }
 
+/* A Basic challenge makes a browser open its own login dialog (headless
+ * Chromium just stalls the request): the console signs in through
+ * /v1/session and marks its calls with X-Requested-With, and a cookie
+ * stands for a session, so those get a plain 401 that the page handles. */
+static int wantsBasicChallenge(const Req *q) {
+    struct evkeyvalq *in = evhttp_request_get_input_headers(q->er);
+    if (q->via_cookie || evhttp_find_header(in, "Cookie")) return 0;
+    if (evhttp_find_header(in, "X-Requested-With")) return 0;
+    if (q->path && !strncmp(q->path, "/v1/session", 11)) return 0;
+    return 1;
+}
+
 static void errorJson(Req *q, int status, const char *code, const char *msg, size_t len) {
     json_t *e = json_pack("{s:{s:s,s:s%}}", "error", "code", code, "message", msg, len);
     if (!e) e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", "(unprintable)");
     if (status == 503)
         evhttp_add_header(evhttp_request_get_output_headers(q->er), "Retry-After", "1");
-    if (status == 401)
+    if (status == 401 && wantsBasicChallenge(q))
         evhttp_add_header(evhttp_request_get_output_headers(q->er), "WWW-Authenticate",
                           "Basic realm=\"helpdesk\", charset=\"UTF-8\"");
     reqJson(q, status, e);

@@ -520,14 +520,14 @@ int reportKeysOk(Hd *hd, long long tid, long long at);     /* the same, silent *
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);
-/* MODULE UNLOAD: frees flood.c's in-memory windows. */
+/* MODULE UNLOAD: frees floodwin.c's in-memory windows. */
 void floodUnload(void);
 void slaTimerSetPeriod(long long ms);
 /* Records that desk hd (in the current db) has tickets the SLA timer must
  * watch (sla.c). */
 void slaNoteDesk(Hd *hd);
 /* DESK.PURGE: drop what the module holds in memory for the desk (sla.c,
- * flood.c); INFO helpdesk counts what is held. */
+ * floodwin.c); INFO helpdesk counts what is held. */
 void slaForgetDesk(Hd *hd);
 void floodForgetDesk(Hd *hd);
 long long slaDeskCount(void);

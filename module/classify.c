@@ -1,10 +1,11 @@
 /* classify.c -- ticket classification (category, urgency) and alerts.
  *
- * A text is cut into tokens: ASCII letters are case folded, ASCII punctuation
+ * A text is cut into tokens by text.c (the tokeniser and stemmer the flood
+ * signature uses too): ASCII letters are case folded, ASCII punctuation
  * separates words, bytes >= 0x80 stay inside words (so a UTF-8 character is
- * never split; curly quotes and dashes count as punctuation), long words are
- * cut at a character boundary, and plain English words lose common suffixes
- * ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
+ * never split; Unicode punctuation such as curly quotes and dashes
+ * separates), long words are cut at a character boundary, and words lose
+ * common suffixes ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
  * tokens are read, so the cost of a call is bounded whatever the text size.
  * Subject words weigh CL_SUBJECT_WEIGHT body words. '.', '!', '?', ';' and
  * line breaks end sentences (the subject is one), for the urgency's context.
@@ -55,9 +56,10 @@
 #include <string.h>
 #include <jansson.h>
 #include "helpdesk.h"
+#include "hd_text.h"
 
 #define CL_MAX_TOKENS 512       /* tokens read from one text */
-#define CL_WORD_MAX 32          /* bytes kept of a word */
+#define CL_WORD_MAX TEXT_WORD_MAX /* bytes kept of a word */
 #define CL_PHRASE_MAX 4         /* words in a lexicon phrase */
 #define CL_KEY_MAX (CL_PHRASE_MAX * (CL_WORD_MAX + 1))
 #define CL_MAX_MATCHES 256      /* phrase matches kept per text */
@@ -374,75 +376,6 @@ typedef struct ClText {
     int caps;                       /* ... of them written in capitals */
 } ClText;
 
-static int isWordByte(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-/* Length of a Unicode punctuation character at s (curly quotes, dashes,
- * ellipsis, no-break space, guillemets), else 0. */
-static size_t utf8Punct(const unsigned char *s, size_t left) {
-    if (left >= 2 && s[0] == 0xC2 && (s[1] == 0xA0 || s[1] == 0xAB || s[1] == 0xBB))
-        return 2;
-    if (left >= 3 && s[0] == 0xE2 && s[1] == 0x80 &&
-        ((s[2] >= 0x93 && s[2] <= 0x9F) || s[2] == 0xA6))
-        return 3;
-    return 0;
-}
-
-/* Bytes of the UTF-8 sequence a lead byte announces (1 for anything else). */
-static size_t utf8SeqLen(unsigned char c) {
-    if (c >= 0xF0 && c <= 0xF7) return 4;
-    if (c >= 0xE0) return c <= 0xEF ? 3 : 1;
-    if (c >= 0xC0) return 2;
-    return 1;
-}
-
-/* A word cut at CL_WORD_MAX must not end inside a character. */
-static size_t utf8TrimCut(const char *w, size_t n) {
-    size_t p = n;
-    while (p > 0 && ((unsigned char)w[p - 1] & 0xC0) == 0x80) p--;
-    if (p == 0) return n;
-    if (p - 1 + utf8SeqLen((unsigned char)w[p - 1]) > n) return p - 1;
-    return n;
-}
-
-static int endsWith(const char *w, size_t n, const char *suf) {
-    size_t k = strlen(suf);
-    return n >= k && memcmp(w + n - k, suf, k) == 0;
-}
-
-static int isVowel(char c) {
-    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
-}
-
-/* Drops the last letter of a doubled consonant: "shipp" -> "ship". */
-static size_t undouble(const char *w, size_t n) {
-    if (n >= 3 && w[n - 1] == w[n - 2] && !isVowel(w[n - 1]) &&
-        w[n - 1] != 'l' && w[n - 1] != 's' && w[n - 1] != 'z')
-        return n - 1;
-    return n;
-}
-
-/* Light suffix stripping of lower-case ASCII words; the same function builds
- * the lexicon, so both sides always agree. Returns the new length. */
-static size_t stem(char *w, size_t n) {
-    if (n <= 3) return n;
-    for (size_t i = 0; i < n; i++) if (w[i] < 'a' || w[i] > 'z') return n;
-    if (n > 4 && endsWith(w, n, "ies")) { n -= 2; w[n - 1] = 'y'; }
-    else if (endsWith(w, n, "sses")) n -= 2;
-    else if (w[n - 1] == 's' && !endsWith(w, n, "ss") && !endsWith(w, n, "us") &&
-             !endsWith(w, n, "is")) n -= 1;
-
-    if (n > 5 && endsWith(w, n, "ing")) n = undouble(w, n - 3);
-    else if (n > 4 && endsWith(w, n, "ed") && !endsWith(w, n, "eed")) n = undouble(w, n - 2);
-    else if (n > 5 && endsWith(w, n, "ly") && w[n - 3] != 'i' && w[n - 3] != 'p') n -= 2;
-
-    if (n > 4 && w[n - 1] == 'e') n--;
-    w[n] = '\0';
-    return n;
-}
-
 static unsigned int hashBytes(const char *s, size_t n) {
     unsigned int h = 2166136261u;                 /* FNV-1a */
     for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
@@ -486,32 +419,15 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
             i++;
             continue;
         }
-        if ((pl = utf8Punct(s + i, len - i)) > 0) { i += pl; continue; }
-        if (!isWordByte(s[i])) { i++; continue; }
+        if ((pl = textPunctLen(s + i, len - i)) > 0) { i += pl; continue; }
+        if (!textIsWordByte(s[i])) { i++; continue; }
 
         ClToken *tk = &t->tok[t->ntok];
-        size_t n = 0;
-        int upper = 0, lower = 0, other = 0, cut = 0;
-        while (i < len) {
-            unsigned char c = s[i];
-            /* An apostrophe inside a word joins it: don't, don’t -> dont. */
-            if (n > 0 && c == '\'' && i + 1 < len && isWordByte(s[i + 1])) { i++; continue; }
-            if (n > 0 && c == 0xE2 && i + 3 < len && s[i + 1] == 0x80 && s[i + 2] == 0x99 &&
-                isWordByte(s[i + 3]) && !utf8Punct(s + i + 3, len - i - 3)) {
-                i += 3;
-                continue;
-            }
-            if (!isWordByte(c) || utf8Punct(s + i, len - i)) break;
-            if (c >= 'A' && c <= 'Z') { upper++; c = (unsigned char)(c + 32); }
-            else if (c >= 'a' && c <= 'z') lower++;
-            else other++;
-            if (n < CL_WORD_MAX) tk->w[n++] = (char)c;
-            else cut = 1;
-            i++;
-        }
-        if (cut) n = utf8TrimCut(tk->w, n);
-        if (n == 0) continue;
-        tk->w[n] = '\0';
+        TextWord w;
+        i = textReadWord(str, len, i, &w);
+        size_t n = w.len;
+        int upper = w.upper, lower = w.lower, other = w.other;
+        memcpy(tk->w, w.w, n + 1);
         if (other == 0 && upper + lower >= 3) {
             t->words++;
             if (lower == 0) {
@@ -519,7 +435,7 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
                 if (!e || !e->acronym) t->caps++;
             }
         }
-        tk->len = (unsigned char)stem(tk->w, n);
+        tk->len = (unsigned char)textStem(tk->w, n);
         tk->subject = (unsigned char)subject;
         tk->sent = (unsigned char)t->sent;
         tk->lex = lexFind(tk->w, tk->len);
@@ -1478,7 +1394,7 @@ static char *utf8Clean(const char *s, size_t len, size_t *outlen) {
     size_t o = 0, i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : utf8SeqLen(c);
+        size_t n = c < 0x80 ? 1 : textUtf8SeqLen(c);
         int ok = c < 0x80 || (n > 1 && i + n <= len);
         for (size_t k = 1; ok && k < n; k++)
             if (((unsigned char)s[i + k] & 0xC0) != 0x80) ok = 0;

@@ -17,12 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hd_text.h"
 #include "hd_textsig.h"
 
-#define FLOOD_TOKEN_MAX 32      /* longer words are cut */
-
 typedef struct Word {
-    char s[FLOOD_TOKEN_MAX + 1];
+    char s[TEXT_WORD_MAX + 1];
     int len;
     int stop;
 } Word;
@@ -53,8 +52,10 @@ static const char *variants[][2] = {
     {"never", "not"}, {"into", "in"}, {"onto", "on"}, {NULL, NULL}
 };
 
-/* Closed compounds that people also write open: the two stems and the stem
- * of the closed form ("log in" / "log-in" / "logged in" -> "login"). */
+/* Closed compounds that people also write open: the two words and the
+ * closed form ("log in" / "log-in" / "logged in" -> "login"). Written as
+ * words; wordTabBuild stems them (compoundStems) so they meet stemmed text
+ * whatever the stemmer does. */
 static const char *compounds[][3] = {
     {"log", "in", "login"}, {"log", "on", "logon"}, {"log", "out", "logout"},
     {"sign", "in", "signin"}, {"sign", "on", "signon"}, {"sign", "up", "signup"},
@@ -62,56 +63,26 @@ static const char *compounds[][3] = {
     {"check", "out", "checkout"}, {"start", "up", "startup"},
     {"shut", "down", "shutdown"}, {"back", "up", "backup"},
     {"lock", "out", "lockout"}, {"pop", "up", "popup"}, {"e", "mail", "email"},
-    {"wi", "fi", "wifi"}, {"web", "sit", "websit"}, {"web", "pag", "webpag"},
-    {"hom", "pag", "homepag"}, {"user", "nam", "usernam"},
+    {"wi", "fi", "wifi"}, {"web", "site", "website"}, {"web", "page", "webpage"},
+    {"home", "page", "homepage"}, {"user", "name", "username"},
     {"pass", "word", "password"}, {"drop", "down", "dropdown"},
-    {"on", "lin", "onlin"}, {"off", "lin", "offlin"}, {"can", "not", "cannot"},
+    {"on", "line", "online"}, {"off", "line", "offline"}, {"can", "not", "cannot"},
     {NULL, NULL, NULL}
 };
+#define NCOMPOUNDS (sizeof(compounds) / sizeof(compounds[0]))
+
+/* compounds[] through textStem, filled by wordTabBuild. */
+static char compoundStems[NCOMPOUNDS][3][TEXT_WORD_MAX + 1];
+static int compoundLen[NCOMPOUNDS][3];
 
 static int inList(const char **list, const char *s) {
     for (; *list; list++) if (!strcmp(*list, s)) return 1;
     return 0;
 }
 
-static int endsWith(const char *s, int len, const char *suffix) {
-    int n = (int)strlen(suffix);
-    return len >= n && !memcmp(s + len - n, suffix, n);
-}
-
-static int isVowel(char c) {
-    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
-}
-
-static int hasVowel(const char *s, int len) {
-    for (int i = 0; i < len; i++) if (isVowel(s[i])) return 1;
-    return 0;
-}
-
-/* Light suffix stripping so inflections share a word: plurals, -ing, -ed,
- * a final e. It only has to be consistent, not linguistically right. */
 static void stem(Word *w) {
-    char *s = w->s;
-    int n = w->len;
-
-    if (n > 4 && endsWith(s, n, "sses")) n -= 2;
-    else if (n > 4 && endsWith(s, n, "ies")) { n -= 3; s[n++] = 'y'; }
-    else if (n > 3 && s[n - 1] == 's' && !endsWith(s, n, "ss") &&
-             !endsWith(s, n, "us") && !endsWith(s, n, "is")) {
-        if (n > 4 && (endsWith(s, n, "ses") || endsWith(s, n, "xes") ||
-                      endsWith(s, n, "zes") || endsWith(s, n, "ches") ||
-                      endsWith(s, n, "shes"))) n -= 2;
-        else n -= 1;
-    }
-    int stripped = 0;
-    if (n > 5 && endsWith(s, n, "ing") && hasVowel(s, n - 3)) { n -= 3; stripped = 1; }
-    else if (n > 4 && endsWith(s, n, "ed") && hasVowel(s, n - 2)) { n -= 2; stripped = 1; }
-    /* logg(ed) -> log, stopp(ing) -> stop */
-    if (stripped && n >= 2 && s[n - 1] == s[n - 2] && !isVowel(s[n - 1]) &&
-        s[n - 1] != 'l' && s[n - 1] != 's' && s[n - 1] != 'z') n--;
-    if (n > 3 && s[n - 1] == 'e') n--;
-    s[n] = '\0';
-    w->len = n;
+    w->len = (int)textStem(w->s, (size_t)w->len);
+    w->s[w->len] = '\0';
 }
 
 /* The word lists above as hash tables, built once: a word's variant and
@@ -158,7 +129,13 @@ static void wordTabBuild(void) {
     }
     for (int i = 0; stopWords[i]; i++) wordSlot(stopWords[i], (int)strlen(stopWords[i]), 1);
     for (int i = 0; compounds[i][0]; i++) {
-        WordSlot *w = wordSlot(compounds[i][0], (int)strlen(compounds[i][0]), 1);
+        for (int k = 0; k < 3; k++) {
+            size_t n = strlen(compounds[i][k]);
+            memcpy(compoundStems[i][k], compounds[i][k], n + 1);
+            compoundLen[i][k] = (int)textStem(compoundStems[i][k], n);
+            compoundStems[i][k][compoundLen[i][k]] = '\0';
+        }
+        WordSlot *w = wordSlot(compoundStems[i][0], compoundLen[i][0], 1);
         if (w->compound < 0) w->compound = i;
     }
     for (int i = 0; i < WORDTAB_SIZE; i++)
@@ -227,9 +204,10 @@ static void pushWord(Shingler *sh, const Word *w) {
     if (sh->has_pending) {
         const WordSlot *ws = wordSlot(sh->pending.s, sh->pending.len, 0);
         for (int i = ws ? ws->compound : -1; i >= 0 && compounds[i][0]; i++) {
-            if (!strcmp(sh->pending.s, compounds[i][0]) && !strcmp(w->s, compounds[i][1])) {
-                Word c = { .len = (int)strlen(compounds[i][2]), .stop = 0 };
-                strcpy(c.s, compounds[i][2]);
+            if (!strcmp(sh->pending.s, compoundStems[i][0]) &&
+                !strcmp(w->s, compoundStems[i][1])) {
+                Word c = { .len = compoundLen[i][2], .stop = 0 };
+                memcpy(c.s, compoundStems[i][2], (size_t)c.len + 1);
                 emitWord(sh, &c);
                 sh->has_pending = 0;
                 return;
@@ -241,57 +219,23 @@ static void pushWord(Shingler *sh, const Word *w) {
     sh->has_pending = 1;
 }
 
-static int isWordByte(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c >= 0x80;
-}
-
-/* Bytes of an apostrophe at p ("'" or U+2019), else 0. */
-static int apostropheLen(const unsigned char *p, size_t left) {
-    if (p[0] == '\'') return 1;
-    if (left >= 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0x99) return 3;
-    return 0;
-}
-
-/* Bytes of a non-ASCII separator at p: no-break space and the General
- * Punctuation block (dashes, quotes, ellipsis), else 0. */
-static int separatorLen(const unsigned char *p, size_t left) {
-    if (left >= 2 && p[0] == 0xC2 && p[1] == 0xA0) return 2;
-    if (left >= 3 && p[0] == 0xE2 && (p[1] == 0x80 || (p[1] == 0x81 && p[2] <= 0xAF))) return 3;
-    return 0;
-}
-
-/* A byte that can start or continue a word at p. */
-static int wordAt(const unsigned char *p, size_t left) {
-    return isWordByte(p[0]) && !separatorLen(p, left);
-}
-
-/* Splits into words: ASCII letters and digits (case-folded) and non-ASCII
- * characters other than punctuation; an apostrophe between word characters
- * joins ("can't", "can’t" -> "cant"). */
+/* Splits into words (text.c's reading: ASCII case-folded, apostrophes
+ * joined, punctuation and other ASCII separating) and feeds them on. */
 static void shingleText(Shingler *sh, const char *text, size_t len) {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
-        Word w = { .len = 0 };
-        while (i < len && !wordAt(p + i, len - i)) {
-            int sep = separatorLen(p + i, len - i);
-            i += sep ? (size_t)sep : 1;
+        TextWord tw;
+        Word w;
+        while (i < len && !textWordAt(p + i, len - i)) {
+            size_t sep = textPunctLen(p + i, len - i);
+            i += sep ? sep : 1;
         }
-        while (i < len) {
-            int alen = apostropheLen(p + i, len - i);
-            if (alen) {
-                if (w.len && i + alen < len && wordAt(p + i + alen, len - i - alen) &&
-                    !apostropheLen(p + i + alen, len - i - alen)) { i += alen; continue; }
-                break;
-            }
-            if (!wordAt(p + i, len - i)) break;
-            if (w.len < FLOOD_TOKEN_MAX)
-                w.s[w.len++] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
-            i++;
-        }
-        if (!w.len) continue;
-        w.s[w.len] = '\0';
+        if (i >= len) break;
+        i = textReadWord(text, len, i, &tw);
+        memcpy(w.s, tw.w, tw.len + 1);
+        w.len = (int)tw.len;
+        w.stop = 0;
         normalizeWord(&w);
         pushWord(sh, &w);
     }

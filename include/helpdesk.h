@@ -408,7 +408,7 @@ void routingDeskPurged(Hd *hd);
 void routingUnload(void);
 
 /* ------------------------------------------------------------------------ */
-/* Classification and alerts (classify.c)                                    */
+/* Classification and alerts (classify.c, alerts.c)                          */
 /* ------------------------------------------------------------------------ */
 
 typedef struct Classification {
@@ -423,7 +423,8 @@ typedef struct Classification {
  * desk's trained model. Reads only. */
 void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
                   RedisModuleString *body, Classification *out);
-/* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold. */
+/* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold
+ * (alerts.c). */
 void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
                 RedisModuleString *subject, const Classification *c);
 /* learn-from-corrections: trains the desk's model on a ticket's text with its

@@ -8,6 +8,7 @@
 #define HD_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define TEXT_WORD_MAX 32        /* bytes kept of a word (cut on a character boundary) */
 
@@ -23,6 +24,8 @@ int textWordAt(const unsigned char *s, size_t left);
 /* Bytes of the UTF-8 sequence a lead byte announces (1 for anything else). */
 size_t textUtf8SeqLen(unsigned char c);
 int textEndsWith(const char *w, size_t n, const char *suffix);
+/* FNV-1a of n bytes: the word tables' hash (classify.c, textsig.c). */
+uint32_t textHash(const char *s, size_t n);
 
 /* One word as read from a text. */
 typedef struct TextWord {

@@ -131,14 +131,8 @@ typedef struct ClText {
     int caps;                       /* ... of them written in capitals */
 } ClText;
 
-static unsigned int hashBytes(const char *s, size_t n) {
-    unsigned int h = 2166136261u;                 /* FNV-1a */
-    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
-    return h;
-}
-
 static const LexEntry *lexFind(const char *key, size_t n) {
-    unsigned int i = hashBytes(key, n) & (LEX_SLOTS - 1);
+    unsigned int i = textHash(key, n) & (LEX_SLOTS - 1);
     while (lexSlot[i]) {
         const LexEntry *e = &lexEntries[lexSlot[i] - 1];
         if (e->klen == n && memcmp(e->key, key, n) == 0) return e;
@@ -204,7 +198,7 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
 /* ------------------------------------------------------------------------ */
 
 static LexEntry *lexAdd(const char *key, size_t n) {
-    unsigned int i = hashBytes(key, n) & (LEX_SLOTS - 1);
+    unsigned int i = textHash(key, n) & (LEX_SLOTS - 1);
     while (lexSlot[i]) {
         LexEntry *e = &lexEntries[lexSlot[i] - 1];
         if (e->klen == n && memcmp(e->key, key, n) == 0) return e;
@@ -347,7 +341,7 @@ typedef struct ClWork {
 
 static void termAdd(ClWork *cw, const char *w, size_t len, const LexEntry *lex,
                     double n, double nlex, int phrase) {
-    unsigned int i = hashBytes(w, len) & (CL_TERM_SLOTS - 1);
+    unsigned int i = textHash(w, len) & (CL_TERM_SLOTS - 1);
     while (cw->slot[i]) {
         ClTerm *t = &cw->term[cw->slot[i] - 1];
         if (t->phrase == phrase && t->len == len && !memcmp(t->w, w, len)) {
@@ -697,7 +691,7 @@ static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
         mcBytes += (ncap - d->cap) * sizeof(McWord);
         for (size_t i = 0; i < d->cap; i++) {
             if (!d->slot[i].w) continue;
-            size_t j = hashBytes(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
+            size_t j = textHash(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
             while (ns[j].w) j = (j + 1) & (ncap - 1);
             ns[j] = d->slot[i];
         }
@@ -707,7 +701,7 @@ static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
     }
 lookup_only:
     if (!d->cap) return NULL;
-    size_t j = hashBytes(w, wlen) & (d->cap - 1);
+    size_t j = textHash(w, wlen) & (d->cap - 1);
     while (d->slot[j].w) {
         if (d->slot[j].wlen == wlen && !memcmp(d->slot[j].w, w, wlen)) { *found = 1; return &d->slot[j]; }
         j = (j + 1) & (d->cap - 1);
@@ -945,7 +939,7 @@ static int kwLoad(const DeskConfig *cfg) {
             t->klen = (unsigned char)len;
             t->nw = (unsigned char)kwScratch.ntok;
             t->cat = cat;
-            unsigned int h = hashBytes(kwScratch.tok[0].w, kwScratch.tok[0].len) &
+            unsigned int h = textHash(kwScratch.tok[0].w, kwScratch.tok[0].len) &
                              (CL_KW_SLOTS - 1);
             t->next = kwHead[h];
             kwHead[h] = ++n;
@@ -974,7 +968,7 @@ static void collectKeywords(ClWork *cw, const DeskConfig *cfg) {
     ClText *t = &cw->text;
     if (cfg->nkw == 0 || kwLoad(cfg) == 0) return;
     for (int i = 0; i < t->ntok; i++) {
-        unsigned int h = hashBytes(t->tok[i].w, t->tok[i].len) & (CL_KW_SLOTS - 1);
+        unsigned int h = textHash(t->tok[i].w, t->tok[i].len) & (CL_KW_SLOTS - 1);
         double n = t->tok[i].subject ? CL_SUBJECT_WEIGHT : 1.0;
         for (int x = kwHead[h]; x; x = kwTerms[x - 1].next) {
             const KwTerm *kt = &kwTerms[x - 1];

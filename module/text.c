@@ -40,6 +40,12 @@ int textEndsWith(const char *w, size_t n, const char *suffix) {
     return n >= k && memcmp(w + n - k, suffix, k) == 0;
 }
 
+uint32_t textHash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
+    return h;
+}
+
 /* Bytes of an apostrophe at s (' or U+2019), else 0. */
 static size_t apostropheLen(const unsigned char *s, size_t left) {
     if (s[0] == '\'') return 1;

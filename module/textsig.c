@@ -102,14 +102,8 @@ typedef struct WordSlot {
 static WordSlot wordTab[WORDTAB_SIZE];
 static int wordTabReady;
 
-static uint32_t wordHash(const char *s, int len) {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < len; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
-    return h;
-}
-
 static WordSlot *wordSlot(const char *s, int len, int insert) {
-    for (uint32_t i = wordHash(s, len) & (WORDTAB_SIZE - 1);; i = (i + 1) & (WORDTAB_SIZE - 1)) {
+    for (uint32_t i = textHash(s, (size_t)len) & (WORDTAB_SIZE - 1);; i = (i + 1) & (WORDTAB_SIZE - 1)) {
         WordSlot *w = &wordTab[i];
         if (!w->word) {
             if (!insert) return NULL;

@@ -29,6 +29,10 @@
 #include "hd_people.h"
 #include "hd_floodwin.h"
 
+/* ------------------------------------------------------------------------ */
+/* Keys and small helpers                                                    */
+/* ------------------------------------------------------------------------ */
+
 static RedisModuleString *mastersKey(Hd *hd) { return floodKey(hd, "flood:masters", 13); }
 
 static RedisModuleString *childrenKey(Hd *hd, long long mtid) {
@@ -69,7 +73,6 @@ static void moveStatus(Hd *hd, Ticket *t, const char *to) {
     statsMove(hd, "status", t->status, strlen(t->status), to, strlen(to));
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
-
 
 /* ------------------------------------------------------------------------ */
 /* Merging                                                                   */

@@ -669,6 +669,8 @@ void windowForgetTicket(Hd *hd, const Ticket *t) {
     }
 }
 
+/* The create is done with the copy: a drop may free it again. */
 void windowRelease(void) { recentInUse = NULL; }
 
+/* The ticket a member records (0 for a member this file did not write). */
 long long windowMemberTicket(const RecentEntry *e) { return e->tid; }

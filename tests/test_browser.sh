@@ -11,7 +11,7 @@ GW_PID_FILE=
 GW_DIR=
 
 need() {   # a missing prerequisite is a failure, never a skip
-    [ -e "$2" ] || { fail "$1" "$2 is missing (run make; scripts/setup-deps installs it)"; finish; }
+    [ -e "$2" ] || { fail "$1" "$2 is missing (run make; scripts/dev/setup-deps installs it)"; finish; }
 }
 
 # A free port in this suite's range, 46000-46999.

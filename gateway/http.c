@@ -104,18 +104,44 @@ static void sendBuffer(Req *q, int status, struct evbuffer *b) {
     reqFinish(q);
 }
 
+/* JSON is encoded straight into the response body through a small stack
+ * buffer: no intermediate string to allocate, measure and copy again. */
+typedef struct JsonOut {
+    struct evbuffer *b;
+    size_t n;
+    char buf[2048];
+} JsonOut;
+
+static int jsonOutWrite(const char *s, size_t len, void *priv) {
+    JsonOut *o = priv;
+    if (o->n + len > sizeof(o->buf)) {
+        evbuffer_add(o->b, o->buf, o->n);
+        o->n = 0;
+        if (len > sizeof(o->buf)) return evbuffer_add(o->b, s, len);
+    }
+    memcpy(o->buf + o->n, s, len);
+    o->n += len;
+    return 0;
+}
+
 void reqJson(Req *q, int status, json_t *j) {
     if (q->done) { json_decref(j); return; }
     struct evkeyvalq *h = evhttp_request_get_output_headers(q->er);
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "Cache-Control", "no-store");
-    struct evbuffer *b = evbuffer_new();
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
-    if (s) { evbuffer_add(b, s, strlen(s)); free(s); }
-    evbuffer_add(b, "\n", 1);
+    JsonOut o;
+    o.b = evhttp_request_get_output_buffer(q->er);
+    o.n = 0;
+    size_t before = evbuffer_get_length(o.b);
+    if (j && json_dump_callback(j, jsonOutWrite, &o, JSON_COMPACT | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(12)) != 0) {
+        o.n = 0;                            /* unencodable: an empty body, as before */
+        if (before == 0) evbuffer_drain(o.b, evbuffer_get_length(o.b));
+    }
+    jsonOutWrite("\n", 1, &o);
+    evbuffer_add(o.b, o.buf, o.n);
     json_decref(j);
-    sendBuffer(q, status, b);
-    evbuffer_free(b);
+    sendBuffer(q, status, NULL);
 }
 
 /* A Basic challenge makes a browser open its own login dialog (headless

@@ -45,6 +45,8 @@ struct Conn {
     char *user, *pass;
     int state;
     Cmd *qhead, *qtail;         /* waiting for connect/AUTH */
+    int dirty;                  /* on the flush list */
+    Conn *dnext;
 };
 
 struct Pool {
@@ -67,17 +69,24 @@ void poolInit(struct event_base *base) { evbase = base; }
 
 /* ---- commands ----------------------------------------------------------- */
 
+/* The command's copy (kept for MOVED/ASK re-sends) is one allocation: the
+ * argv and length arrays, then the bytes of each argument. */
 static Cmd *cmdNew(int argc, const char **argv, const size_t *lens, const char *key,
                    PoolCb *cb, void *priv) {
+    size_t bytes = 0;
+    for (int i = 0; i < argc; i++) bytes += lens[i] + 1;
     Cmd *c = calloc(1, sizeof(*c));
+    char *block = malloc((sizeof(char *) + sizeof(size_t)) * argc + bytes);
     c->argc = argc;
-    c->argv = malloc(sizeof(char *) * argc);
-    c->lens = malloc(sizeof(size_t) * argc);
+    c->argv = (char **)block;
+    c->lens = (size_t *)(block + sizeof(char *) * argc);
+    char *data = block + (sizeof(char *) + sizeof(size_t)) * argc;
     for (int i = 0; i < argc; i++) {
-        c->argv[i] = malloc(lens[i] + 1);
-        memcpy(c->argv[i], argv[i], lens[i]);
-        c->argv[i][lens[i]] = '\0';
+        c->argv[i] = data;
+        memcpy(data, argv[i], lens[i]);
+        data[lens[i]] = '\0';
         c->lens[i] = lens[i];
+        data += lens[i] + 1;
     }
     c->key = key ? strdup(key) : NULL;
     c->cb = cb;
@@ -86,9 +95,7 @@ static Cmd *cmdNew(int argc, const char **argv, const size_t *lens, const char *
 }
 
 static void cmdFree(Cmd *c) {
-    for (int i = 0; i < c->argc; i++) free(c->argv[i]);
-    free(c->argv);
-    free(c->lens);
+    free(c->argv);                      /* the whole block */
     free(c->key);
     free(c);
 }
@@ -154,6 +161,50 @@ void poolRefreshSlots(void) {
     poolSend(&id, NULL, 2, argv, lens, slotsReply, NULL);
 }
 
+/* ---- write flush -------------------------------------------------------- */
+
+/* hiredis only writes when the loop reports the socket writable: an
+ * epoll_ctl to ask, a loop iteration, a write, an epoll_ctl to stop asking,
+ * per command. Instead, connections with new commands are flushed by one
+ * event made active at once; it runs after the callbacks already active in
+ * this loop iteration, so the commands of every request read in it leave
+ * in one write (pipelined across requests), and the epoll change list
+ * cancels the write interest hiredis asked for. */
+static struct event *flushEv;
+static Conn *dirtyHead;
+
+static void onFlush(evutil_socket_t fd, short what, void *arg) {
+    while (dirtyHead) {
+        Conn *c = dirtyHead;
+        dirtyHead = c->dnext;
+        c->dnext = NULL;
+        c->dirty = 0;
+        redisAsyncContext *ac = c->ac;
+        /* Only a link that is connected: hiredis would take a pending
+         * connect's first write as the connect completing. */
+        if (ac && (ac->c.flags & REDIS_CONNECTED) &&
+            !(ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING)))
+            redisAsyncHandleWrite(ac);  /* may free c (write error) */
+    }
+}
+
+static void markDirty(Conn *c) {
+    if (c->dirty) return;
+    c->dirty = 1;
+    c->dnext = dirtyHead;
+    dirtyHead = c;
+    if (!flushEv) flushEv = event_new(evbase, -1, 0, onFlush, NULL);
+    if (flushEv) event_active(flushEv, EV_TIMEOUT, 0);
+}
+
+static void unmarkDirty(Conn *c) {
+    if (!c->dirty) return;
+    for (Conn **pp = &dirtyHead; *pp; pp = &(*pp)->dnext)
+        if (*pp == c) { *pp = c->dnext; break; }
+    c->dirty = 0;
+    c->dnext = NULL;
+}
+
 /* ---- connections -------------------------------------------------------- */
 
 static void connSendNow(Conn *c, Cmd *cmd);
@@ -185,6 +236,7 @@ static void connDetach(Conn *c) {
 }
 
 static void connFree(Conn *c) {
+    unmarkDirty(c);
     free(c->user);
     free(c->pass);
     free(c);
@@ -309,6 +361,8 @@ static void connSendNow(Conn *c, Cmd *cmd) {
     if (redisAsyncCommandArgv(c->ac, onReply, cmd, cmd->argc, (const char **)cmd->argv,
                               cmd->lens) != REDIS_OK)
         cmdDone(cmd, POOL_DOWN, NULL);
+    else
+        markDirty(c);
 }
 
 static void connSubmit(Conn *c, Cmd *cmd) {

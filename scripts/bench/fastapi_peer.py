@@ -5,8 +5,9 @@
     fastapi_peer.py worker --redis-port R
 
 The API validates the body (Pydantic), takes the Redis submit lock, makes a
-ticket id, writes status "pending", RPUSHes the message on the task list
-and answers 202 with ticket_id and status_url. The worker BLPOPs, takes the
+ticket id, writes status "pending" and adds the id to the set of all
+tickets (the seed's /queue lists it) in one pipeline, RPUSHes the message
+on the task list and answers 202 with ticket_id and status_url. The worker BLPOPs, takes the
 per-ticket processing lock, sets "processing", classifies with the seed's
 keyword baseline (its classifier.py fallback), writes the completed status
 and the ready sorted set, and releases the lock. GET /tickets/{id}/status
@@ -24,6 +25,7 @@ QUEUE = "peer:queue"
 STATUS = "peer:status:"
 READY = "peer:ready"
 SUBMIT_LOCK = "peer:lock:submit"
+ALL = "peer:tickets"
 
 CATEGORIES = {
     "Billing": ["refund", "billing", "charge", "invoice", "payment", "price"],
@@ -66,7 +68,10 @@ def api(port, rport):
             raise HTTPException(400, "subject, body or description required")
         async with r.lock(SUBMIT_LOCK, timeout=5):
             tid = "ticket-" + uuid.uuid4().hex[:12]
-            await r.hset(STATUS + tid, mapping={"status": "pending"})
+            async with r.pipeline(transaction=False) as p:
+                p.hset(STATUS + tid, mapping={"status": "pending"})
+                p.sadd(ALL, tid)
+                await p.execute()
         msg = {"ticket_id": tid, "subject": t.subject or "", "body": t.body or "",
                "description": t.description or "", "created_at": time.time()}
         msg["combined_text"] = " ".join(x for x in (t.subject, t.body, t.description) if x)

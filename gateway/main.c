@@ -196,12 +196,26 @@ static void dispatch(struct evhttp_request *er, void *arg) {
     r->fn(q);
 }
 
+/* What a stop signal needs to shut the listener and end the loop. */
+typedef struct Stopping {
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *sock;
+} Stopping;
+
 static void onSignal(evutil_socket_t sig, short what, void *arg) {
+    Stopping *st = arg;
     fprintf(stderr, "helpdesk-http: signal %d, stopping\n", (int)sig);
+    /* Refuse new connections at once: a client probing during the grace
+     * period below must see the gateway gone, not wait on the backlog. */
+    if (st->sock) {
+        evhttp_del_accept_socket(st->http, st->sock);
+        st->sock = NULL;
+    }
     sseCloseAll();
     /* A moment for the connections being closed to be freed by libevent. */
     struct timeval grace = { 0, 100000 };
-    event_base_loopexit(arg, &grace);
+    event_base_loopexit(st->base, &grace);
 }
 
 int main(int argc, char **argv) {
@@ -229,8 +243,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     noDelayListener(sock);
-    struct event *sigint = evsignal_new(base, SIGINT, onSignal, base);
-    struct event *sigterm = evsignal_new(base, SIGTERM, onSignal, base);
+    Stopping stopping = { base, http, sock };
+    struct event *sigint = evsignal_new(base, SIGINT, onSignal, &stopping);
+    struct event *sigterm = evsignal_new(base, SIGTERM, onSignal, &stopping);
     evsignal_add(sigint, NULL);
     evsignal_add(sigterm, NULL);
     fprintf(stderr, "helpdesk-http: listening on http://%s:%d, Redis %s:%d, desk %s\n",

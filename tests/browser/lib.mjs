@@ -44,7 +44,14 @@ export async function until(fn, ms, what) {
     const deadline = Date.now() + ms;
     let last;
     for (;;) {
-        try { last = await fn(); if (last) return last; } catch (e) { last = e.message; }
+        // Each try is bounded too: a promise that never settles must not
+        // outlive the deadline (the suite would hang instead of failing).
+        const left = Math.max(1, deadline - Date.now());
+        try {
+            last = await Promise.race([fn(), new Promise((_, no) =>
+                setTimeout(() => no(new Error('no answer')), left).unref())]);
+            if (last) return last;
+        } catch (e) { last = e.message; }
         if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})`);
         await new Promise(r => setTimeout(r, 40));
     }
@@ -101,7 +108,10 @@ export async function shot(page, name) {
 // ---- the gateway process (restart scenario) ---------------------------------
 
 async function healthy() {
-    try { return (await fetch(`${BASE}/health`)).ok; } catch { return false; }
+    // A gateway in its shutdown grace period may accept and never answer:
+    // bound each probe so `until` keeps its own deadline.
+    try { return (await fetch(`${BASE}/health`, { signal: AbortSignal.timeout(1000) })).ok; }
+    catch { return false; }
 }
 
 export async function stopGateway() {

@@ -72,7 +72,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc);
 int accessIsAdmin(Hd *hd, RedisModuleString *user);
 
 /* ------------------------------------------------------------------------ */
-/* Module-wide settings and counters (module.c)                              */
+/* Module-wide settings and counters (globals.c; configs in module.c)        */
 /* ------------------------------------------------------------------------ */
 
 typedef struct HdGlobals {
@@ -87,7 +87,7 @@ typedef struct HdGlobals {
 extern HdGlobals hdg;
 
 /* ------------------------------------------------------------------------ */
-/* Replies and errors (module.c)                                             */
+/* Errors (errors.c) and typed replies (reply.c)                             */
 /* ------------------------------------------------------------------------ */
 
 /* Reply with "CODE <sentence>"; always returns REDISMODULE_OK so handlers can

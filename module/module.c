@@ -1,4 +1,4 @@
-/* module.c -- module entry point, command table, dispatcher, configs, INFO.
+/* module.c -- module entry point, dispatcher, registration, configs, INFO.
  *
  * Every command is registered with the same C function, hdDispatch, which
  * finds the command's HdCommand entry, validates the desk (argv[1]) once for
@@ -10,8 +10,6 @@
 #include <time.h>
 #include "helpdesk.h"
 
-HdGlobals hdg = { .enforce_identity = 0, .max_text = 65536, .sla_timer_ms = 1000 };
-
 typedef struct CmdEntry {
     HdCommand *def;
     long long calls;
@@ -21,36 +19,6 @@ typedef struct CmdEntry {
 static RedisModuleDict *cmdByName;   /* lower-case name -> CmdEntry */
 static CmdEntry *cmdEntries;
 static int cmdCount;
-
-/* ------------------------------------------------------------------------ */
-/* Errors                                                                    */
-/* ------------------------------------------------------------------------ */
-
-static int replyCodeError(Hd *hd, const char *code, const char *fmt, va_list ap) {
-    char buf[512];
-    int off = snprintf(buf, sizeof(buf), "%s ", code);
-    vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
-    /* Error replies must be one line. */
-    for (char *p = buf; *p; p++) if (*p == '\r' || *p == '\n') *p = ' ';
-    RedisModule_ReplyWithError(hd->ctx, buf);
-    return REDISMODULE_OK;
-}
-
-int hdError(Hd *hd, const char *code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    replyCodeError(hd, code, fmt, ap);
-    va_end(ap);
-    return REDISMODULE_OK;
-}
-
-int hdSyntax(Hd *hd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    replyCodeError(hd, "ERR", fmt, ap);
-    va_end(ap);
-    return REDISMODULE_OK;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Dispatcher                                                                */

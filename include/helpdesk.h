@@ -143,6 +143,8 @@ int hdValidId(const char *s, size_t len);            /* [A-Za-z0-9_.@-]{1,64} */
 int hdValidCategory(const char *s, size_t len);      /* [a-z0-9_-]{1,32} */
 /* Parse "ticket:<tid>" members; returns 1 and sets *tid on success. */
 int hdParseTicketMember(const char *s, size_t len, long long *tid);
+/* The same for a member string; 0 when it is not a ticket member. */
+long long hdTicketMemberTid(RedisModuleString *m);
 /* Lower-case copy into dst (dstsize bytes incl NUL); returns length or -1. */
 int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
 
@@ -307,10 +309,18 @@ double queueRoutingScore(long long priority, long long tid);
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due);
 void queueRemoveActive(Hd *hd, long long tid);
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority);
+/* The same for a ticket known to be neither relaxed nor under a skill
+ * timeout (skill-timeout off): no SLA routing bookkeeping. */
+void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
+                          long long priority);
+/* Called after a ticket of category cat entered a routing queue (routing.c
+ * registers routingQueued at load). */
+typedef void (*HdQueuedHook)(Hd *hd, const char *cat, size_t clen);
+void queueSetQueuedHook(HdQueuedHook fn);
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
 
 /* ------------------------------------------------------------------------ */
-/* Tickets (ticket.c) — shared with agent.c                                   */
+/* The ticket record (record.c): primitives under the TICKET.* commands      */
 /* ------------------------------------------------------------------------ */
 
 typedef struct Ticket {
@@ -355,6 +365,10 @@ void ticketReply(Hd *hd, long long tid);
 /* Writes fields fv[0..n) plus updated_at and version+1 in one HSET; fv has
  * room for 4 more entries. */
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n);
+/* Moves the status counters and the status field; callers log and emit. */
+void ticketChangeStatus(Hd *hd, Ticket *t, const char *to);
+/* Takes an active ticket out of every queue and off its agent. */
+void ticketRetire(Hd *hd, Ticket *t);
 
 /* A new open, unassigned ticket; NULL members are left out of the hash. */
 typedef struct NewTicket {
@@ -380,6 +394,8 @@ void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason
  * O(active tickets). */
 long long ticketsInCategories(Hd *hd, char (*cats)[33], int n);
 void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n);
+/* Ticket ids must fit the 40 id bits of queueRoutingScore (queue.c). */
+#define TICKET_ID_LIMIT (1LL << 40)
 /* The next free ticket id (D:seq:tickets + 1, skipping ids whose hash
  * exists); the caller stores it in D:seq:tickets. */
 long long nextTicketId(Hd *hd);

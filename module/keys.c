@@ -222,6 +222,14 @@ int hdParseTicketMember(const char *s, size_t len, long long *tid) {
     return 1;
 }
 
+long long hdTicketMemberTid(RedisModuleString *m) {
+    size_t len;
+    long long tid = 0;
+    const char *s = RedisModule_StringPtrLen(m, &len);
+    hdParseTicketMember(s, len, &tid);
+    return tid;
+}
+
 int hdLower(const char *s, size_t len, char *dst, size_t dstsize) {
     if (len + 1 > dstsize) return -1;
     for (size_t i = 0; i < len; i++) dst[i] = (char)tolower((unsigned char)s[i]);

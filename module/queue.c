@@ -33,17 +33,30 @@ void queueRemoveActive(Hd *hd, long long tid) {
         fxZRem(hd, hdKey(hd, "sla:timer"), m);
 }
 
+/* Routing (a layer above) wakes its waiters through this hook when a ticket
+ * enters a routing queue; it registers it at load (routingInit), so the
+ * queues never call up into routing.c. */
+static HdQueuedHook queuedHook;
+
+void queueSetQueuedHook(HdQueuedHook fn) {
+    queuedHook = fn;
+}
+
 /* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the
  * current command has finished. */
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
-    RedisModuleString *key;
     /* A relaxed ticket is for every agent; others start their skill wait. */
     if (slaIsRelaxed(hd, tid)) { cat = "general"; clen = 7; }
     else slaRoutingEntered(hd, tid, cat, clen);
-    key = hdRoutingKey(hd, cat, clen);
+    queueAddRoutingPlain(hd, tid, cat, clen, priority);
+}
+
+void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
+                          long long priority) {
+    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
     fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
     RedisModule_SignalKeyAsReady(hd->ctx, key);
-    routingQueued(hd, cat, clen);
+    if (queuedHook) queuedHook(hd, cat, clen);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {

@@ -29,6 +29,7 @@ static RedisModuleDict *waitersByKey;
 
 void routingInit(RedisModuleCtx *ctx) {
     waitersByKey = RedisModule_CreateDict(NULL);
+    queueSetQueuedHook(routingQueued);
 }
 
 /* MODULE UNLOAD: Redis refuses it while clients are blocked or a timer is

@@ -127,6 +127,29 @@ RedisModuleString *hdConstString(Hd *hd, const char *lit);
 void hdConstStringsFree(void);      /* MODULE UNLOAD */
 RedisModuleString *hdTicketKey(Hd *hd, long long tid);
 RedisModuleString *hdTicketMember(Hd *hd, long long tid); /* "ticket:<tid>" */
+/* One builder per fixed key kind: "<desk>:stats", "<desk>:queue:sla", ... */
+RedisModuleString *hdStatsKey(Hd *hd);          /* stats */
+RedisModuleString *hdEventsKey(Hd *hd);         /* events */
+RedisModuleString *hdConfigKey(Hd *hd);         /* config */
+RedisModuleString *hdAgentsKey(Hd *hd);         /* agents */
+RedisModuleString *hdAdminsKey(Hd *hd);         /* admins */
+RedisModuleString *hdQueuePriorityKey(Hd *hd);  /* queue:priority */
+RedisModuleString *hdQueueSlaKey(Hd *hd);       /* queue:sla */
+RedisModuleString *hdSlaTimerKey(Hd *hd);       /* sla:timer */
+RedisModuleString *hdSlaRelaxKey(Hd *hd);       /* sla:relax */
+RedisModuleString *hdSlaReassignKey(Hd *hd);    /* sla:reassign */
+RedisModuleString *hdSeqTicketsKey(Hd *hd);     /* seq:tickets */
+RedisModuleString *hdSeqUsersKey(Hd *hd);       /* seq:users */
+RedisModuleString *hdAlertsKey(Hd *hd);         /* alerts */
+RedisModuleString *hdModelMetaKey(Hd *hd);      /* model:meta */
+RedisModuleString *hdModelWordsKey(Hd *hd);     /* model:words */
+RedisModuleString *hdTicketLogKey(Hd *hd, long long tid); /* ticket:<tid>:log */
+RedisModuleString *hdTicketChatKey(Hd *hd, long long tid); /* ticket:<tid>:chat */
+RedisModuleString *hdTicketStateKey(Hd *hd, long long tid); /* ticket:<tid>:state */
+RedisModuleString *hdTicketReportKey(Hd *hd, long long tid); /* ticket:<tid>:report */
+RedisModuleString *hdChatChannel(Hd *hd, long long tid); /* chat:<tid> */
+RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid); /* flood:children:<tid> */
+RedisModuleString *hdReportDayKey(Hd *hd, long long day); /* report:<yyyymmdd> */
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid);

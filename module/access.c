@@ -52,7 +52,7 @@ int accessIsAdmin(Hd *hd, RedisModuleString *user) {
     size_t len;
     const char *u = RedisModule_StringPtrLen(user, &len);
     if (len == 7 && !memcmp(u, "default", 7)) return 1;
-    return hdSIsMember(hd, hdKey(hd, "admins"), user);
+    return hdSIsMember(hd, hdAdminsKey(hd), user);
 }
 
 static int isAgent(Hd *hd, RedisModuleString *user) {
@@ -123,7 +123,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
 /* ------------------------------------------------------------------------ */
 
 static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
-    RedisModuleString *key = hdKey(hd, "admins");
+    RedisModuleString *key = hdAdminsKey(hd);
     if (argc == 3 && hdArgIs(argv[2], "LIST")) {
         if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
         RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", key);

@@ -94,7 +94,7 @@ static int checkAgentKeys(Hd *hd, RedisModuleString *aid) {
  * one agent do not touch D:agents, so a damaged one does not fail them. */
 static int checkAgentAndListKeys(Hd *hd, RedisModuleString *aid) {
     return checkAgentKeys(hd, aid) &&
-           hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET);
+           hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET);
 }
 
 static int notFound(Hd *hd, RedisModuleString *aid) {
@@ -261,7 +261,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
         fxSAdd(hd, skillsKey, na.skills[i]);
         fxSAdd(hd, skillKey(hd, na.skills[i]), aid);
     }
-    fxSAdd(hd, hdKey(hd, "agents"), aid);
+    fxSAdd(hd, hdAgentsKey(hd), aid);
     RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     return REDISMODULE_OK;
 }
@@ -490,7 +490,7 @@ static int cmpAgentRows(const void *a, const void *b) {
 
 static int cmdAgentList(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleCtx *ctx = hd->ctx;
-    RedisModuleString *source = hdKey(hd, "agents"), **ids;
+    RedisModuleString *source = hdAgentsKey(hd), **ids;
     AgentView *rows;
     size_t n, count = 0;
 
@@ -566,7 +566,7 @@ static int cmdAgentDel(Hd *hd, RedisModuleString **argv, int argc) {
     fxDel(hd, hdAgentSkillsKey(hd, aid));
     fxDel(hd, hdAgentOpenKey(hd, aid));
     fxDel(hd, hdAgentKey(hd, aid));
-    fxSRem(hd, hdKey(hd, "agents"), aid);
+    fxSRem(hd, hdAgentsKey(hd), aid);
     routingAgentGone(hd, aid, "NOTFOUND", "was deleted");
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }

@@ -132,9 +132,9 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     if (!parseMsgAt(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (at >= 0) hd->now = at;
-    chat = hdKey(hd, "ticket:%lld:chat", t.id);
+    chat = hdTicketChatKey(hd, t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
-        !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) ||
         !slaCheckKeys(hd, t.id))
         return REDISMODULE_OK;
     if (!(jsender = utf8String(hd, "sender", sender, slen))) return REDISMODULE_OK;
@@ -160,7 +160,7 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     formatStreamId(&id, idbuf, sizeof(idbuf));
 
     payload = chatPayload(hd, idbuf, jsender, jtext);
-    if (payload) fxPublish(hd, hdKey(hd, "chat:%lld", t.id), payload);
+    if (payload) fxPublish(hd, hdChatChannel(hd, t.id), payload);
     eventEmit(hd, &cfg, "message", t.id, "sender", sender, "id", idbuf, NULL);
     slaOnMessage(hd, &cfg, &t, senderIsAgent(hd, argv[3]));
     /* The assigned agent's reply restarts its reassign-after clock. */
@@ -249,7 +249,7 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!parseMsgsArgs(hd, argv, argc, &after, &has_after, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    chat = hdKey(hd, "ticket:%lld:chat", t.id);
+    chat = hdTicketChatKey(hd, t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM)) return REDISMODULE_OK;
 
     k = RedisModule_OpenKey(hd->ctx, chat, REDISMODULE_READ);

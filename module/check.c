@@ -273,26 +273,12 @@ static int uidLess(const char *a, size_t alen, const char *b, size_t blen) {
     return cmp < 0 || (cmp == 0 && alen < blen);
 }
 
-static RedisModuleString *agentKeyOf(Hd *hd, Scratch *sc, RedisModuleString *aid,
-                                     const char *suffix) {
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(aid, &len);
-    return keep(sc, hdKey(hd, "agent:%.*s%s", (int)len, s, suffix));
-}
-
-static RedisModuleString *userKeyOf(Hd *hd, Scratch *sc, RedisModuleString *uid,
-                                    const char *suffix) {
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(uid, &len);
-    return keep(sc, hdKey(hd, "user:%.*s%s", (int)len, s, suffix));
-}
-
 static int agentExists(Hd *hd, Scratch *sc, RedisModuleString *aid) {
-    return usableId(hd, aid) && isHash(hd, agentKeyOf(hd, sc, aid, ""));
+    return usableId(hd, aid) && isHash(hd, keep(sc, hdAgentKey(hd, aid)));
 }
 
 static int customerExists(Hd *hd, Scratch *sc, RedisModuleString *uid) {
-    return usableId(hd, uid) && isHash(hd, userKeyOf(hd, sc, uid, ""));
+    return usableId(hd, uid) && isHash(hd, keep(sc, hdUserKey(hd, uid)));
 }
 
 static int ticketExists(Hd *hd, Scratch *sc, long long tid) {
@@ -643,8 +629,8 @@ static double slaScoreOf(Hd *hd, const TicketView *v) {
 static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
     Hd *hd = c->hd;
     if (!belongsInQueues(v)) return;
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, "priority");
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v),
+    expectInQueue(c, v, keep(sc, hdQueuePriorityKey(hd)), (double)v->prio, "priority");
+    expectInQueue(c, v, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v),
                   "the earliest pending SLA due time");
     if (!v->agent)
         expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
@@ -659,10 +645,10 @@ static void checkTicketSla(Check *c, const TicketView *v) {
     DeskConfig cfg;
     SlaState s;
     double have;
-    if (!belongsInQueues(v) || !hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+    if (!belongsInQueues(v) || !hdTypeOk(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH) ||
         !deskConfigLoad(hd, &cfg) || !slaRead(hd, v->tid, &s)) return;
     long long next = slaNextEvent(&cfg, &s);
-    int in = hdZScore(hd, hdKey(hd, "sla:timer"), v->member, &have);
+    int in = hdZScore(hd, hdSlaTimerKey(hd), v->member, &have);
     if (next && !in)
         report(c, 1, "ticket %lld: missing from %.*s:sla:timer (next SLA event at %lld)",
                v->tid, (int)hd->dlen, hd->dname, next);
@@ -686,7 +672,7 @@ static void checkTicketAgent(Check *c, Scratch *sc, const TicketView *v) {
         report(c, 1, "ticket %lld: assigned_agent %.*s does not exist", v->tid, a.n, a.p);
         return;
     }
-    open = agentKeyOf(hd, sc, v->agent, ":open_tickets");
+    open = keep(sc, hdAgentOpenKey(hd, v->agent));
     if (!hdSIsMember(hd, open, v->member))
         report(c, 1, "ticket %lld: assigned_agent %.*s but ticket:%lld is not in %s",
                v->tid, a.n, a.p, v->tid, keyName(open));
@@ -698,7 +684,7 @@ static void checkTicketCustomer(Check *c, Scratch *sc, const TicketView *v) {
     Shown u = show(v->user);
 
     if (!v->user || !customerExists(hd, sc, v->user)) return;
-    set = userKeyOf(hd, sc, v->user, ":tickets");
+    set = keep(sc, hdUserTicketsKey(hd, v->user));
     if (!hdSIsMember(hd, set, v->member))
         report(c, 1, "ticket %lld: customer %.*s exists but ticket:%lld is not in %s",
                v->tid, u.n, u.p, v->tid, keyName(set));
@@ -814,10 +800,10 @@ static void checkAgent(Check *c, KeyInfo *ki) {
 
     scratchInit(&sc, hd);
     aid = scratchStr(&sc, ki->id, ki->idlen);
-    if (!hdSIsMember(hd, keep(&sc, hdKey(hd, "agents")), aid))
+    if (!hdSIsMember(hd, keep(&sc, hdAgentsKey(hd)), aid))
         report(c, 1, "agent %.*s: not in %.*s:agents", (int)ki->idlen, ki->id,
                (int)hd->dlen, hd->dname);
-    open = hdSCard(hd, agentKeyOf(hd, &sc, aid, ":open_tickets"));
+    open = hdSCard(hd, keep(&sc, hdAgentOpenKey(hd, aid)));
     load = readField(hd, &sc, ki->key, "load");
     l = show(load);
     if (!load || RedisModule_StringToLongLong(load, &n) != REDISMODULE_OK || n != open)
@@ -904,7 +890,7 @@ static void checkSkillMember(Check *c, KeyInfo *ki, RedisModuleString *aid) {
     scratchInit(&sc, hd);
     if (!agentExists(hd, &sc, aid))
         report(c, 1, "%s: agent %.*s does not exist", keyName(ki->key), a.n, a.p);
-    else if (!hdSIsMember(hd, agentKeyOf(hd, &sc, aid, ":skills"),
+    else if (!hdSIsMember(hd, keep(&sc, hdAgentSkillsKey(hd, aid)),
                           scratchStr(&sc, ki->id, ki->idlen)))
         report(c, 1, "%s: has agent %.*s, whose skills do not include %.*s",
                keyName(ki->key), a.n, a.p, (int)ki->idlen, ki->id);
@@ -949,7 +935,7 @@ static void checkCustomer(Check *c, KeyInfo *ki) {
     }
     if (!owner || strEq(owner, ki->id, ki->idlen) || !customerExists(hd, &sc, owner))
         goto done;
-    if (customerEmail(hd, &sc, userKeyOf(hd, &sc, owner, ""), other, sizeof(other), NULL) != n ||
+    if (customerEmail(hd, &sc, keep(&sc, hdUserKey(hd, owner)), other, sizeof(other), NULL) != n ||
         memcmp(other, lower, (size_t)n) != 0)
         goto done;
     o = RedisModule_StringPtrLen(owner, &olen);
@@ -1020,7 +1006,7 @@ static void checkEmailIndex(Check *c, KeyInfo *ki) {
                keyName(ki->key), u.n, u.p);
         goto done;
     }
-    n = customerEmail(hd, &sc, userKeyOf(hd, &sc, uid, ""), lower, sizeof(lower), &raw);
+    n = customerEmail(hd, &sc, keep(&sc, hdUserKey(hd, uid)), lower, sizeof(lower), &raw);
     if (n < 0 || (size_t)n != ki->idlen || memcmp(lower, ki->id, ki->idlen) != 0) {
         Shown e = show(raw);
         report(c, 1, "%s resolves to customer %.*s, whose email is '%.*s'",
@@ -1084,7 +1070,7 @@ static void checkStatsCounts(Check *c, RedisModuleString *stats) {
 
 static void checkStats(Check *c) {
     Hd *hd = c->hd;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     RedisModuleKey *k;
     int type = keyType(hd, stats);
 
@@ -1193,7 +1179,7 @@ static void deleteDerivedKey(Check *c, KeyInfo *ki) {
 /* Bumps updated_at/version like any other change of the ticket and logs
  * why, so the change is visible to IFVERSION writers and in TICKET.LOG. */
 static void noteTicketRepair(Hd *hd, Scratch *sc, TicketView *v, const char *why) {
-    RedisModuleString *log = keep(sc, hdKey(hd, "ticket:%lld:log", v->tid));
+    RedisModuleString *log = keep(sc, hdTicketLogKey(hd, v->tid));
     int type = keyType(hd, log);
     fxHashSetC(hd, v->key, "updated_at", keep(sc, RedisModule_CreateStringFromLongLong(hd->ctx, hd->now)));
     fxHashIncr(hd, v->key, "version", 1);
@@ -1239,17 +1225,17 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
 
     if (belongsInQueues(v)) {
         /* queueAddActive's strings would stay in auto-memory per ticket. */
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, v->member);
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v), v->member);
+        fxZAdd(hd, keep(sc, hdQueuePriorityKey(hd)), (double)v->prio, v->member);
+        fxZAdd(hd, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v), v->member);
         /* D:sla:timer: the ticket's next SLA warning or breach. */
         slaSchedule(hd, NULL, v->tid);
         if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
                               queueRoutingScore(v->prio, v->tid), v->member);
     }
     /* Kept assignments name an existing agent (fixTicketHash). */
-    if (v->agent) fxSAdd(hd, agentKeyOf(hd, sc, v->agent, ":open_tickets"), v->member);
+    if (v->agent) fxSAdd(hd, keep(sc, hdAgentOpenKey(hd, v->agent)), v->member);
     if (v->user && customerExists(hd, sc, v->user))
-        fxSAdd(hd, userKeyOf(hd, sc, v->user, ":tickets"), v->member);
+        fxSAdd(hd, keep(sc, hdUserTicketsKey(hd, v->user)), v->member);
 }
 
 static void rebuildTicket(Check *c, KeyInfo *ki) {
@@ -1308,9 +1294,9 @@ static void rebuildAgent(Check *c, KeyInfo *ki) {
     KeyInfo skills = *ki;
 
     scratchInit(&sc, hd);
-    fxSAdd(hd, keep(&sc, hdKey(hd, "agents")), scratchStr(&sc, ki->id, ki->idlen));
+    fxSAdd(hd, keep(&sc, hdAgentsKey(hd)), scratchStr(&sc, ki->id, ki->idlen));
     skills.kind = K_AGENT_SKILLS;
-    skills.key = keep(&sc, hdKey(hd, "agent:%.*s:skills", (int)ki->idlen, ki->id));
+    skills.key = keep(&sc, hdAgentSkillsKey(hd, scratchStr(&sc, ki->id, ki->idlen)));
     forEachMember(c, &skills, addSkillIndex);
     scratchFree(&sc);
 }
@@ -1335,7 +1321,7 @@ static void rebuildLoad(Check *c, KeyInfo *ki) {
 
     if (ki->kind != K_AGENT || !isHash(hd, ki->key)) return;
     scratchInit(&sc, hd);
-    open = hdSCard(hd, keep(&sc, hdKey(hd, "agent:%.*s:open_tickets", (int)ki->idlen, ki->id)));
+    open = hdSCard(hd, keep(&sc, hdAgentOpenKey(hd, scratchStr(&sc, ki->id, ki->idlen))));
     load = readField(hd, &sc, ki->key, "load");
     if (!load || RedisModule_StringToLongLong(load, &n) != REDISMODULE_OK || n != open)
         fxHashSetC(hd, ki->key, "load",
@@ -1346,7 +1332,7 @@ static void rebuildLoad(Check *c, KeyInfo *ki) {
 /* Phase 4: D:stats from the counts of phase 2 (zero counts stay absent). */
 static void writeStats(Check *c) {
     Hd *hd = c->hd;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     RedisModuleDictIter *it = RedisModule_DictIteratorStartC(c->counts, "^", NULL, 0);
     char field[STATS_FIELD_MAX + 1];
     void *data;

@@ -309,7 +309,7 @@ static RedisModuleString *nextFreeUid(Hd *hd, RedisModuleString *seqkey) {
 
 static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
     NewCustomer nc;
-    RedisModuleString *idx, *owner, *seqkey = hdKey(hd, "seq:users");
+    RedisModuleString *idx, *owner, *seqkey = hdSeqUsersKey(hd);
     RedisModuleString *uid, *fv[8];
     int n = 0;
 
@@ -516,13 +516,13 @@ static int loadTicketsToDetach(Hd *hd, RedisModuleString *uid, long long **out) 
     size_t n = hdSetTicketIds(hd, hdUserTicketsKey(hd, uid), &ids);
     int count = 0;
 
-    if (n && !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM)) return -1;
+    if (n && !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM)) return -1;
     for (size_t i = 0; i < n; i++) {
         RedisModuleString *key = hdTicketKey(hd, ids[i]), *owner;
         if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
         owner = hdHashGet(hd, key, "user_id");
         if (!owner || RedisModule_StringCompare(owner, uid) != 0) continue;
-        if (!hdCheckType(hd, hdKey(hd, "ticket:%lld:log", ids[i]), REDISMODULE_KEYTYPE_LIST))
+        if (!hdCheckType(hd, hdTicketLogKey(hd, ids[i]), REDISMODULE_KEYTYPE_LIST))
             return -1;
         ids[count++] = ids[i];
     }

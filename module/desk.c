@@ -362,7 +362,7 @@ static void loadField(RedisModuleKey *key, RedisModuleString *field,
 }
 
 int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
-    RedisModuleString *kname = hdKey(hd, "config");
+    RedisModuleString *kname = hdConfigKey(hd);
     RedisModuleKey *k;
     LoadState ls = { cfg };
 
@@ -420,7 +420,7 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
 /* Two counters in one key open and one replicated HSET: every ticket change
  * moves a pair (status from/to, or status and category together). */
 static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    fxHashIncrPair(hd, hdKey(hd, "stats"), f1, d1, f2, d2);
+    fxHashIncrPair(hd, hdStatsKey(hd), f1, d1, f2, d2);
 }
 
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
@@ -644,7 +644,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     if (!strcmp(name, "timezone") && !slaZoneCheck(cfg.timezone, err, sizeof(err)))
         return hdError(hd, "INVALID", "timezone %s, got '%.*s'", err,
                        (int)(vlen > 40 ? 40 : vlen), v);
-    if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
         if (ngone && !hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
@@ -653,7 +653,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     canonicalSettingName(name);
     /* Store the normalised form (e.g. categories lower-cased, general added). */
     formatSetting(&cfg, name, val, sizeof(val));
-    fxHashSetC(hd, hdKey(hd, "config"), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
+    fxHashSetC(hd, hdConfigKey(hd), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
     if (ngone) ticketsRequeueUnderGeneral(hd, &cfg, gone, ngone);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -668,14 +668,14 @@ static long long statsGet(Hd *hd, const char *kind, const char *name) {
     char field[96];
     long long v = 0;
     statsField(field, kind, name, strlen(name));
-    hdHashGetLL(hd, hdKey(hd, "stats"), field, &v);
+    hdHashGetLL(hd, hdStatsKey(hd), field, &v);
     return v;
 }
 
 static long long countOverdue(Hd *hd) {
     long long n = 0;
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "ZCOUNT", "scl",
-        hdKey(hd, "queue:sla"), "-inf", hd->now);
+        hdQueueSlaKey(hd), "-inf", hd->now);
     if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER)
         n = RedisModule_CallReplyInteger(r);
     return n;
@@ -685,7 +685,7 @@ typedef struct AgentTotals { long long agents, online, load, capacity; } AgentTo
 
 static void sumAgents(Hd *hd, AgentTotals *t) {
     memset(t, 0, sizeof(*t));
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdKey(hd, "agents"));
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdAgentsKey(hd));
     if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
     size_t n = RedisModule_CallReplyLength(r);
     for (size_t i = 0; i < n; i++) {
@@ -719,7 +719,7 @@ static int cmpCat(const void *a, const void *b) {
 }
 
 static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", hdKey(hd, "stats"));
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", hdStatsKey(hd));
     size_t nf = r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY
                 ? RedisModule_CallReplyLength(r) / 2 : 0;
     int extra = 0;
@@ -749,9 +749,9 @@ static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
 /* Every key DESK.STATS reads must have its type: a damaged desk is reported,
  * not summed as zeros. */
 static int statsCheckKeys(Hd *hd, const StatCats *sc) {
-    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET)) return 0;
     for (int i = 0; i < sc->n; i++)
         if (!hdCheckType(hd, hdRoutingKey(hd, sc->cats[i], strlen(sc->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
@@ -766,7 +766,7 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
     int nstat = sizeof(statuses) / sizeof(statuses[0]);
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     statsCategories(hd, &cfg, &sc);
     if (!statsCheckKeys(hd, &sc)) return REDISMODULE_OK;
     for (int i = 0; i < sc.n; i++)

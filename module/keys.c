@@ -129,6 +129,75 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld", tid);
 }
 
+/* One builder per key kind (SPEC.md section 2): the schema is spelled here
+ * only, and check.c's key-kind table below names the same kinds. */
+RedisModuleString *hdStatsKey(Hd *hd) {
+    return hdKey(hd, "stats");
+}
+RedisModuleString *hdEventsKey(Hd *hd) {
+    return hdKey(hd, "events");
+}
+RedisModuleString *hdConfigKey(Hd *hd) {
+    return hdKey(hd, "config");
+}
+RedisModuleString *hdAgentsKey(Hd *hd) {
+    return hdKey(hd, "agents");
+}
+RedisModuleString *hdAdminsKey(Hd *hd) {
+    return hdKey(hd, "admins");
+}
+RedisModuleString *hdQueuePriorityKey(Hd *hd) {
+    return hdKey(hd, "queue:priority");
+}
+RedisModuleString *hdQueueSlaKey(Hd *hd) {
+    return hdKey(hd, "queue:sla");
+}
+RedisModuleString *hdSlaTimerKey(Hd *hd) {
+    return hdKey(hd, "sla:timer");
+}
+RedisModuleString *hdSlaRelaxKey(Hd *hd) {
+    return hdKey(hd, "sla:relax");
+}
+RedisModuleString *hdSlaReassignKey(Hd *hd) {
+    return hdKey(hd, "sla:reassign");
+}
+RedisModuleString *hdSeqTicketsKey(Hd *hd) {
+    return hdKey(hd, "seq:tickets");
+}
+RedisModuleString *hdSeqUsersKey(Hd *hd) {
+    return hdKey(hd, "seq:users");
+}
+RedisModuleString *hdAlertsKey(Hd *hd) {
+    return hdKey(hd, "alerts");
+}
+RedisModuleString *hdModelMetaKey(Hd *hd) {
+    return hdKey(hd, "model:meta");
+}
+RedisModuleString *hdModelWordsKey(Hd *hd) {
+    return hdKey(hd, "model:words");
+}
+RedisModuleString *hdTicketLogKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:log", tid);
+}
+RedisModuleString *hdTicketChatKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:chat", tid);
+}
+RedisModuleString *hdTicketStateKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:state", tid);
+}
+RedisModuleString *hdTicketReportKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:report", tid);
+}
+RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
+    return hdKey(hd, "chat:%lld", tid);
+}
+RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
+    return hdKey(hd, "flood:children:%lld", tid);
+}
+RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
+    return hdKey(hd, "report:%lld", day);
+}
+
 RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     char buf[32] = "ticket:";
     int n = 7 + hdFormatLL(buf + 7, tid);

@@ -19,7 +19,7 @@ double queueRoutingScore(long long priority, long long tid) {
 
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
-    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
+    fxZAdd(hd, hdQueuePriorityKey(hd), (double)priority, m);
     /* D:queue:sla and D:sla:timer are scored from the ticket hash, which
      * callers have written already (sla_due is among its fields). */
     slaSchedule(hd, NULL, tid);
@@ -27,10 +27,10 @@ void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due
 
 void queueRemoveActive(Hd *hd, long long tid) {
     RedisModuleString *m = hdTicketMember(hd, tid);
-    fxZRem(hd, hdKey(hd, "queue:priority"), m);
-    fxZRem(hd, hdKey(hd, "queue:sla"), m);
-    if (hdZScore(hd, hdKey(hd, "sla:timer"), m, &(double){0}))
-        fxZRem(hd, hdKey(hd, "sla:timer"), m);
+    fxZRem(hd, hdQueuePriorityKey(hd), m);
+    fxZRem(hd, hdQueueSlaKey(hd), m);
+    if (hdZScore(hd, hdSlaTimerKey(hd), m, &(double){0}))
+        fxZRem(hd, hdSlaTimerKey(hd), m);
 }
 
 /* Routing (a layer above) wakes its waiters through this hook when a ticket

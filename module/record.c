@@ -143,14 +143,14 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
 
 /* Type checks of the keys every ticket write may touch. */
 int ticketCheckKeys(Hd *hd, Ticket *t) {
-    return hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
+    return hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
            hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdKey(hd, "ticket:%lld:log", t->id), REDISMODULE_KEYTYPE_LIST);
+           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckType(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST);
 }
 
 int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
@@ -234,7 +234,7 @@ void ticketRetire(Hd *hd, Ticket *t) {
 int ticketSeqRead(Hd *hd, long long *out) {
     long long v = 0;
     int ok = 1;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "seq:tickets"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdSeqTicketsKey(hd), REDISMODULE_READ);
     int type = RedisModule_KeyType(k);
     if (type == REDISMODULE_KEYTYPE_STRING) {
         size_t len;
@@ -279,7 +279,7 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     t->category[nt->catlen] = '\0';
     t->catlen = nt->catlen;
 
-    fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
+    fxSet(hd, hdSeqTicketsKey(hd), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
 #define F(name, val) do { fv[n++] = hdConstString(hd, name); \
                           fv[n++] = (val); } while (0)
     if (nt->customer) F("user_id", nt->customer);
@@ -300,7 +300,7 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
 #undef F
     fxHashSet(hd, t->key, fv, n);
     /* queueAddActive without reading back what was just written. */
-    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)nt->priority, hdTicketMember(hd, tid));
+    fxZAdd(hd, hdQueuePriorityKey(hd), (double)nt->priority, hdTicketMember(hd, tid));
     slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
     if (nt->cfg && nt->cfg->skill_timeout <= 0) {
         /* queueAddRouting's relaxed and skill-timeout checks, known here. */
@@ -423,7 +423,7 @@ typedef void (*TicketFn)(Hd *hd, const DeskConfig *cfg, Ticket *t);
 static long long walkCategoryTickets(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
                                      int n, TicketFn fn) {
     long long found = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueuePriorityKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
     RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
                                       REDISMODULE_POSITIVE_INFINITE, 0, 0);

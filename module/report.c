@@ -43,7 +43,7 @@ static RedisModuleString *dayKey(Hd *hd, long long day) {
     int64_t y;
     int m, d;
     hdCivilFromDays(day, &y, &m, &d);
-    return hdKey(hd, "report:%lld", (long long)(y * 10000 + m * 100 + d));
+    return hdReportDayKey(hd, (long long)(y * 10000 + m * 100 + d));
 }
 
 static int bucketOf(long long ms) {
@@ -60,12 +60,12 @@ static long long bucketValue(int b) {
 
 int reportKeysOk(Hd *hd, long long tid, long long at) {
     return hdTypeOk(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
-           hdTypeOk(hd, hdKey(hd, "ticket:%lld:report", tid), REDISMODULE_KEYTYPE_LIST);
+           hdTypeOk(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 int reportCheckKeys(Hd *hd, long long tid, long long at) {
     return hdCheckType(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdKey(hd, "ticket:%lld:report", tid), REDISMODULE_KEYTYPE_LIST);
+           hdCheckType(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -101,7 +101,7 @@ static void record(Hd *hd, const Ticket *t, long long at, const char *counter) {
     long long day = dayOf(at);
     snprintf(prio, sizeof(prio), "%lld", t->priority);
     bump(hd, day, counter, t->category, prio, agent, 1);
-    fxRPush(hd, hdKey(hd, "ticket:%lld:report", t->id),
+    fxRPush(hd, hdTicketReportKey(hd, t->id),
             RedisModule_CreateStringPrintf(hd->ctx, "%lld %s %s %s %s", day, counter,
                                            t->category, prio, agent));
 }
@@ -123,7 +123,7 @@ void reportBreach(Hd *hd, const Ticket *t, long long at, int metric) {
 }
 
 void reportForget(Hd *hd, long long tid) {
-    RedisModuleString *key = hdKey(hd, "ticket:%lld:report", tid);
+    RedisModuleString *key = hdTicketReportKey(hd, tid);
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     long long n;
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_LIST) { RedisModule_CloseKey(k); return; }

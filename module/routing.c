@@ -242,15 +242,15 @@ static int checkAgentCanTake(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
  * (damaged keys), so callers stop before writing anything for it. */
 static int loadPicked(Hd *hd, long long tid, Ticket *t) {
     if (!ticketLoad(hd, tid, t) || !t->exists || !ticketIsActive(t) || t->agent) return 0;
-    return hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST);
+    return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
     for (int i = 0; i < l->n; i++)
         if (!hdCheckType(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
-    return hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
+    return hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            agentCheckKeys(hd, aid);
 }
 
@@ -618,7 +618,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
  * capacity, least loaded; ties by fewest assignments so far, then id. */
 static RedisModuleString *bestAgentFor(Hd *hd, const char *cat, size_t clen) {
     RedisModuleString *setKey = (clen == 7 && !memcmp(cat, "general", 7))
-        ? hdKey(hd, "agents") : hdSkillKey(hd, cat, clen);
+        ? hdAgentsKey(hd) : hdSkillKey(hd, cat, clen);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", setKey);
     RedisModuleString *best = NULL;
     AgentInfo ba = { 0 };

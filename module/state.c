@@ -229,7 +229,7 @@ static int stateLoad(Hd *hd, RedisModuleString *arg, State *st) {
     if (!t.exists)
         return hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
                        st->tid, (int)hd->dlen, hd->dname), 0;
-    st->key = hdKey(hd, "ticket:%lld:state", st->tid);
+    st->key = hdTicketStateKey(hd, st->tid);
     if (!hdCheckType(hd, st->key, REDISMODULE_KEYTYPE_HASH)) return 0;
 
     k = RedisModule_OpenKey(hd->ctx, st->key, REDISMODULE_READ);

@@ -138,7 +138,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     Classification cls;
     classifyCreate(hd, &cfg, &a, &cls);
     memset(&t, 0, sizeof(t));
-    if (!hdCheckType(hd, hdKey(hd, "seq:tickets"), REDISMODULE_KEYTYPE_STRING))
+    if (!hdCheckType(hd, hdSeqTicketsKey(hd), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
     long long seq;
     /* A damaged counter would hand out the ids of deleted tickets again. */
@@ -641,9 +641,9 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
     statsTicket(hd, t.status, t.category, t.catlen, -1);
     reportForget(hd, tid);
     fxDel(hd, t.key);
-    fxDel(hd, hdKey(hd, "ticket:%lld:log", tid));
-    fxDel(hd, hdKey(hd, "ticket:%lld:chat", tid));
-    fxDel(hd, hdKey(hd, "ticket:%lld:state", tid));
+    fxDel(hd, hdTicketLogKey(hd, tid));
+    fxDel(hd, hdTicketChatKey(hd, tid));
+    fxDel(hd, hdTicketStateKey(hd, tid));
     eventEmit(hd, &cfg, "deleted", tid, NULL);
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }
@@ -676,7 +676,7 @@ static int cmdTicketLog(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!parseCount(hd, argv, argc, 3, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    key = hdKey(hd, "ticket:%lld:log", t.id);
+    key = hdTicketLogKey(hd, t.id);
     if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_LIST)) return REDISMODULE_OK;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     len = k ? (long long)RedisModule_ValueLength(k) : 0;
@@ -738,7 +738,7 @@ static void replyTicketSummary(Hd *hd, long long tid, int with_sla) {
  * member order, as ZREVRANGE). */
 static long long peekAll(Hd *hd, long long count) {
     long long n = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueuePriorityKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
     RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
                                      REDISMODULE_POSITIVE_INFINITE, 0, 0);
@@ -812,7 +812,7 @@ static int cmdTicketPeek(Hd *hd, RedisModuleString **argv, int argc) {
                             "[CATEGORY c] [UNASSIGNED]", RedisModule_StringPtrLen(argv[i], NULL));
         }
     }
-    if (!hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET))
+    if (!hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET))
         return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
     if (catlen) n = peekRouting(hd, cat, 1, count);
@@ -826,9 +826,9 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
     long long count = 10, n = 0;
 
     if (!parseCount(hd, argv, argc, 2, &count)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:sla"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueueSlaKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET) {
         RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE, (double)hd->now, 0, 1);
         while (n < count && !RedisModule_ZsetRangeEndReached(k)) {
@@ -846,7 +846,7 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
     int n = 0;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     if (!hdCheckType(hd, stats, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     while (statusNames[n]) n++;
     RedisModule_ReplyWithMap(hd->ctx, n);

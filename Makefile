@@ -1,7 +1,8 @@
 # Build, run and test the helpdesk Redis module.
 #
 #   make            install missing deps, build build/helpdesk.so
-#   make run        build and start redis-server with the module (PORT=6379)
+#   make run        build, start redis-server with the module (PORT=6379) and
+#                   the HTTP gateway build/helpdesk-http (HTTP_PORT=8080)
 #   make test       build, run shell suites (tests/) and Tcl suites (tcl-tests/)
 #   make test-shell / make test-tcl   one half only
 #   make SANITIZE=1 ...               ASan+UBSan build in build/asan/
@@ -31,6 +32,10 @@ SANFLAGS :=
 endif
 OBJS   := $(patsubst module/%.c,$(OUT)/obj/%.o,$(SRCS))
 MODULE := $(OUT)/helpdesk.so
+# The HTTP gateway (gateway/, SPEC section 10).
+GW_SRCS := $(wildcard gateway/*.c)
+GW_OBJS := $(patsubst gateway/%.c,$(OUT)/gwobj/%.o,$(GW_SRCS))
+GATEWAY := $(OUT)/helpdesk-http
 
 # Recursive (=) on purpose: pkg-config may only exist after setup-deps ran,
 # so these are expanded when the recipes run, not when the Makefile is read.
@@ -47,7 +52,7 @@ export HELPDESK_SO := $(abspath $(MODULE))
 
 .PHONY: all setup run test test-shell test-tcl clean bench
 
-all: $(MODULE)
+all: $(MODULE) $(GATEWAY)
 
 # Always run (it is fast when nothing is missing); order-only below so it
 # never forces a rebuild by itself.
@@ -62,8 +67,23 @@ $(OUT)/obj/%.o: module/%.c $(HDRS) | setup
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -c -o $@ $<
 
+# The HTTP gateway (SPEC section 10): C99 on libevent, hiredis async, jansson.
+GW_CFLAGS := -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+             $(SANFLAGS) $(EXTRA_CFLAGS)
+GW_LIBS = $(shell pkg-config --libs libevent hiredis jansson 2>/dev/null || \
+            echo -levent -lhiredis -ljansson)
+
+$(GATEWAY): $(GW_OBJS) | setup
+	$(CC) $(SANFLAGS) -o $@ $(GW_OBJS) $(GW_LIBS)
+
+$(OUT)/gwobj/%.o: gateway/%.c gateway/gw.h | setup
+	@mkdir -p $(@D)
+	$(CC) $(GW_CFLAGS) $(JANSSON_CFLAGS) -c -o $@ $<
+
+# redis-server and the gateway side by side (HTTP_PORT=8080); Ctrl-C stops both.
+HTTP_PORT ?= 8080
 run: all
-	@PORT=$(PORT) scripts/run-server
+	@PORT=$(PORT) HTTP_PORT=$(HTTP_PORT) scripts/run-server
 
 # Build, run both halves even if the first fails, then print the combined
 # total as the very last line of stdout. Each runner's own last line is
@@ -97,4 +117,5 @@ bench: all
 	else echo "scripts/bench is not there yet"; fi
 
 clean:
-	rm -rf build/obj build/asan build/helpdesk.so build/tcl build/test-*.log
+	rm -rf build/obj build/asan build/helpdesk.so build/tcl build/test-*.log \
+	       build/gwobj build/helpdesk-http

@@ -78,21 +78,16 @@ static void bump(Hd *hd, long long day, const char *counter, const char *cat,
                  const char *prio, const char *agent, long long delta) {
     const char *dims[4] = { "all", "category", "priority", "agent" };
     const char *groups[4] = { "-", cat, prio, agent };
-    RedisModuleString *key = dayKey(hd, day), *fv[8];
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+    char names[4][HD_ID_MAX + 64];
+    const char *fields[4];
+    long long deltas[4];
     for (int i = 0; i < 4; i++) {
-        RedisModuleString *cur = NULL;
-        long long v = 0;
-        fv[2 * i] = RedisModule_CreateStringPrintf(hd->ctx, "%s:%s:%s", dims[i], groups[i],
-                                                   counter);
-        if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
-            RedisModule_HashGet(k, REDISMODULE_HASH_NONE, fv[2 * i], &cur, NULL);
-        if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
-        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + delta);
-        RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
+        snprintf(names[i], sizeof(names[i]), "%s:%s:%s", dims[i], groups[i], counter);
+        fields[i] = names[i];
+        deltas[i] = delta;
     }
-    RedisModule_CloseKey(k);
-    RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)8);
+    /* The effects layer: one key open, one replicated HSET, its keyspace event. */
+    fxHashIncrMany(hd, dayKey(hd, day), fields, deltas, 4);
 }
 
 static void record(Hd *hd, const Ticket *t, long long at, const char *counter) {

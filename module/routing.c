@@ -654,6 +654,59 @@ void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* TICKET.ROUTE D [tid]                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The most urgent unassigned ticket over the desk's routing queues; 0 when
+ * none. Each queue's head is its best, so this costs O(C log N). */
+static long long mostUrgentUnassigned(Hd *hd, const DeskConfig *cfg) {
+    CatList l;
+    l.n = 0;
+    l.cap = cfg->ncat + 1;
+    l.cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l.cats) * (size_t)l.cap);
+    /* general first: catAdd drops it when it comes later (every agent's
+     * list starts with it), so the desk's own `general` entry is skipped. */
+    catAdd(&l, "general", 7);
+    for (int i = 0; i < cfg->ncat; i++) catAdd(&l, cfg->cats[i], strlen(cfg->cats[i]));
+    for (int i = 0; i < l.n; i++)
+        if (!hdCheckType(hd, hdRoutingKey(hd, l.cats[i], strlen(l.cats[i])),
+                         REDISMODULE_KEYTYPE_ZSET)) return -1;
+    return pickTicket(hd, &l);
+}
+
+/* Routes one ticket to the best agent as TICKET.CREATE ... ROUTE does and
+ * replies that agent, or nil when nobody fits (the ticket stays queued).
+ * An already assigned ticket fails STATE and is left alone. */
+static int cmdTicketRoute(Hd *hd, RedisModuleString **argv, int argc) {
+    DeskConfig cfg;
+    Ticket t;
+
+    if (argc > 3) return hdSyntax(hd, "syntax: TICKET.ROUTE desk [tid]");
+    if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    if (argc == 3) {
+        if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
+        if (!ticketIsActive(&t))
+            return hdError(hd, "STATE", "ticket %lld is %s and cannot be routed", t.id,
+                           t.status);
+        /* STATE, not the agent: two callers routing the same ticket must not
+         * both believe they placed it (the gateway's /tickets/next pops). */
+        if (t.agent)
+            return hdError(hd, "STATE", "ticket %lld is already assigned to %s; "
+                           "TICKET.UNASSIGN it first", t.id,
+                           RedisModule_StringPtrLen(t.agent, NULL));
+    } else {
+        long long tid = mostUrgentUnassigned(hd, &cfg);
+        if (tid < 0) return REDISMODULE_OK;
+        if (!tid || !loadPicked(hd, tid, &t)) return RedisModule_ReplyWithNull(hd->ctx);
+    }
+    RedisModuleString *aid = bestAgentFor(hd, t.category, t.catlen);
+    if (!aid) return RedisModule_ReplyWithNull(hd->ctx);
+    if (!ticketCheckKeys(hd, &t) || !agentCheckKeys(hd, aid)) return REDISMODULE_OK;
+    ticketAssignTo(hd, &cfg, &t, aid, "routed");
+    return RedisModule_ReplyWithString(hd->ctx, aid);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static RedisModuleCommandArg argsNext[] = {
     {.name = "aid", .type = REDISMODULE_ARG_TYPE_STRING},
@@ -673,6 +726,11 @@ static RedisModuleCommandArg argsClaim[] = {
     {0}
 };
 
+static RedisModuleCommandArg argsRoute[] = {
+    {.name = "tid", .type = REDISMODULE_ARG_TYPE_INTEGER, .flags = REDISMODULE_CMD_ARG_OPTIONAL},
+    {0}
+};
+
 HdCommand hdRoutingCommands[] = {
     {"ticket.next", cmdTicketNext, "write deny-oom blocking", -3, 1,
      "Assign and return the agent's most urgent fitting unassigned ticket; BLOCK waits "
@@ -683,5 +741,9 @@ HdCommand hdRoutingCommands[] = {
      "O((S + K) log N) for K tickets claimed, S skills (ORDER CREATED: S x distinct "
      "priorities instead of S, once per call)",
      argsClaim},
+    {"ticket.route", cmdTicketRoute, "write deny-oom", -2, 1,
+     "Route a ticket (or the most urgent unassigned one) to the best online agent as "
+     "ROUTE does; returns that agent id, or nil when nobody fits",
+     "O(A) with A agents having the skill, plus O(C log N) without tid", argsRoute},
     {NULL}
 };

@@ -297,9 +297,6 @@ static void slaTick(RedisModuleCtx *ctx, void *data) {
     slaTimerArmed = hdg.sla_timer_ms > 0;
     if (slaTimerArmed)
         slaTimer = RedisModule_CreateTimer(ctx, hdg.sla_timer_ms, slaTick, NULL);
-    /* No writes while clients are paused (CLIENT PAUSE, failover): the next
-     * tick after the pause marks what became due meanwhile. */
-    if (RedisModule_AvoidReplicaTraffic()) return;
     flags = RedisModule_GetContextFlags(ctx);
     if (flags & (REDISMODULE_CTX_FLAGS_LOADING | REDISMODULE_CTX_FLAGS_ASYNC_LOADING)) return;
     RedisModule_AutoMemory(ctx);

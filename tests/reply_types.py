@@ -269,6 +269,35 @@ def main():
         check_map3(label, r3.call(*cmd), kind, extra)
         check_map2(label, r2.execute_command(*cmd), kind, as_dict, extra)
 
+    # Maps of maps (SPEC section 11): TICKET.SLA per metric, DESK.REPORT per
+    # group, each inner map judged like the others.
+    sla_types = {"target": {INT}, "due_at": {INT, NIL}, "achieved_at": {INT, NIL},
+                 "breached": {INT}, "paused": {INT}, "elapsed": {INT}}
+    report_types = {n: {INT} for n in ("created", "closed", "reopened")}
+    # a percentile of no measurement is nil
+    report_types.update({n: {INT, NIL} for n in ("first_reply_p50", "first_reply_p90",
+                                                  "resolution_p50", "resolution_p90")})
+    report_types["breaches"] = {MAP_INT}
+    nested = [
+        ("TICKET.SLA", ["TICKET.SLA", D, o.closed], ("first_reply", "next_reply", "resolution"),
+         sla_types),
+        ("DESK.REPORT BY category", ["DESK.REPORT", D, "BY", "category"], None, report_types),
+    ]
+    for label, cmd, want_keys, types in nested:
+        rep3 = r3.call(*cmd)
+        rep2 = as_dict(r2.execute_command(*cmd))
+        if rep3[0] != "map" or not rep3[1]:
+            fail(label, "expected a non-empty map of maps, got %r" % (rep3,))
+            continue
+        keys3 = [k for (_, k), _v in rep3[1]]
+        if want_keys and tuple(keys3) != want_keys:
+            fail(label, "keys %r, want %r" % (keys3, want_keys))
+        for (_, k), v in rep3[1]:
+            check_map3("%s %s" % (label, k), v, "ticket", types)
+        for k, v in rep2.items():
+            k = k.decode() if isinstance(k, bytes) else k
+            check_map2("%s %s" % (label, k), v, "ticket", as_dict, types)
+
     # TICKET.NEXT assigns and replies the ticket as TICKET.GET does (A2 serves
     # general, where two tickets wait); TICKET.STATE.GET is one JSON text.
     check_map3("TICKET.NEXT", r3.call("TICKET.NEXT", D, "A2"), "ticket")

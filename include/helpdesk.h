@@ -55,6 +55,14 @@ typedef struct HdCommand {
     RedisModuleCommandArg *args; /* NULL-name terminated, after the desk */
 } HdCommand;
 
+/* Argument docs of the command tables (RedisModule_SetCommandInfo): a
+ * required argument, an optional one introduced by a token, a pure token. */
+#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
+#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
+                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
+#define FLAG(n, tok) {.name = n, .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = tok, \
+                      .flags = REDISMODULE_CMD_ARG_OPTIONAL}
+
 /* Command tables, one per file, each terminated by {NULL}. */
 extern HdCommand hdCustomerCommands[];
 extern HdCommand hdAgentCommands[];
@@ -105,6 +113,7 @@ int hdReplyIsResp3(Hd *hd);
 void hdReplyDecimal(Hd *hd, const char *s, size_t len);
 void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v);
 void hdReplyField(Hd *hd, const char *field, RedisModuleString *v);
+void hdReplyStringOrNull(Hd *hd, RedisModuleString *s);    /* s or nil */
 
 /* ------------------------------------------------------------------------ */
 /* Key names (keys.c)                                                        */
@@ -176,6 +185,8 @@ int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
 int hdCheckType(Hd *hd, RedisModuleString *key, int type);
 /* The same test without replying. */
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
+/* The key's REDISMODULE_KEYTYPE_* (EMPTY when missing). */
+int hdKeyType(Hd *hd, RedisModuleString *key);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */
@@ -246,6 +257,9 @@ int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 /* Returns the hash field or NULL (auto-memory). */
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
+/* The value of a STRING key, or NULL when missing or of another type (then
+ * *type, unless NULL, tells which). Auto-memory. */
+RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type);
 int hdKeyExists(Hd *hd, RedisModuleString *key);
 int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 long long hdSCard(Hd *hd, RedisModuleString *key);

@@ -145,11 +145,6 @@ static int agentRead(Hd *hd, RedisModuleString *aid, AgentView *a) {
     return found;
 }
 
-static void replyStringOrNull(Hd *hd, RedisModuleString *s) {
-    if (s) RedisModule_ReplyWithString(hd->ctx, s);
-    else RedisModule_ReplyWithNull(hd->ctx);
-}
-
 static void replySkills(Hd *hd, RedisModuleString *aid) {
     RedisModuleString **skills;
     size_t n = hdSetMembersSorted(hd, hdAgentSkillsKey(hd, aid), &skills);
@@ -282,15 +277,15 @@ static int cmdAgentGet(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModule_ReplyWithCString(ctx, "id");
     RedisModule_ReplyWithString(ctx, aid);
     RedisModule_ReplyWithCString(ctx, "name");
-    replyStringOrNull(hd, a.name);
+    hdReplyStringOrNull(hd, a.name);
     RedisModule_ReplyWithCString(ctx, "email");
-    replyStringOrNull(hd, a.email);
+    hdReplyStringOrNull(hd, a.email);
     RedisModule_ReplyWithCString(ctx, "load");
     RedisModule_ReplyWithLongLong(ctx, a.load);
     RedisModule_ReplyWithCString(ctx, "capacity");
     RedisModule_ReplyWithLongLong(ctx, a.capacity);
     RedisModule_ReplyWithCString(ctx, "availability");
-    replyStringOrNull(hd, a.availability);
+    hdReplyStringOrNull(hd, a.availability);
     RedisModule_ReplyWithCString(ctx, "assigned_total");
     RedisModule_ReplyWithLongLong(ctx, a.assigned_total);
     RedisModule_ReplyWithCString(ctx, "skills");
@@ -468,9 +463,9 @@ static int cmdAgentTickets(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithCString(ctx, "id");
         RedisModule_ReplyWithLongLong(ctx, rows[i].id);
         RedisModule_ReplyWithCString(ctx, "subject");
-        replyStringOrNull(hd, rows[i].subject);
+        hdReplyStringOrNull(hd, rows[i].subject);
         RedisModule_ReplyWithCString(ctx, "status");
-        replyStringOrNull(hd, rows[i].status);
+        hdReplyStringOrNull(hd, rows[i].status);
         RedisModule_ReplyWithCString(ctx, "priority");
         RedisModule_ReplyWithLongLong(ctx, rows[i].priority);
     }
@@ -521,13 +516,13 @@ static int cmdAgentList(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithCString(ctx, "id");
         RedisModule_ReplyWithString(ctx, rows[i].id);
         RedisModule_ReplyWithCString(ctx, "name");
-        replyStringOrNull(hd, rows[i].name);
+        hdReplyStringOrNull(hd, rows[i].name);
         RedisModule_ReplyWithCString(ctx, "load");
         RedisModule_ReplyWithLongLong(ctx, rows[i].load);
         RedisModule_ReplyWithCString(ctx, "capacity");
         RedisModule_ReplyWithLongLong(ctx, rows[i].capacity);
         RedisModule_ReplyWithCString(ctx, "availability");
-        replyStringOrNull(hd, rows[i].availability);
+        hdReplyStringOrNull(hd, rows[i].availability);
     }
     return REDISMODULE_OK;
 }

@@ -276,10 +276,6 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-
 static RedisModuleCommandArg argsMsg[] = {
     ARG("tid", INTEGER), ARG("sender", STRING), ARG("text", STRING),
     OPT("at", "AT", INTEGER), {0}

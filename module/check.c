@@ -171,29 +171,13 @@ static void countField(Check *c, const char *kind, RedisModuleString *value) {
 /* Small reads                                                               */
 /* ------------------------------------------------------------------------ */
 
-static int keyType(Hd *hd, RedisModuleString *key) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    int type = RedisModule_KeyType(k);
-    RedisModule_CloseKey(k);
-    return type;
-}
-
 static int isHash(Hd *hd, RedisModuleString *key) {
-    return keyType(hd, key) == REDISMODULE_KEYTYPE_HASH;
+    return hdKeyType(hd, key) == REDISMODULE_KEYTYPE_HASH;
 }
 
 /* The value of a STRING key (kept in sc) or NULL; *type tells what it is. */
 static RedisModuleString *readString(Hd *hd, Scratch *sc, RedisModuleString *key, int *type) {
-    RedisModuleString *v = NULL;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    *type = RedisModule_KeyType(k);
-    if (*type == REDISMODULE_KEYTYPE_STRING) {
-        size_t len;
-        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
-        v = scratchStr(sc, p, len);
-    }
-    RedisModule_CloseKey(k);
-    return v;
+    return keep(sc, hdStringGet(hd, key, type));
 }
 
 /* One hash field (kept in sc) or NULL. */
@@ -1072,7 +1056,7 @@ static void checkStats(Check *c) {
     Hd *hd = c->hd;
     RedisModuleString *stats = hdStatsKey(hd);
     RedisModuleKey *k;
-    int type = keyType(hd, stats);
+    int type = hdKeyType(hd, stats);
 
     if (type != REDISMODULE_KEYTYPE_EMPTY && type != REDISMODULE_KEYTYPE_HASH) return;
     checkStatsCounts(c, stats);
@@ -1108,7 +1092,7 @@ static int orphanSkills(Check *c, KeyInfo *ki) {
 }
 
 static void checkKey(Check *c, KeyInfo *ki) {
-    int want = kindRules[ki->kind].type, have = keyType(c->hd, ki->key);
+    int want = kindRules[ki->kind].type, have = hdKeyType(c->hd, ki->key);
 
     if (have == REDISMODULE_KEYTYPE_EMPTY) return;      /* expired meanwhile */
     if (orphanSkills(c, ki)) {
@@ -1145,8 +1129,8 @@ static void checkKey(Check *c, KeyInfo *ki) {
 static int seqNeedsRepair(Check *c, int do_report) {
     long long seq;
     RedisModuleString *key = hdKey(c->hd, "seq:tickets");
-    if (keyType(c->hd, key) != REDISMODULE_KEYTYPE_STRING &&
-        keyType(c->hd, key) != REDISMODULE_KEYTYPE_EMPTY) return 0;   /* type reported */
+    if (hdKeyType(c->hd, key) != REDISMODULE_KEYTYPE_STRING &&
+        hdKeyType(c->hd, key) != REDISMODULE_KEYTYPE_EMPTY) return 0;   /* type reported */
     if (!ticketSeqRead(c->hd, &seq)) {
         if (do_report) report(c, 1, "%s is not a ticket count (the highest ticket id is %lld)",
                               keyName(key), c->max_tid);
@@ -1180,7 +1164,7 @@ static void deleteDerivedKey(Check *c, KeyInfo *ki) {
  * why, so the change is visible to IFVERSION writers and in TICKET.LOG. */
 static void noteTicketRepair(Hd *hd, Scratch *sc, TicketView *v, const char *why) {
     RedisModuleString *log = keep(sc, hdTicketLogKey(hd, v->tid));
-    int type = keyType(hd, log);
+    int type = hdKeyType(hd, log);
     fxHashSetC(hd, v->key, "updated_at", keep(sc, RedisModule_CreateStringFromLongLong(hd->ctx, hd->now)));
     fxHashIncr(hd, v->key, "version", 1);
     /* Only a list (or nothing) can take the entry; RPUSH on anything else
@@ -1303,7 +1287,7 @@ static void rebuildAgent(Check *c, KeyInfo *ki) {
 
 /* Phase 2: the hashes rebuild the queues, sets and indexes. */
 static void rebuildFromKey(Check *c, KeyInfo *ki) {
-    if (keyType(c->hd, ki->key) != REDISMODULE_KEYTYPE_HASH) return;
+    if (hdKeyType(c->hd, ki->key) != REDISMODULE_KEYTYPE_HASH) return;
     switch (ki->kind) {
     case K_TICKET: rebuildTicket(c, ki); break;
     case K_USER: rebuildEmailIndex(c, ki); break;

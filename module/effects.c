@@ -326,6 +326,20 @@ RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field) 
     return v;
 }
 
+RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type) {
+    RedisModuleString *v = NULL;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    int t = RedisModule_KeyType(k);
+    if (t == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        v = RedisModule_CreateString(hd->ctx, p, len);
+    }
+    RedisModule_CloseKey(k);
+    if (type) *type = t;
+    return v;
+}
+
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out) {
     RedisModuleString *v = hdHashGet(hd, key, field);
     if (!v || RedisModule_StringToLongLong(v, out) != REDISMODULE_OK) return 0;

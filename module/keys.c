@@ -319,7 +319,7 @@ static const char *typeName(int type) {
     }
 }
 
-static int keyType(Hd *hd, RedisModuleString *key) {
+int hdKeyType(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     int actual = RedisModule_KeyType(k);
     RedisModule_CloseKey(k);
@@ -327,12 +327,12 @@ static int keyType(Hd *hd, RedisModuleString *key) {
 }
 
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type) {
-    int actual = keyType(hd, key);
+    int actual = hdKeyType(hd, key);
     return actual == REDISMODULE_KEYTYPE_EMPTY || actual == type;
 }
 
 int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
-    int actual = keyType(hd, key);
+    int actual = hdKeyType(hd, key);
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
             "run DESK.CHECK or delete the key",

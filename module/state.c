@@ -565,10 +565,6 @@ static int cmdStateDel(Hd *hd, RedisModuleString **argv, int argc) {
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-
 static RedisModuleCommandArg argsTid[] = { ARG("tid", INTEGER), {0} };
 static RedisModuleCommandArg argsSet[] = {
     ARG("tid", INTEGER), ARG("json", STRING), OPT("version", "IFVERSION", INTEGER), {0}

@@ -865,12 +865,6 @@ static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-#define FLAG(n, tok) {.name = n, .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = tok, \
-                      .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-
 static RedisModuleCommandArg argsCreate[] = {
     ARG("subject", STRING), OPT("body", "BODY", STRING), OPT("customer", "CUSTOMER", STRING),
     OPT("priority", "PRIORITY", INTEGER), OPT("category", "CATEGORY", STRING),

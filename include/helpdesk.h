@@ -44,6 +44,17 @@ typedef struct Hd {
 /* Handler of one command: argv/argc are the full command line. */
 typedef int (*HdHandler)(Hd *hd, RedisModuleString **argv, int argc);
 
+/* Who may run a command when helpdesk.enforce-identity is on (access.c).
+ * Desk admins may run everything; the rule says what an agent may do. */
+typedef enum HdAccess {
+    HD_ACCESS_DEFAULT = 0,  /* READ for readonly commands, else ADMIN */
+    HD_ACCESS_ADMIN,        /* admins only */
+    HD_ACCESS_READ,         /* agents and admins */
+    HD_ACCESS_SELF,         /* argv[2] must be the caller's own agent id */
+    HD_ACCESS_OWN_TICKET,   /* argv[2] must be a ticket assigned to the caller */
+    HD_ACCESS_TAKE_TICKET   /* TICKET.ASSIGN tid <self> of an unassigned ticket */
+} HdAccess;
+
 typedef struct HdCommand {
     const char *name;           /* e.g. "ticket.create" */
     HdHandler handler;
@@ -53,6 +64,7 @@ typedef struct HdCommand {
     const char *summary;
     const char *complexity;
     RedisModuleCommandArg *args; /* NULL-name terminated, after the desk */
+    HdAccess access;            /* agents' rule; DEFAULT follows the flags */
 } HdCommand;
 
 /* Argument docs of the command tables (RedisModule_SetCommandInfo): a

@@ -644,7 +644,7 @@ HdCommand hdAgentCommands[] = {
     {"agent.availability", cmdAgentAvailability, "write deny-oom", -4, 1,
      "Sets an agent online, away or offline, optionally releasing its tickets",
      "O(1), or O(T) with RELEASE where T is the number of the agent's open tickets",
-     argsAgentAvailability},
+     argsAgentAvailability, HD_ACCESS_SELF},
     {"agent.tickets", cmdAgentTickets, "readonly", 3, 0,
      "Returns an agent's open tickets, most urgent first",
      "O(T log T) where T is the number of the agent's open tickets", argsAgentId},

@@ -289,7 +289,7 @@ HdCommand hdChatCommands[] = {
      "Append a message to the ticket's chat thread, publish it on <desk>:chat:<tid>; "
      "an agent's message is a reply for the SLA; AT imports a past message; "
      "returns the stream id", "O(1) amortized (O(D) days spanned with business hours)",
-     argsMsg},
+     argsMsg, HD_ACCESS_OWN_TICKET},
     {"ticket.msgs", cmdTicketMsgs, "readonly", -3, 0,
      "Page through the ticket's chat thread, oldest first, after an id",
      "O(log N + COUNT)", argsMsgs},

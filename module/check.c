@@ -1412,7 +1412,8 @@ HdCommand hdCheckCommands[] = {
     {"desk.check", cmdDeskCheck, "readonly", -2, 0,
      "Reports the desk's invariant violations (an empty array when consistent); only "
      "reads, so it runs on replicas",
-     "O(N) where N is the number of keys of the desk: an admin command", argsNone},
+     "O(N) where N is the number of keys of the desk: an admin command",
+     argsNone, HD_ACCESS_ADMIN},  /* a read, but an O(desk) admin command */
     {"desk.repair", cmdDeskRepair, "write deny-oom", 2, 1,
      "Rebuilds the queues, agent sets and loads, skill and email indexes, customer "
      "ticket sets and stats from the hashes and reports what it fixed "

@@ -734,13 +734,13 @@ static RedisModuleCommandArg argsRoute[] = {
 HdCommand hdRoutingCommands[] = {
     {"ticket.next", cmdTicketNext, "write deny-oom blocking", -3, 1,
      "Assign and return the agent's most urgent fitting unassigned ticket; BLOCK waits "
-     "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext},
+     "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext, HD_ACCESS_SELF},
     {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,
      "Top the agent up to COUNT open tickets (default its capacity) from the tickets it "
      "may take; returns all its open ticket ids",
      "O((S + K) log N) for K tickets claimed, S skills (ORDER CREATED: S x distinct "
      "priorities instead of S, once per call)",
-     argsClaim},
+     argsClaim, HD_ACCESS_SELF},
     {"ticket.route", cmdTicketRoute, "write deny-oom", -2, 1,
      "Route a ticket (or the most urgent unassigned one) to the best online agent as "
      "ROUTE does; returns that agent id, or nil when nobody fits",

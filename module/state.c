@@ -579,20 +579,23 @@ static RedisModuleCommandArg argsDecide[] = { ARG("tid", INTEGER), ARG("decision
 HdCommand hdStateCommands[] = {
     {"ticket.state.get", cmdStateGet, "write", 3, 1,
      "The ticket's session state as a JSON document, or nil; refreshes its TTL",
-     "O(N) with N the size of the state", argsTid},
+     "O(N) with N the size of the state", argsTid,
+     HD_ACCESS_READ},             /* a read, though it refreshes the TTL */
     {"ticket.state.set", cmdStateSet, "write deny-oom", -4, 1,
      "Replace the ticket's session state (facts, history, last_decision); "
-     "returns the new version", "O(N) with N the size of the state", argsSet},
+     "returns the new version", "O(N) with N the size of the state",
+     argsSet, HD_ACCESS_OWN_TICKET},
     {"ticket.state.merge", cmdStateMerge, "write deny-oom", -4, 1,
      "Apply an RFC 7386 JSON merge patch to the state's facts; returns the new version",
-     "O(N) with N the size of facts and patch", argsMerge},
+     "O(N) with N the size of facts and patch", argsMerge, HD_ACCESS_OWN_TICKET},
     {"ticket.state.append", cmdStateAppend, "write deny-oom", 4, 1,
      "Append a message to the state's history (capped at state-history-max); "
-     "returns the new version", "O(N) with N the size of the history", argsAppend},
+     "returns the new version", "O(N) with N the size of the history",
+     argsAppend, HD_ACCESS_OWN_TICKET},
     {"ticket.state.decide", cmdStateDecide, "write deny-oom", 4, 1,
      "Set the state's last_decision; returns the new version",
-     "O(N) with N the size of the decision", argsDecide},
+     "O(N) with N the size of the decision", argsDecide, HD_ACCESS_OWN_TICKET},
     {"ticket.state.del", cmdStateDel, "write fast", 3, 1,
-     "Delete the ticket's session state; returns 1 or 0", "O(1)", argsTid},
+     "Delete the ticket's session state; returns 1 or 0", "O(1)", argsTid, HD_ACCESS_OWN_TICKET},
     {NULL}
 };

@@ -417,26 +417,22 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
     field[klen + 1 + nlen] = '\0';
 }
 
-/* Two counters in one key open and one replicated HSET: every ticket change
- * moves a pair (status from/to, or status and category together). */
-static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    fxHashIncrPair(hd, hdStatsKey(hd), f1, d1, f2, d2);
-}
-
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
                const char *to, size_t tlen) {
     char f1[96], f2[96];
     statsField(f1, kind, from, flen);
     statsField(f2, kind, to, tlen);
     if (!strcmp(f1, f2)) return;
-    statsPair(hd, f1, -1, f2, 1);
+    /* Two counters in one key open and one replicated HSET: every ticket
+     * change moves a pair (status from/to, or status and category). */
+    fxHashIncrPair(hd, hdStatsKey(hd), f1, -1, f2, 1);
 }
 
 void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta) {
     char f1[96], f2[96];
     statsField(f1, "status", status, strlen(status));
     statsField(f2, "category", cat, clen);
-    statsPair(hd, f1, delta, f2, delta);
+    fxHashIncrPair(hd, hdStatsKey(hd), f1, delta, f2, delta);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -184,7 +184,9 @@ void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *mem
     int n;
     int flags = 0;
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_ZsetAdd(k, score, member, &flags);
+    /* Callers validated the key's type and scores are never NaN: a failure
+     * here would replicate a write that did not happen. */
+    RedisModule_Assert(RedisModule_ZsetAdd(k, score, member, &flags) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     /* ZADD notifies only when it added or changed a score. */
     if (flags & (REDISMODULE_ZADD_ADDED | REDISMODULE_ZADD_UPDATED))
@@ -215,7 +217,7 @@ void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele);
+    RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "RPUSH", "ss", key, ele);
     notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
@@ -223,7 +225,7 @@ void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
 
 void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_StringSet(k, val);
+    RedisModule_Assert(RedisModule_StringSet(k, val) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "SET", "ss", key, val);
     notify(hd, REDISMODULE_NOTIFY_STRING, "set", key);
@@ -240,7 +242,7 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
     }
     v++;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
-    RedisModule_StringSet(k, nv);
+    RedisModule_Assert(RedisModule_StringSet(k, nv) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     /* Replicated as SET of the value (exact even if the counter was edited
      * by hand), so the event is SET's on both sides. */

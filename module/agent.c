@@ -170,15 +170,21 @@ static int isOptionAfterSkills(RedisModuleString *arg) {
 /* Options ignore case and may come in any order, each at most once. SKILLS
  * takes every following argument up to the next one that reads EMAIL,
  * CAPACITY or SKILLS, so those words cannot be skills given after SKILLS. */
-static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAgent *na) {
+static int parseCreateOptionsOrReply(Hd *hd, RedisModuleString **argv, int argc, NewAgent *na) {
     memset(na, 0, sizeof(*na));
     for (int i = 4; i < argc;) {
         RedisModuleString *opt = argv[i];
         if (hdArgIs(opt, "SKILLS")) {
             int end = i + 1;
             while (end < argc && !isOptionAfterSkills(argv[end])) end++;
-            if (na->has_skills) return hdSyntax(hd, "option SKILLS given twice"), 0;
-            if (end == i + 1) return hdSyntax(hd, "SKILLS needs at least one skill"), 0;
+            if (na->has_skills) {
+                hdSyntax(hd, "option SKILLS given twice");
+                return 0;
+            }
+            if (end == i + 1) {
+                hdSyntax(hd, "SKILLS needs at least one skill");
+                return 0;
+            }
             na->nskills = parseSkills(hd, argv, i + 1, end, &na->skills);
             if (na->nskills < 0) return 0;
             na->has_skills = 1;
@@ -186,16 +192,23 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
         } else if (hdArgIs(opt, "EMAIL") || hdArgIs(opt, "CAPACITY")) {
             int is_email = hdArgIs(opt, "EMAIL");
             const char *name = is_email ? "EMAIL" : "CAPACITY";
-            if (i + 1 >= argc) return hdSyntax(hd, "%s needs a value", name), 0;
-            if (is_email ? na->email != NULL : na->has_capacity)
-                return hdSyntax(hd, "option %s given twice", name), 0;
+            if (i + 1 >= argc) {
+                hdSyntax(hd, "%s needs a value", name);
+                return 0;
+            }
+            if (is_email ? na->email != NULL : na->has_capacity) {
+                hdSyntax(hd, "option %s given twice", name);
+                return 0;
+            }
             if (is_email) {
                 size_t len;
                 const char *s = RedisModule_StringPtrLen(argv[i + 1], &len);
-                if (!hdValidEmail(s, len))
-                    return hdError(hd, "INVALID", "email '%.*s' is not a valid address "
-                                   "(1-%d bytes, one '@', a domain with a '.', no spaces)",
-                                   shown(len), s, HD_EMAIL_MAX), 0;
+                if (!hdValidEmail(s, len)) {
+                    hdError(hd, "INVALID", "email '%.*s' is not a valid address "
+                            "(1-%d bytes, one '@', a domain with a '.', no spaces)",
+                            shown(len), s, HD_EMAIL_MAX);
+                    return 0;
+                }
                 na->email = argv[i + 1];
             } else {
                 if (!hdArgLongLong(hd, argv[i + 1], "CAPACITY", 0, CAPACITY_MAX,
@@ -206,8 +219,9 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
         } else {
             size_t len;
             const char *s = RedisModule_StringPtrLen(opt, &len);
-            return hdSyntax(hd, "unknown option '%.*s' for AGENT.CREATE; expected "
-                            "EMAIL, SKILLS or CAPACITY", shown(len), s), 0;
+            hdSyntax(hd, "unknown option '%.*s' for AGENT.CREATE; expected "
+                     "EMAIL, SKILLS or CAPACITY", shown(len), s);
+            return 0;
         }
     }
     return 1;
@@ -225,7 +239,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!checkAid(hd, aid)) return REDISMODULE_OK;
     if (!hdArgText(hd, name, "agent name", HD_NAME_MAX, 0)) return REDISMODULE_OK;
-    if (!parseCreateOptions(hd, argv, argc, &na)) return REDISMODULE_OK;
+    if (!parseCreateOptionsOrReply(hd, argv, argc, &na)) return REDISMODULE_OK;
     if (!checkAgentAndListKeys(hd, aid) || !checkSkillIndexes(hd, na.skills, na.nskills))
         return REDISMODULE_OK;
     if (hdKeyExists(hd, hdAgentKey(hd, aid)))

@@ -94,22 +94,27 @@ static int senderIsAgent(Hd *hd, RedisModuleString *sender) {
 
 /* AT: not in the future, not before the ticket was created nor before its
  * last message, so a thread's times only go forward. Sets *at. */
-static int parseMsgAt(Hd *hd, RedisModuleString **argv, int argc, Ticket *t, long long *at) {
+static int parseMsgAtOrReply(Hd *hd, RedisModuleString **argv, int argc, Ticket *t,
+                             long long *at) {
     SlaState s;
     long long floor;
     *at = -1;
     if (argc == 5) return 1;
-    if (argc != 7 || !hdArgIs(argv[5], "AT"))
-        return hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]"), 0;
+    if (argc != 7 || !hdArgIs(argv[5], "AT")) {
+        hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]");
+        return 0;
+    }
     if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
         !slaImportAllowed(hd, "TICKET.MSG"))
         return 0;
     slaRead(hd, t->id, &s);
     floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
-    if (*at < floor)
-        return hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
-                       "are imported oldest first", *at,
-                       floor == s.created_at ? "creation" : "last message", floor), 0;
+    if (*at < floor) {
+        hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
+                "are imported oldest first", *at,
+                floor == s.created_at ? "creation" : "last message", floor);
+        return 0;
+    }
     return 1;
 }
 
@@ -129,7 +134,7 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!validSender(hd, argv[3])) return REDISMODULE_OK;
     if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
-    if (!parseMsgAt(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
+    if (!parseMsgAtOrReply(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (at >= 0) hd->now = at;
     chat = hdTicketChatKey(hd, t.id);

@@ -557,12 +557,14 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
 
 /* The setting name argv[i], lower-cased into name (64 bytes); replies
  * INVALID and returns 0 when it is not a known setting. */
-static int configName(Hd *hd, RedisModuleString *arg, char *name) {
+static int configNameOrReply(Hd *hd, RedisModuleString *arg, char *name) {
     size_t nlen;
     const char *n = RedisModule_StringPtrLen(arg, &nlen);
-    if (hdLower(n, nlen, name, 64) < 0 || !isKnownSetting(name))
-        return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG GET desk",
-                       (int)(nlen > 40 ? 40 : nlen), n), 0;
+    if (hdLower(n, nlen, name, 64) < 0 || !isKnownSetting(name)) {
+        hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG GET desk",
+                (int)(nlen > 40 ? 40 : nlen), n);
+        return 0;
+    }
     return 1;
 }
 
@@ -575,7 +577,7 @@ static int cmdDeskConfigGet(Hd *hd, RedisModuleString **argv, int argc) {
     if (argc > 3) return hdSyntax(hd, "syntax: DESK.CONFIG GET desk [name]");
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (argc == 2) return configGetAll(hd, &cfg);
-    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    if (!configNameOrReply(hd, argv[2], name)) return REDISMODULE_OK;
     formatSetting(&cfg, name, val, sizeof(val));
     configReplyValue(hd, name, val);
     return REDISMODULE_OK;
@@ -621,7 +623,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     else if (argc != 4)
         return hdSyntax(hd, "syntax: DESK.CONFIG SET desk name value [FORCE]");
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    if (!configNameOrReply(hd, argv[2], name)) return REDISMODULE_OK;
     if (force && strcmp(name, "categories") != 0)
         return hdSyntax(hd, "FORCE only applies to categories");
     const char *v = RedisModule_StringPtrLen(argv[3], &vlen);

@@ -53,17 +53,19 @@ static CmdEntry *lookupSubcommand(RedisModuleString *parent, RedisModuleString *
     return RedisModule_DictGetC(cmdByName, buf, plen + 1 + slen, NULL);
 }
 
-static int checkDesk(Hd *hd) {
+static int deskNameValidOrReply(Hd *hd) {
     if (!hdValidDeskName(hd->dname, hd->dlen)) {
-        return hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
-                       "[A-Za-z0-9_.{}-] (no ':'), got '%.*s'", HD_DESK_MAX,
-                       (int)(hd->dlen > 64 ? 64 : hd->dlen), hd->dname), 0;
+        hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
+                "[A-Za-z0-9_.{}-] (no ':'), got '%.*s'", HD_DESK_MAX,
+                (int)(hd->dlen > 64 ? 64 : hd->dlen), hd->dname);
+        return 0;
     }
     if ((RedisModule_GetContextFlags(hd->ctx) & REDISMODULE_CTX_FLAGS_CLUSTER) &&
         !hdDeskHasHashTag(hd->dname, hd->dlen)) {
-        return hdError(hd, "CROSSSLOT", "in cluster mode the desk name must "
-                       "contain a hash tag such as '{%.*s}' so all its keys "
-                       "share one slot", (int)hd->dlen, hd->dname), 0;
+        hdError(hd, "CROSSSLOT", "in cluster mode the desk name must "
+                "contain a hash tag such as '{%.*s}' so all its keys "
+                "share one slot", (int)hd->dlen, hd->dname);
+        return 0;
     }
     return 1;
 }
@@ -93,7 +95,7 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
-    if (!checkDesk(&hd)) return REDISMODULE_OK;
+    if (!deskNameValidOrReply(&hd)) return REDISMODULE_OK;
     if (!accessCheck(&hd, e->def, argv, argc)) return REDISMODULE_OK;
     slaNoteDesk(&hd);
 

@@ -240,8 +240,8 @@ static void replyGroup(Hd *hd, const Group *g) {
     }
 }
 
-static int parseReport(Hd *hd, RedisModuleString **argv, int argc, long long *from,
-                       long long *to, const char **dim) {
+static int parseReportOrReply(Hd *hd, RedisModuleString **argv, int argc, long long *from,
+                              long long *to, const char **dim) {
     int has_from = 0, has_to = 0, has_by = 0;
     *to = hd->now;
     *dim = "all";
@@ -260,21 +260,29 @@ static int parseReport(Hd *hd, RedisModuleString **argv, int argc, long long *fr
             if (hdArgIs(argv[i], "category")) *dim = "category";
             else if (hdArgIs(argv[i], "agent")) *dim = "agent";
             else if (hdArgIs(argv[i], "priority")) *dim = "priority";
-            else return hdError(hd, "INVALID", "BY must be category, agent or priority, "
-                                "got '%s'", RedisModule_StringPtrLen(argv[i], NULL)), 0;
+            else {
+                hdError(hd, "INVALID", "BY must be category, agent or priority, "
+                        "got '%s'", RedisModule_StringPtrLen(argv[i], NULL));
+                return 0;
+            }
             has_by = 1;
         } else {
-            return hdSyntax(hd, "unexpected or repeated argument '%s'; DESK.REPORT desk "
-                            "[FROM ms] [TO ms] [BY category|agent|priority]",
-                            RedisModule_StringPtrLen(argv[i], NULL)), 0;
+            hdSyntax(hd, "unexpected or repeated argument '%s'; DESK.REPORT desk "
+                     "[FROM ms] [TO ms] [BY category|agent|priority]",
+                     RedisModule_StringPtrLen(argv[i], NULL));
+            return 0;
         }
     }
     if (!has_from) *from = *to > REPORT_DEFAULT_DAYS * DAY_MS ? *to - REPORT_DEFAULT_DAYS * DAY_MS : 0;
-    if (*from > *to)
-        return hdError(hd, "INVALID", "FROM %lld is after TO %lld", *from, *to), 0;
-    if (dayOf(*to) - dayOf(*from) >= REPORT_MAX_DAYS)
-        return hdError(hd, "INVALID", "the range spans more than %d days; ask for a "
-                       "shorter FROM..TO", REPORT_MAX_DAYS), 0;
+    if (*from > *to) {
+        hdError(hd, "INVALID", "FROM %lld is after TO %lld", *from, *to);
+        return 0;
+    }
+    if (dayOf(*to) - dayOf(*from) >= REPORT_MAX_DAYS) {
+        hdError(hd, "INVALID", "the range spans more than %d days; ask for a "
+                "shorter FROM..TO", REPORT_MAX_DAYS);
+        return 0;
+    }
     return 1;
 }
 
@@ -283,7 +291,7 @@ static int cmdDeskReport(Hd *hd, RedisModuleString **argv, int argc) {
     const char *dim;
     Tally ta = { .hd = hd };
 
-    if (!parseReport(hd, argv, argc, &from, &to, &dim)) return REDISMODULE_OK;
+    if (!parseReportOrReply(hd, argv, argc, &from, &to, &dim)) return REDISMODULE_OK;
     for (long long d = dayOf(from); d <= dayOf(to); d++)
         if (!hdCheckType(hd, dayKey(hd, d), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     ta.dim = dim;

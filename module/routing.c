@@ -226,15 +226,19 @@ static long long pickTicket(Hd *hd, const CatList *l) {
 }
 
 /* Checks shared by NEXT and CLAIM; replies the error and returns 0. */
-static int checkAgentCanTake(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
+static int agentCanTakeOrReply(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
     size_t len;
     const char *aid = RedisModule_StringPtrLen(aidArg, &len);
-    if (!agentLoad(hd, aidArg, a))
-        return hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
-                       "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid), 0;
-    if (strcmp(a->availability, "online") != 0)
-        return hdError(hd, "UNAVAILABLE", "agent %s is %s; only online agents take tickets "
-                       "(AGENT.AVAILABILITY)", aid, a->availability), 0;
+    if (!agentLoad(hd, aidArg, a)) {
+        hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
+                "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid);
+        return 0;
+    }
+    if (strcmp(a->availability, "online") != 0) {
+        hdError(hd, "UNAVAILABLE", "agent %s is %s; only online agents take tickets "
+                "(AGENT.AVAILABILITY)", aid, a->availability);
+        return 0;
+    }
     return 1;
 }
 
@@ -267,7 +271,7 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
     Ticket t;
 
     if (!deskConfigLoad(hd, &cfg)) return 1;
-    if (!checkAgentCanTake(hd, aidArg, &a)) return 1;
+    if (!agentCanTakeOrReply(hd, aidArg, &a)) return 1;
     if (a.load >= a.capacity)
         return hdError(hd, "CAPACITY", "agent %s is at capacity (%lld of %lld); close or "
                        "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
@@ -589,7 +593,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
         }
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!checkAgentCanTake(hd, argv[2], &a)) return REDISMODULE_OK;
+    if (!agentCanTakeOrReply(hd, argv[2], &a)) return REDISMODULE_OK;
     agentCategories(hd, argv[2], &l);
     if (!checkDeskKeys(hd, argv[2], &l)) return REDISMODULE_OK;
 

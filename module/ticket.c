@@ -203,7 +203,7 @@ static int cmdTicketGet(Hd *hd, RedisModuleString **argv, int argc) {
 /* IFVERSION                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static int checkVersion(Hd *hd, const Ticket *t, long long want) {
+static int versionMatchesOrReply(Hd *hd, const Ticket *t, long long want) {
     if (want >= 0 && want != t->version) {
         hdError(hd, "CONFLICT", "ticket %lld is at version %lld, not %lld; re-read it "
                 "and retry", t->id, t->version, want);
@@ -232,16 +232,18 @@ static unsigned updateFieldBit(RedisModuleString *f) {
     return 0;
 }
 
-static int parseUpdate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv, int argc,
-                       UpdateArgs *u) {
+static int parseUpdateOrReply(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
+                              int argc, UpdateArgs *u) {
     memset(u, 0, sizeof(*u));
     u->priority = u->sla_due_at = u->ifversion = -1;
     unsigned seen = 0;
     for (int i = 3; i < argc; i += 2) {
-        if (i + 1 >= argc)
-            return hdSyntax(hd, "field '%s' has no value; TICKET.UPDATE desk tid field "
-                            "value [field value ...] [IFVERSION v]",
-                            RedisModule_StringPtrLen(argv[i], NULL)), 0;
+        if (i + 1 >= argc) {
+            hdSyntax(hd, "field '%s' has no value; TICKET.UPDATE desk tid field "
+                     "value [field value ...] [IFVERSION v]",
+                     RedisModule_StringPtrLen(argv[i], NULL));
+            return 0;
+        }
         RedisModuleString *f = argv[i], *v = argv[i + 1];
         if (!hdOptionOnce(hd, &seen, updateFieldBit(f), f)) return 0;
         if (hdArgIs(f, "IFVERSION")) {
@@ -261,13 +263,16 @@ static int parseUpdate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv, 
             if (!hdArgLongLong(hd, v, "sla_due_at (Unix ms)", 0, 253402300799999LL,
                                &u->sla_due_at)) return 0;
         } else {
-            return hdError(hd, "INVALID", "field '%s' cannot be updated; use subject, body, "
-                           "priority, category or sla_due_at",
-                           RedisModule_StringPtrLen(f, NULL)), 0;
+            hdError(hd, "INVALID", "field '%s' cannot be updated; use subject, body, "
+                    "priority, category or sla_due_at",
+                    RedisModule_StringPtrLen(f, NULL));
+            return 0;
         }
     }
-    if (!u->subject && !u->body && u->priority < 0 && !u->catlen && u->sla_due_at < 0)
-        return hdSyntax(hd, "TICKET.UPDATE needs at least one field to change"), 0;
+    if (!u->subject && !u->body && u->priority < 0 && !u->catlen && u->sla_due_at < 0) {
+        hdSyntax(hd, "TICKET.UPDATE needs at least one field to change");
+        return 0;
+    }
     return 1;
 }
 
@@ -317,8 +322,8 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    if (!parseUpdate(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
-    if (!checkVersion(hd, &t, u.ifversion)) return REDISMODULE_OK;
+    if (!parseUpdateOrReply(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
+    if (!versionMatchesOrReply(hd, &t, u.ifversion)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
     if (u.catlen && !hdCheckType(hd, hdRoutingKey(hd, u.category, u.catlen),
                                  REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
@@ -361,9 +366,11 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 /* TICKET.CLOSE D tid [RESOLUTION text]                                      */
 /* ------------------------------------------------------------------------ */
 
-static int checkClosable(Hd *hd, Ticket *t) {
-    if (!strcmp(t->status, "closed"))
-        return hdError(hd, "STATE", "ticket %lld is already closed", t->id), 0;
+static int closableOrReply(Hd *hd, Ticket *t) {
+    if (!strcmp(t->status, "closed")) {
+        hdError(hd, "STATE", "ticket %lld is already closed", t->id);
+        return 0;
+    }
     if (!ticketCheckKeys(hd, t)) return 0;
     if (t->agent && !agentCheckKeys(hd, t->agent)) return 0;
     return floodCheckChildren(hd, t);
@@ -438,7 +445,7 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
                            "message (%lld)", at, floor);
         hd->now = at;
     }
-    if (!checkClosable(hd, &t)) return REDISMODULE_OK;
+    if (!closableOrReply(hd, &t)) return REDISMODULE_OK;
     closeTicket(hd, &cfg, &t, resolution);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -484,7 +491,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
                        "closed, got '%.*s'", (int)(tolen > 32 ? 32 : tolen), s);
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    if (!checkVersion(hd, &t, ifversion)) return REDISMODULE_OK;
+    if (!versionMatchesOrReply(hd, &t, ifversion)) return REDISMODULE_OK;
     if (!strcmp(to, "merged"))
         return hdError(hd, "STATE", "a ticket becomes merged only through TICKET.MERGE");
     if (!strcmp(t.status, to))
@@ -494,7 +501,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
                        t.status, to, !strcmp(t.status, "closed") ? "; use TICKET.REOPEN" : "");
 
     if (!strcmp(to, "closed")) {
-        if (!checkClosable(hd, &t)) return REDISMODULE_OK;
+        if (!closableOrReply(hd, &t)) return REDISMODULE_OK;
         closeTicket(hd, &cfg, &t, note);
         return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     }

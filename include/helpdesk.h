@@ -1,14 +1,44 @@
 /* helpdesk.h -- shared definitions of the helpdesk Redis module.
  *
  * Every command runs through hdDispatch (module.c), which validates the desk
- * name, fixes the command's clock once ("now", replicated as a value), and then
- * calls the command's handler with an Hd context.
+ * name, fixes the command's clock once ("now", replicated as a value), checks
+ * the caller's access rule from the command's HdCommand entry, and then calls
+ * the command's handler with an Hd context.
  *
  * Writes go through the effects layer (effects.c): each helper applies the
  * change with the low-level key API and replicates the equivalent plain Redis
  * command, so replicas and the AOF replay values decided on the master and
  * never re-run module logic. Handlers validate everything first and write
- * second: a command that replies with an error has written nothing. */
+ * second: a command that replies with an error has written nothing.
+ *
+ * Layers, bottom up (a file calls only files on its own line or below; the
+ * README's "Architecture" section has the same list):
+ *
+ *   ground     globals.c  hdg: module settings and INFO counters
+ *              errors.c   hdError/hdSyntax: "CODE sentence" error replies
+ *              reply.c    typed replies (integers, urgency doubles, nil)
+ *              keys.c     key names (one builder per key kind), name and
+ *                         argument validation, the ticket-member parser
+ *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
+ *   effects    effects.c  fx* writes (apply + replicate + keyspace events)
+ *                         and the small reads (hdHashGet, hdStringGet, ...)
+ *   desk       desk.c     DeskConfig (D:config), D:stats, DESK.* commands
+ *              events.c   D:events and the ticket logs
+ *              queue.c    priority, SLA and routing queues; routing's wake-up
+ *                         arrives through a hook it registers (queueSetQueuedHook)
+ *   service    sla.c, slametrics.c, slaroute.c, report.c   service levels,
+ *              the SLA timer, skill timeout/reassign, per-day reports
+ *   record     record.c   the ticket record: load/write/insert/assign/
+ *                         unassign/retire, status, ids, the ticket reply
+ *   text       classify.c, flood.c (and what they are split into)
+ *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, routing.c,
+ *              chat.c, state.c, check.c (DESK.CHECK/REPAIR), access.c
+ *              (DESK.ADMIN and the access check)
+ *   entry      module.c   OnLoad, the dispatcher, registration, configs, INFO
+ *
+ * Known exceptions still to remove: the service files and record.c call each
+ * other (the record runs SLA hooks, slametrics/slaroute load tickets), and
+ * desk.c holds both the settings (below) and the DESK.* commands (above). */
 #ifndef HELPDESK_H
 #define HELPDESK_H
 
@@ -92,7 +122,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc);
 int accessIsAdmin(Hd *hd, RedisModuleString *user);
 
 /* ------------------------------------------------------------------------ */
-/* Module-wide settings and counters (globals.c; configs in module.c)        */
+/* Module-wide settings and counters (globals.c; configs in module.c)         */
 /* ------------------------------------------------------------------------ */
 
 typedef struct HdGlobals {

@@ -215,6 +215,12 @@ int hdValidDeskName(const char *s, size_t len);
 int hdDeskHasHashTag(const char *s, size_t len);
 int hdValidId(const char *s, size_t len);            /* [A-Za-z0-9_.@-]{1,64} */
 int hdValidCategory(const char *s, size_t len);      /* [a-z0-9_-]{1,32} */
+/* The ticket id in a key name or member: 1-19 digits, > 0; canonical (as
+ * DESK.CHECK reads keys) also refuses leading zeros and more than 18 digits.
+ * Returns 1 and sets *tid on success. */
+int hdParseTicketId(const char *s, size_t len, int canonical, long long *tid);
+/* A ticket id argument (a positive integer, as Redis reads integers). */
+int hdTicketIdArg(RedisModuleString *arg, long long *tid);
 /* Parse "ticket:<tid>" members; returns 1 and sets *tid on success. */
 int hdParseTicketMember(const char *s, size_t len, long long *tid);
 /* The same for a member string; 0 when it is not a ticket member. */

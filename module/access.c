@@ -35,14 +35,14 @@ static int isAgent(Hd *hd, RedisModuleString *user) {
 
 static int ticketAssignedTo(Hd *hd, RedisModuleString *tidArg, RedisModuleString *user) {
     long long tid;
-    if (RedisModule_StringToLongLong(tidArg, &tid) != REDISMODULE_OK || tid <= 0) return 0;
+    if (!hdTicketIdArg(tidArg, &tid)) return 0;
     RedisModuleString *agent = hdHashGet(hd, hdTicketKey(hd, tid), "assigned_agent");
     return agent && RedisModule_StringCompare(agent, user) == 0;
 }
 
 static int ticketUnassigned(Hd *hd, RedisModuleString *tidArg) {
     long long tid;
-    if (RedisModule_StringToLongLong(tidArg, &tid) != REDISMODULE_OK || tid <= 0) return 0;
+    if (!hdTicketIdArg(tidArg, &tid)) return 0;
     return hdHashGet(hd, hdTicketKey(hd, tid), "assigned_agent") == NULL;
 }
 

@@ -202,14 +202,7 @@ static int strIs(RedisModuleString *a, const char *cstr) {
 
 /* A canonical ticket id: 1-18 digits, no leading zero. */
 static int parseTid(const char *s, size_t len, long long *tid) {
-    long long v = 0;
-    if (len < 1 || len > 18 || s[0] == '0') return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    *tid = v;
-    return 1;
+    return hdParseTicketId(s, len, 1, tid);
 }
 
 static int parseTicketMember(RedisModuleString *m, long long *tid) {

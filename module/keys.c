@@ -278,10 +278,14 @@ int hdValidCategory(const char *s, size_t len) {
     return 1;
 }
 
-int hdParseTicketMember(const char *s, size_t len, long long *tid) {
+/* The one parser of ticket ids in key names and set members. canonical is
+ * DESK.CHECK's stricter reading: the way the module writes ids (no leading
+ * zero, at most 18 digits), so "ticket:007" is not the key of ticket 7. */
+int hdParseTicketId(const char *s, size_t len, int canonical, long long *tid) {
     long long v = 0;
-    if (len < 8 || len > 7 + 19 || memcmp(s, "ticket:", 7) != 0) return 0;
-    for (size_t i = 7; i < len; i++) {
+    if (len < 1 || len > 19) return 0;
+    if (canonical && (len > 18 || s[0] == '0')) return 0;
+    for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') return 0;
         if (v > (LLONG_MAX - (s[i] - '0')) / 10) return 0;   /* would overflow */
         v = v * 10 + (s[i] - '0');
@@ -289,6 +293,11 @@ int hdParseTicketMember(const char *s, size_t len, long long *tid) {
     if (v <= 0) return 0;
     *tid = v;
     return 1;
+}
+
+int hdParseTicketMember(const char *s, size_t len, long long *tid) {
+    if (len < 8 || memcmp(s, "ticket:", 7) != 0) return 0;
+    return hdParseTicketId(s + 7, len - 7, 0, tid);
 }
 
 long long hdTicketMemberTid(RedisModuleString *m) {
@@ -367,11 +376,18 @@ int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
     return 1;
 }
 
+int hdTicketIdArg(RedisModuleString *arg, long long *tid) {
+    long long v;
+    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK || v <= 0) return 0;
+    *tid = v;
+    return 1;
+}
+
 int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid) {
     long long v;
     size_t len;
     const char *s = RedisModule_StringPtrLen(arg, &len);
-    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK || v <= 0) {
+    if (!hdTicketIdArg(arg, &v)) {
         hdError(hd, "INVALID", "ticket id must be a positive integer, got '%.*s'",
                 (int)(len > 40 ? 40 : len), s);
         return 0;

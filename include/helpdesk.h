@@ -315,6 +315,9 @@ long long hdZCard(Hd *hd, RedisModuleString *key);
 /* Calls fn for each member of a SET (no order; nothing when missing). */
 typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
 void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
+/* Calls fn with the name of every key of the desk ("<desk>:*", by SCAN: a
+ * key may come twice). fn may write other keys, not delete unseen ones. */
+void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);
 /* Score of member or 0 when absent (returns 1 when present). */
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
 

@@ -25,7 +25,6 @@
 #include "hd_people.h"
 
 #define CHECK_MAX_REPORT 1000   /* messages kept; the rest are only counted */
-#define CHECK_SCAN_COUNT "1000"
 #define SHOW_MAX 64             /* bytes of stored data quoted in a message */
 #define SCRATCH_MAX 48
 #define STATS_FIELD_MAX 160
@@ -486,45 +485,25 @@ static KeyKind classifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
 
 typedef void (*KeyVisitor)(Check *c, KeyInfo *ki);
 
-/* Calls visit for every key of the desk the schema knows, one SCAN batch at a
- * time. Desk names contain no glob characters, so "<desk>:*" matches exactly
- * the desk's keys. */
+typedef struct DeskWalk {
+    Check *c;
+    KeyVisitor visit;
+} DeskWalk;
+
+static void deskWalkStep(const char *name, size_t len, void *privdata) {
+    DeskWalk *w = privdata;
+    Hd *hd = w->c->hd;
+    KeyInfo ki;
+    if ((ki.kind = classifyKey(hd, name, len, &ki)) == K_OTHER) return;
+    ki.key = RedisModule_CreateString(hd->ctx, name, len);
+    w->visit(w->c, &ki);
+    RedisModule_FreeString(hd->ctx, ki.key);
+}
+
+/* Calls visit for every key of the desk the schema knows. */
 static void scanDesk(Check *c, KeyVisitor visit) {
-    Hd *hd = c->hd;
-    char pattern[HD_DESK_MAX + 3], cursor[32] = "0";
-    int plen = snprintf(pattern, sizeof(pattern), "%.*s:*", (int)hd->dlen, hd->dname);
-
-    do {
-        RedisModuleCallReply *r, *cur, *keys;
-        size_t clen;
-        const char *cp;
-
-        r = RedisModule_Call(hd->ctx, "SCAN", "ccbcc", cursor, "MATCH", pattern,
-                             (size_t)plen, "COUNT", CHECK_SCAN_COUNT);
-        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY ||
-            RedisModule_CallReplyLength(r) != 2) {
-            if (r) RedisModule_FreeCallReply(r);
-            return;
-        }
-        cur = RedisModule_CallReplyArrayElement(r, 0);
-        keys = RedisModule_CallReplyArrayElement(r, 1);
-        cp = RedisModule_CallReplyStringPtr(cur, &clen);
-        if (!cp || clen == 0 || clen >= sizeof(cursor)) { cp = "0"; clen = 1; }
-        memcpy(cursor, cp, clen);
-        cursor[clen] = '\0';
-
-        for (size_t i = 0; i < RedisModule_CallReplyLength(keys); i++) {
-            KeyInfo ki;
-            size_t len;
-            const char *name = RedisModule_CallReplyStringPtr(
-                RedisModule_CallReplyArrayElement(keys, i), &len);
-            if (!name || (ki.kind = classifyKey(hd, name, len, &ki)) == K_OTHER) continue;
-            ki.key = RedisModule_CreateString(hd->ctx, name, len);
-            visit(c, &ki);
-            RedisModule_FreeString(hd->ctx, ki.key);
-        }
-        RedisModule_FreeCallReply(r);
-    } while (strcmp(cursor, "0") != 0);
+    DeskWalk w = { c, visit };
+    hdDeskScan(c->hd, deskWalkStep, &w);
 }
 
 typedef void (*MemberVisitor)(Check *c, KeyInfo *ki, RedisModuleString *member);

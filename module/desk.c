@@ -803,40 +803,32 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
 /* DESK.PURGE D                                                              */
 /* ------------------------------------------------------------------------ */
 
+typedef struct KeyList {
+    RedisModuleCtx *ctx;
+    RedisModuleString **keys;
+    size_t n, cap;
+} KeyList;
+
+static void keyListAdd(const char *name, size_t len, void *privdata) {
+    KeyList *l = privdata;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        l->keys = RedisModule_Realloc(l->keys, l->cap * sizeof(*l->keys));
+    }
+    l->keys[l->n++] = RedisModule_CreateString(l->ctx, name, len);   /* auto-memory */
+}
+
 /* Collects every "D:*" key first, then deletes: SCAN stays simple and the
  * deletions replicate as UNLINKs. Admin command, O(keys in the database). */
 static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
-    RedisModuleString *pattern = hdKey(hd, "*");
-    RedisModuleString **keys = NULL;
-    size_t nkeys = 0, cap = 0;
-    char cursor[32] = "0";
-
-    do {
-        RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SCAN", "ccscc", cursor,
-                                                   "MATCH", pattern, "COUNT", "1000");
-        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) break;
-        size_t clen;
-        const char *c = RedisModule_CallReplyStringPtr(
-            RedisModule_CallReplyArrayElement(r, 0), &clen);
-        snprintf(cursor, sizeof(cursor), "%.*s", (int)clen, c);
-        RedisModuleCallReply *arr = RedisModule_CallReplyArrayElement(r, 1);
-        size_t n = RedisModule_CallReplyLength(arr);
-        for (size_t i = 0; i < n; i++) {
-            if (nkeys == cap) {
-                cap = cap ? cap * 2 : 256;
-                keys = RedisModule_Realloc(keys, cap * sizeof(*keys));
-            }
-            keys[nkeys++] = RedisModule_CreateStringFromCallReply(
-                RedisModule_CallReplyArrayElement(arr, i));
-        }
-        RedisModule_FreeCallReply(r);
-    } while (strcmp(cursor, "0") != 0);
-
+    KeyList l = { hd->ctx, NULL, 0, 0 };
     long long deleted = 0;
-    for (size_t i = 0; i < nkeys; i++) {
-        if (hdKeyExists(hd, keys[i])) { fxDel(hd, keys[i]); deleted++; }
+
+    hdDeskScan(hd, keyListAdd, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        if (hdKeyExists(hd, l.keys[i])) { fxDel(hd, l.keys[i]); deleted++; }
     }
-    RedisModule_Free(keys);
+    RedisModule_Free(l.keys);
     /* Nothing of the desk outlives it in module memory either. */
     floodForgetDesk(hd);
     slaForgetDesk(hd);

@@ -342,6 +342,41 @@ RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type) {
     return v;
 }
 
+/* One SCAN batch (COUNT 1000) at a time. Desk names contain no glob
+ * characters, so "<desk>:*" matches exactly the desk's keys. */
+void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata) {
+    char pattern[HD_DESK_MAX + 3], cursor[32] = "0";
+    int plen = snprintf(pattern, sizeof(pattern), "%.*s:*", (int)hd->dlen, hd->dname);
+
+    do {
+        RedisModuleCallReply *r, *cur, *keys;
+        size_t clen;
+        const char *cp;
+
+        r = RedisModule_Call(hd->ctx, "SCAN", "ccbcc", cursor, "MATCH", pattern,
+                             (size_t)plen, "COUNT", "1000");
+        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY ||
+            RedisModule_CallReplyLength(r) != 2) {
+            if (r) RedisModule_FreeCallReply(r);
+            return;
+        }
+        cur = RedisModule_CallReplyArrayElement(r, 0);
+        keys = RedisModule_CallReplyArrayElement(r, 1);
+        cp = RedisModule_CallReplyStringPtr(cur, &clen);
+        if (!cp || clen == 0 || clen >= sizeof(cursor)) { cp = "0"; clen = 1; }
+        memcpy(cursor, cp, clen);
+        cursor[clen] = '\0';
+
+        for (size_t i = 0; i < RedisModule_CallReplyLength(keys); i++) {
+            size_t len;
+            const char *name = RedisModule_CallReplyStringPtr(
+                RedisModule_CallReplyArrayElement(keys, i), &len);
+            if (name) fn(name, len, privdata);
+        }
+        RedisModule_FreeCallReply(r);
+    } while (strcmp(cursor, "0") != 0);
+}
+
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out) {
     RedisModuleString *v = hdHashGet(hd, key, field);
     if (!v || RedisModule_StringToLongLong(v, out) != REDISMODULE_OK) return 0;

@@ -679,32 +679,36 @@ static long long countOverdue(Hd *hd) {
     return n;
 }
 
-typedef struct AgentTotals { long long agents, online, load, capacity; } AgentTotals;
+typedef struct AgentTotals {
+    Hd *hd;
+    long long agents, online, load, capacity;
+} AgentTotals;
+
+static void addAgent(const char *id, size_t len, void *privdata) {
+    AgentTotals *t = privdata;
+    Hd *hd = t->hd;
+    RedisModuleString *aid = RedisModule_CreateString(hd->ctx, id, len);
+    RedisModuleString *key = hdAgentKey(hd, aid), *avail = NULL, *load = NULL, *cap = NULL;
+    long long l = 0, c = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) { RedisModule_CloseKey(k); return; }
+    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "availability", &avail,
+                        "load", &load, "capacity", &cap, NULL);
+    RedisModule_CloseKey(k);
+    if (load) RedisModule_StringToLongLong(load, &l);
+    if (cap) RedisModule_StringToLongLong(cap, &c);
+    t->agents++;
+    /* Hand-edited hashes may hold any integer: saturate, never overflow. */
+    if (__builtin_add_overflow(t->load, l, &t->load)) t->load = l < 0 ? LLONG_MIN : LLONG_MAX;
+    if (__builtin_add_overflow(t->capacity, c, &t->capacity))
+        t->capacity = c < 0 ? LLONG_MIN : LLONG_MAX;
+    if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
+}
 
 static void sumAgents(Hd *hd, AgentTotals *t) {
     memset(t, 0, sizeof(*t));
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdAgentsKey(hd));
-    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
-    size_t n = RedisModule_CallReplyLength(r);
-    for (size_t i = 0; i < n; i++) {
-        RedisModuleString *aid = RedisModule_CreateStringFromCallReply(
-            RedisModule_CallReplyArrayElement(r, i));
-        RedisModuleString *key = hdAgentKey(hd, aid), *avail = NULL, *load = NULL, *cap = NULL;
-        long long l = 0, c = 0;
-        RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-        if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) { RedisModule_CloseKey(k); continue; }
-        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "availability", &avail,
-                            "load", &load, "capacity", &cap, NULL);
-        RedisModule_CloseKey(k);
-        if (load) RedisModule_StringToLongLong(load, &l);
-        if (cap) RedisModule_StringToLongLong(cap, &c);
-        t->agents++;
-        /* Hand-edited hashes may hold any integer: saturate, never overflow. */
-        if (__builtin_add_overflow(t->load, l, &t->load)) t->load = l < 0 ? LLONG_MIN : LLONG_MAX;
-        if (__builtin_add_overflow(t->capacity, c, &t->capacity))
-            t->capacity = c < 0 ? LLONG_MIN : LLONG_MAX;
-        if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
-    }
+    t->hd = hd;
+    hdSetForEach(hd, hdAgentsKey(hd), addAgent, t);
 }
 
 /* The categories DESK.STATS reports: the configured ones, then, sorted, any

@@ -512,7 +512,7 @@ void routingDeskPurged(Hd *hd);
 void routingUnload(void);
 
 /* ------------------------------------------------------------------------ */
-/* Classification and alerts (classify.c)                                    */
+/* Classification and alerts (classify.c, alerts.c)                          */
 /* ------------------------------------------------------------------------ */
 
 typedef struct Classification {
@@ -527,7 +527,8 @@ typedef struct Classification {
  * desk's trained model. Reads only. */
 void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
                   RedisModuleString *body, Classification *out);
-/* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold. */
+/* PUBLISH D:alerts and an `alert` event when urgency >= alert-threshold
+ * (alerts.c). */
 void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
                 RedisModuleString *subject, const Classification *c);
 /* learn-from-corrections: trains the desk's model on a ticket's text with its
@@ -624,14 +625,14 @@ int reportKeysOk(Hd *hd, long long tid, long long at);     /* the same, silent *
 /* Starts the SLA breach timer (module load). */
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);
-/* MODULE UNLOAD: frees flood.c's in-memory windows. */
+/* MODULE UNLOAD: frees floodwin.c's in-memory windows. */
 void floodUnload(void);
 void slaTimerSetPeriod(long long ms);
 /* Records that desk hd (in the current db) has tickets the SLA timer must
  * watch (sla.c). */
 void slaNoteDesk(Hd *hd);
 /* DESK.PURGE: drop what the module holds in memory for the desk (sla.c,
- * flood.c); INFO helpdesk counts what is held. */
+ * floodwin.c); INFO helpdesk counts what is held. */
 void slaForgetDesk(Hd *hd);
 void floodForgetDesk(Hd *hd);
 long long slaDeskCount(void);

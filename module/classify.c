@@ -1,10 +1,12 @@
-/* classify.c -- ticket classification (category, urgency) and alerts.
+/* classify.c -- ticket classification (category, urgency); the alerts it
+ * triggers are in alerts.c, its lexicon in lexicon.c, its tokeniser in text.c.
  *
- * A text is cut into tokens: ASCII letters are case folded, ASCII punctuation
+ * A text is cut into tokens by text.c (the tokeniser and stemmer the flood
+ * signature uses too): ASCII letters are case folded, ASCII punctuation
  * separates words, bytes >= 0x80 stay inside words (so a UTF-8 character is
- * never split; curly quotes and dashes count as punctuation), long words are
- * cut at a character boundary, and plain English words lose common suffixes
- * ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
+ * never split; Unicode punctuation such as curly quotes and dashes
+ * separates), long words are cut at a character boundary, and words lose
+ * common suffixes ("charges", "charged", "charging" -> "charg"). Only the first CL_MAX_TOKENS
  * tokens are read, so the cost of a call is bounded whatever the text size.
  * Subject words weigh CL_SUBJECT_WEIGHT body words. '.', '!', '?', ';' and
  * line breaks end sentences (the subject is one), for the urgency's context.
@@ -53,11 +55,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include "helpdesk.h"
+#include "hd_text.h"
+#include "hd_lexicon.h"
 
 #define CL_MAX_TOKENS 512       /* tokens read from one text */
-#define CL_WORD_MAX 32          /* bytes kept of a word */
+#define CL_WORD_MAX TEXT_WORD_MAX /* bytes kept of a word */
 #define CL_PHRASE_MAX 4         /* words in a lexicon phrase */
 #define CL_KEY_MAX (CL_PHRASE_MAX * (CL_WORD_MAX + 1))
 #define CL_MAX_MATCHES 256      /* phrase matches kept per text */
@@ -79,254 +82,8 @@ static double clLogCount(double x) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Built-in lexicon                                                          */
+/* The lexicon's lookup table, built from lexicon.c on first use            */
 /* ------------------------------------------------------------------------ */
-
-static const char *builtinCats[] = {
-    "billing", "technical", "legal", "returns", "shipping", "account", "general"
-};
-#define LEX_NCAT ((int)(sizeof(builtinCats) / sizeof(builtinCats[0])))
-
-/* Terms are a word or a phrase of up to CL_PHRASE_MAX words (stop words
- * included: "terms of service"), written naturally; they go through the same
- * tokeniser as texts. Weights are pseudo-counts. */
-typedef struct LexSpec { const char *cat; double w; const char *terms; } LexSpec;
-
-static const LexSpec catLexicon[] = {
-    {"billing", 3, "invoice, invoices, receipt, billing, billed, bill, charge, charged, "
-        "overcharged, double charged, charged twice, billed twice, payment, payments, "
-        "paid, credit card, debit card, paypal, klarna, apple pay, bank transfer, "
-        "direct debit, instalment, installment, subscription, renewal, auto renew, "
-        "vat, sales tax, tax exempt, promo code, discount code, coupon, "
-        "price adjustment, statement, bank statement, transaction, authorization, "
-        "currency, conversion fee, service fee, overdrawn, merchant, chargeback, "
-        "deducted, debited, reimburse, payment method, duplicate charge, "
-        "card declined, card was declined, payment declined, payment was declined, "
-        "declined card, payment processing, payment failure, payment failed, "
-        "pricing, billing error, billing discrepancy, overcharge, charges"},
-    /* Words that hardly ever mean anything else outweigh a ticket's technical
-     * vocabulary: "a problem with my invoice after the software update". */
-    {"billing", 5, "invoice, invoices, billing, billed, payment, payments, subscription, "
-        "subscriptions, overcharged, charged twice, double charged, billing error, "
-        "payment processing, payment failure"},
-    {"returns", 5, "return request, return policy, return label, return process, "
-        "refund request, exchange request, product return, returned item"},
-    {"billing", 2, "refund, pay, fee, fees, tax, discount, card, amount, bank account, "
-        "credit, balance, gift card, cost, price, dollars, euros, money, "
-        "total, cheaper, cancelled order, bank, plan, plans, pricing plan, discounts, "
-        "promotions, monthly fee, monthly payment, monthly charge, monthly bill"},
-    {"technical", 3, "error, bug, crash, crashes, crashed, outage, not loading, loading, "
-        "website, app, browser, chrome, firefox, safari, cache, android, ios, iphone, "
-        "api, integration, plugin, sync, server, internal server, 404, 500, 503, 401, "
-        "timeout, upload, button, freezes, frozen, froze, glitch, layout, redirect, "
-        "redirected, dashboard, zoom, scanner, camera, push notifications, "
-        "something went wrong, try again, blank page, unavailable, homepage, slow, "
-        "load, version, update, broken link, hacked website, software, "
-        "server, servers, network, firewall, crash, bug, sync, syncing, "
-        "synchronization, compatibility, driver, drivers, device driver, install, "
-        "installation, reinstall, configuration, configure, restart, restarting, "
-        "rebooting, reboot, troubleshoot, troubleshooting, performance, latency, "
-        "database, data loss, lost data, project data, data analytics, analytics "
-        "platform, platform, saas, vpn, router, laptop, printer, device, devices, "
-        "malfunction, security, vulnerability, malware, encryption, firmware, "
-        "operating system, windows, macos, linux, deployment, cloud, backup, "
-        "investment tracking, tracking tool, tracking tools, not responding, "
-        "data security, data storage, scalability, project management software, "
-        "project management tool, saas platform, api, apis, analytics tool, "
-        "analytics tools, optimization, data integration, data synchronization, "
-        "cybersecurity, access control, authentication issue"},
-    {"technical", 1, "secure, securing, storage, analytics, optimize, features, feature, "
-        "project management, digital tools"},
-    {"technical", 2, "site, page, pages, down, click, tap, screen, filter, search, "
-        "notifications, video, images, mobile, add to cart, cart, not working, spins, "
-        "link, email system, displayed, photo, checkout page, shows, system, "
-        "payment page, issue, issues, problem, problems, error, errors, failure, "
-        "technical, tool, tools, application, integration issue, disruption, "
-        "malfunctioning, data breach, breach, stopped working, not working, fix"},
-    {"legal", 3, "legal, law, lawyer, attorney, lawsuit, sue, court, gdpr, "
-        "data protection, privacy, privacy policy, personal data, "
-        "right to be forgotten, erase, erasure, consent, terms of service, "
-        "terms and conditions, contract, liability, negligence, injury, injured, "
-        "trademark, copyright, patent, infringement, counterfeit, "
-        "intellectual property, subpoena, police, regulation, regulations, regulator, "
-        "compliance, compliant, comply, consumer rights, consumer protection, recall, "
-        "dpa, data breach, breach of contract, cease, desist, legal action, "
-        "data retention, identity theft, data controller, misleading, "
-        "false advertising, legal entity, legal department"},
-    {"legal", 2, "terms, agreement, cookies, cookie, fake, safety, investigation, "
-        "dispute, identity, personal information, guarantee, rights, entitled, "
-        "legal representative, registration number, leak, leaked, retention, "
-        "license agreement, licensing terms"},
-    {"legal", 1, "complaint, license, licence, authority"},
-    {"returns", 3, "return, returning, send back, sent back, send it, exchange, "
-        "swap, return label, rma, restocking, return window, return period, "
-        "return policy, store credit, wrong size, too small, too big, defective, "
-        "replacement, money back, full refund, unopened, original packaging, "
-        "wrong item, eligible, return shipping, return postage, return pickup, "
-        "return request, return process, returns process, product return, "
-        "exchange request, returned item, returned product, refund request"},
-    {"returns", 2, "refund, refunded, rejected, faulty, damaged, cracked, size, fit, "
-        "missing parts, drop off, dropped off, received the wrong, "
-        "instead, returns, exchanges"},
-    {"shipping", 3, "shipping, ship, shipped, shipment, delivery, deliver, delivered, "
-        "package, parcel, tracking number, tracking link, tracking page, "
-        "tracking information, parcel tracking, package tracking, order tracking, "
-        "courier, carrier, dhl, ups, usps, "
-        "fedex, dpd, hermes, dispatch, dispatched, in transit, transit, depot, "
-        "sorting centre, sorting center, customs, import duties, duties, import tax, "
-        "international shipping, express shipping, next day, next-day, "
-        "delivery address, estimated delivery, delivery delay, shipping delay, "
-        "delayed delivery, delayed package, delayed parcel, delayed order, lost package, "
-        "not arrived, locker, po box, delivery driver, neighbours, neighbors, signature, "
-        "preorder, preordered, on the way, where is my order, arrive, arrived, "
-        "arrival, postal, doorstep, lost parcel, package is lost, package was lost"},
-    {"shipping", 2, "address, late, international, express, shipments, post office, "
-        "warehouse, crushed, sent separately, not received, door, shipping costs, "
-        "label created, order processing, 48 hours, rescheduled, tracking"},
-    {"shipping", 1, "lost, delayed, delay, delays, driver"},
-    {"account", 3, "account, my account, login, log in, logged in, logging in, sign in, "
-        "sign up, signed up, signup, register, registered, registration, password, "
-        "password reset, reset password, username, profile, two-factor, two factor, "
-        "2fa, authentication, authenticator, verification, verify, verification link, "
-        "locked, locked out, unlock, credentials, loyalty points, loyalty, membership, "
-        "tier, saved card, order history, preferences, delete my account, "
-        "close my account, forgot password, email address, mobile number, "
-        "phone number, settings, logs me out, sign-up, saved payment"},
-    {"account", 1, "name"},
-    {"account", 2, "reset, email, token, points, member, merge, newsletter, unsubscribe, "
-        "hacked, compromised, google, language, family member, premium member, access, "
-        "licenses deactivated, license deactivated, license key, account access"},
-    {"general", 3, "opening hours, hours, showroom, in stock, back in stock, sold out, "
-        "waterproof, gift wrapping, wrapping, recommend, recommendation, suggestion, "
-        "suggestions, advice, compliment, great service, thank you so much, feedback, hiring, "
-        "job, career, careers, press, journalist, partnership, wholesale, bulk order, "
-        "catalogue, catalog, brochure, donate, donation, sponsor, sustainable, "
-        "sustainability, organic, sourced, ingredients, allergy, care instructions, "
-        "machine washed, assembly service, reserve, student discount, price match, "
-        "difference between, which size, volume discounts, services offered, "
-        "you offer, consultation, marketing, brand growth, digital marketing, "
-        "marketing strategies, investment strategies, brand, portfolio"},
-    {"general", 1, "investment, investments, engagement, insights, campaign, campaigns, growth, "
-        "strategies, strategy"},
-    {"general", 2, "store, available, availability, present, gift, apply, partner, bulk, "
-        "material, wash, compare, comparison, sale, do you offer, do you sell, "
-        "do you have, well done, great, helpful, perfect, "
-        "love, event, staff"},
-    {"general", 1, "product, products, question, information, thank you"},
-};
-
-/* Phrases that mean none of the categories: they only stop their words from
- * counting where those words are false friends ("investment returns" is not
- * a return, "declining metrics" not a declined card). */
-static const LexSpec neutralLexicon[] = {
-    {"none", 0, "investment returns, return on investment, returns on investment, "
-        "market returns, portfolio returns, declining metrics, declining campaign, "
-        "declining performance, declining sales, declining engagement, data processing, "
-        "processing data, processing time, processing power, processing speed, "
-        "image processing, processing delays, sync delays, response delays, "
-        "network delays, delays in processing, lost project data, lost files, "
-        "data returns, return value, return type, delivery of services, "
-        "service delivery, content delivery, delivery network, data delivery, "
-        "tracking code, tracking pixel, time tracking, performance tracking, "
-        "progress tracking, data tracking, address bar, ip address, mac address, "
-        "legal team, shipping software"},
-};
-
-/* Urgency weights (probabilities combined by noisy-OR): failures and their
- * scope, security incidents, legal threats, money being lost; then time
- * pressure, repeated contact, delays and frustration; the mildest for a
- * problem being reported at all, so that it ranks above a mere question. */
-static const LexSpec urgLexicon[] = {
-    {NULL, 0.75, "data loss, lost data, lost all, all users, all our users, all customers, "
-        "all employees, entire system, system down, systems down, production down, "
-        "site down, website down, server down, service down, went down, completely down, "
-        "total outage, ransomware, security breach, payments failing, "
-        "payments are failing, cannot process payments, checkout is broken, "
-        "being hacked, been hacked, was hacked, were hacked, losing money, "
-        "losing customers, losing orders, i will sue, we will sue, sue you"},
-    {NULL, 0.65, "data breach, hacked, hacker, identity theft, outage, outages, "
-        "emergency, crash, crashed, crashes, crashing, system failure, "
-        "server failure, hardware failure, critical, urgent, urgently, fraud, "
-        "fraudulent, lawsuit, chargeback, legal action, my lawyer, our lawyer, "
-        "cannot log in, can't log in, cant log in, unable to log in, unable to login, "
-        "cannot login, login fails, login failed, log in fails, cannot access, "
-        "unable to access, not accessible, inaccessible, production, stolen"},
-    {NULL, 0.55, "compromised, injured, injury, severe, major, disruption, disruptions, "
-        "disrupted, disrupting, downtime, impacting, affecting, breach, blocked, "
-        "halted, unresponsive, not responding, data corruption, corrupted, "
-        "overload, overloaded, interruption, interruptions, impacted, has impacted, "
-        "unexpected crash, unexpectedly, was detected, detected, patient records, "
-        "immediately, immediate, asap, right now, today, unauthorized, unauthorised"},
-    {NULL, 0.45, "leak, leaked, overdrawn, cease, desist, sue, scam, is down, police, "
-        "subpoena, failure, failures, failing, promptly, urgent assistance, "
-        "vulnerability, malware, virus, stopped working, not working, "
-        "business operations, our operations, deadline, locked out"},
-    {NULL, 0.35, "down, attorney, lawyer, suspicious, costing us, every minute, "
-        "every hour, passport, failed, fails, broken, unable, cannot, can't, cant, "
-        "error, errors, freezes, frozen, logs, unexpected, suspect, suspected"},
-    {NULL, 0.3, "as soon as possible, third time, unacceptable, escalate, escalated, "
-        "demand, quickly, deadline, soon, tomorrow, this week, still nothing, "
-        "no reply, no response, no answer, ignored, frustrated, angry, thousands, "
-        "unfair, unfairly, ridiculous, fix this, charged twice, billed twice, "
-        "double charged, double billed, not received, never arrived, times now, "
-        "false advertising, report it"},
-    {NULL, 0.25, "stuck, late, delayed, weeks, week, missing, wrong, rejected, "
-        "refused, declined, overcharged, my money, money back, "
-        "crushed, damaged"},
-    {NULL, 0.2, "still, lost, month"},
-    {NULL, 0.15, "complaint, waiting, days, invalid, cancelled, scratched, again, twice, "
-        "issue, issues, problem, problems, disappointed, terrible, horrible, worst, "
-        "fed up, furious"},
-};
-
-/* Calm cues lower the urgency: the sender says it can wait, or is asking,
- * thanking, or praising (the strongest one counts). */
-static const LexSpec calmLexicon[] = {
-    {NULL, 0.6, "no rush, no hurry, not urgent, whenever you can, when you have time, "
-        "when you get a chance, at your convenience, everything is fine, "
-        "all is well, works fine now, no longer needed"},
-    {NULL, 0.45, "just wondering, just curious, out of curiosity, happy with, "
-        "satisfied with, great service, quick delivery, well done, love the, "
-        "interested in, would like to know, would like to learn, learn more, "
-        "know more, information on, information about, more information, "
-        "details on, details about, inquire, inquiring, inquiry, suggestions, "
-        "recommendations, best practices, strategies"},
-    {NULL, 0.1, "thanks for, thank you for, could you provide, would appreciate, "
-        "feedback, question, questions, advice, guidance, wondering"},
-};
-
-/* A cue after one of these in its sentence (or in a question) is asked
- * about, not happening: "how do we prevent a data breach?". */
-static const char *hypoWords =
-    "prevent, preventing, prevention, avoid, avoiding, protect, protecting, "
-    "safeguard, safeguarding, mitigate, mitigating, in case, how to, how can, "
-    "how do, how does, inquire, inquiring, information on, information about, "
-    "learn, advice, guidance, recommendations, recommend, best practices, "
-    "strategies, measures, precautions, potential, possible, risk of, risks of, "
-    "hypothetically, what happens, policy on, policies on";
-
-/* Never a category clue; still read for urgency and phrases. */
-static const char *stopWords =
-    "a, an, the, and, or, but, if, of, to, in, on, at, by, for, with, from, as, into, "
-    "is, are, was, were, be, been, being, am, i, me, my, mine, we, our, us, you, your, "
-    "it, its, this, that, these, those, there, here, he, she, they, them, their, his, "
-    "her, have, has, had, do, does, did, can, could, would, should, will, shall, may, "
-    "might, must, not, no, so, just, please, hi, hello, dear, thanks, regards, also, "
-    "about, what, when, where, which, who, how, why, all, any, some, im, ive, id, dont, "
-    "too, very, out, up, then, than, only, now, get, got, know, want, would, like, one, "
-    "since, after, before, yet, even, though, although, because, again, still, it's, "
-    "i'm, i've, i'd, don't, can't, cant, won't, wont, didn't, didnt, doesn't, doesnt, "
-    "isn't, isnt, wasn't, wasnt, haven't, havent, hasn't, hasnt";
-
-/* A negator up to two words before an urgency cue cancels it ("not urgent",
- * "not very urgent"). */
-static const char *negators = "not, no, never, isn't, without, nothing";
-
-/* Words in capitals that are names, not shouting. */
-static const char *acronyms =
-    "vat, dhl, ups, usps, dpd, gdpr, api, usd, eur, gbp, dpa, wcag, sms, rma, jpg, png, "
-    "pdf, usb, faq, sku, eta, ceo, b2b, ios, led, hdmi, ssd, gps, nfc, uk, eu, us, usa, "
-    "tv, pc, id, pr, po, am, pm, ok";
 
 typedef struct LexEntry {
     char key[CL_KEY_MAX + 1];       /* "word" or "word word ..." */
@@ -374,83 +131,8 @@ typedef struct ClText {
     int caps;                       /* ... of them written in capitals */
 } ClText;
 
-static int isWordByte(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-/* Length of a Unicode punctuation character at s (curly quotes, dashes,
- * ellipsis, no-break space, guillemets), else 0. */
-static size_t utf8Punct(const unsigned char *s, size_t left) {
-    if (left >= 2 && s[0] == 0xC2 && (s[1] == 0xA0 || s[1] == 0xAB || s[1] == 0xBB))
-        return 2;
-    if (left >= 3 && s[0] == 0xE2 && s[1] == 0x80 &&
-        ((s[2] >= 0x93 && s[2] <= 0x9F) || s[2] == 0xA6))
-        return 3;
-    return 0;
-}
-
-/* Bytes of the UTF-8 sequence a lead byte announces (1 for anything else). */
-static size_t utf8SeqLen(unsigned char c) {
-    if (c >= 0xF0 && c <= 0xF7) return 4;
-    if (c >= 0xE0) return c <= 0xEF ? 3 : 1;
-    if (c >= 0xC0) return 2;
-    return 1;
-}
-
-/* A word cut at CL_WORD_MAX must not end inside a character. */
-static size_t utf8TrimCut(const char *w, size_t n) {
-    size_t p = n;
-    while (p > 0 && ((unsigned char)w[p - 1] & 0xC0) == 0x80) p--;
-    if (p == 0) return n;
-    if (p - 1 + utf8SeqLen((unsigned char)w[p - 1]) > n) return p - 1;
-    return n;
-}
-
-static int endsWith(const char *w, size_t n, const char *suf) {
-    size_t k = strlen(suf);
-    return n >= k && memcmp(w + n - k, suf, k) == 0;
-}
-
-static int isVowel(char c) {
-    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
-}
-
-/* Drops the last letter of a doubled consonant: "shipp" -> "ship". */
-static size_t undouble(const char *w, size_t n) {
-    if (n >= 3 && w[n - 1] == w[n - 2] && !isVowel(w[n - 1]) &&
-        w[n - 1] != 'l' && w[n - 1] != 's' && w[n - 1] != 'z')
-        return n - 1;
-    return n;
-}
-
-/* Light suffix stripping of lower-case ASCII words; the same function builds
- * the lexicon, so both sides always agree. Returns the new length. */
-static size_t stem(char *w, size_t n) {
-    if (n <= 3) return n;
-    for (size_t i = 0; i < n; i++) if (w[i] < 'a' || w[i] > 'z') return n;
-    if (n > 4 && endsWith(w, n, "ies")) { n -= 2; w[n - 1] = 'y'; }
-    else if (endsWith(w, n, "sses")) n -= 2;
-    else if (w[n - 1] == 's' && !endsWith(w, n, "ss") && !endsWith(w, n, "us") &&
-             !endsWith(w, n, "is")) n -= 1;
-
-    if (n > 5 && endsWith(w, n, "ing")) n = undouble(w, n - 3);
-    else if (n > 4 && endsWith(w, n, "ed") && !endsWith(w, n, "eed")) n = undouble(w, n - 2);
-    else if (n > 5 && endsWith(w, n, "ly") && w[n - 3] != 'i' && w[n - 3] != 'p') n -= 2;
-
-    if (n > 4 && w[n - 1] == 'e') n--;
-    w[n] = '\0';
-    return n;
-}
-
-static unsigned int hashBytes(const char *s, size_t n) {
-    unsigned int h = 2166136261u;                 /* FNV-1a */
-    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 16777619u; }
-    return h;
-}
-
 static const LexEntry *lexFind(const char *key, size_t n) {
-    unsigned int i = hashBytes(key, n) & (LEX_SLOTS - 1);
+    unsigned int i = textHash(key, n) & (LEX_SLOTS - 1);
     while (lexSlot[i]) {
         const LexEntry *e = &lexEntries[lexSlot[i] - 1];
         if (e->klen == n && memcmp(e->key, key, n) == 0) return e;
@@ -486,32 +168,15 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
             i++;
             continue;
         }
-        if ((pl = utf8Punct(s + i, len - i)) > 0) { i += pl; continue; }
-        if (!isWordByte(s[i])) { i++; continue; }
+        if ((pl = textPunctLen(s + i, len - i)) > 0) { i += pl; continue; }
+        if (!textIsWordByte(s[i])) { i++; continue; }
 
         ClToken *tk = &t->tok[t->ntok];
-        size_t n = 0;
-        int upper = 0, lower = 0, other = 0, cut = 0;
-        while (i < len) {
-            unsigned char c = s[i];
-            /* An apostrophe inside a word joins it: don't, don’t -> dont. */
-            if (n > 0 && c == '\'' && i + 1 < len && isWordByte(s[i + 1])) { i++; continue; }
-            if (n > 0 && c == 0xE2 && i + 3 < len && s[i + 1] == 0x80 && s[i + 2] == 0x99 &&
-                isWordByte(s[i + 3]) && !utf8Punct(s + i + 3, len - i - 3)) {
-                i += 3;
-                continue;
-            }
-            if (!isWordByte(c) || utf8Punct(s + i, len - i)) break;
-            if (c >= 'A' && c <= 'Z') { upper++; c = (unsigned char)(c + 32); }
-            else if (c >= 'a' && c <= 'z') lower++;
-            else other++;
-            if (n < CL_WORD_MAX) tk->w[n++] = (char)c;
-            else cut = 1;
-            i++;
-        }
-        if (cut) n = utf8TrimCut(tk->w, n);
-        if (n == 0) continue;
-        tk->w[n] = '\0';
+        TextWord w;
+        i = textReadWord(str, len, i, &w);
+        size_t n = w.len;
+        int upper = w.upper, lower = w.lower, other = w.other;
+        memcpy(tk->w, w.w, n + 1);
         if (other == 0 && upper + lower >= 3) {
             t->words++;
             if (lower == 0) {
@@ -519,7 +184,7 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
                 if (!e || !e->acronym) t->caps++;
             }
         }
-        tk->len = (unsigned char)stem(tk->w, n);
+        tk->len = (unsigned char)textStem(tk->w, n);
         tk->subject = (unsigned char)subject;
         tk->sent = (unsigned char)t->sent;
         tk->lex = lexFind(tk->w, tk->len);
@@ -533,7 +198,7 @@ static void tokenize(ClText *t, const char *str, size_t len, int subject) {
 /* ------------------------------------------------------------------------ */
 
 static LexEntry *lexAdd(const char *key, size_t n) {
-    unsigned int i = hashBytes(key, n) & (LEX_SLOTS - 1);
+    unsigned int i = textHash(key, n) & (LEX_SLOTS - 1);
     while (lexSlot[i]) {
         LexEntry *e = &lexEntries[lexSlot[i] - 1];
         if (e->klen == n && memcmp(e->key, key, n) == 0) return e;
@@ -603,7 +268,7 @@ static void forEachTerm(const char *list, void (*fn)(LexEntry *, const void *),
 static void setCatWeight(LexEntry *e, const void *arg) {
     const LexSpec *s = arg;
     for (int c = 0; c < LEX_NCAT; c++) {
-        if (!strcmp(builtinCats[c], s->cat) && e->cat[c] < s->w) e->cat[c] = (float)s->w;
+        if (!strcmp(lexBuiltinCats[c], s->cat) && e->cat[c] < s->w) e->cat[c] = (float)s->w;
     }
 }
 static void setUrgWeight(LexEntry *e, const void *arg) {
@@ -623,18 +288,18 @@ static void setAcronym(LexEntry *e, const void *arg) { e->acronym = 1; }
 static void lexBuild(void) {
     if (lexReady) return;
     lexReady = 1;     /* set first: tokenize() looks words up while building */
-    forEachTerm(stopWords, setStop, NULL, 0);
-    forEachTerm(negators, setNeg, NULL, 0);
-    forEachTerm(acronyms, setAcronym, NULL, 1);
-    for (size_t i = 0; i < sizeof(catLexicon) / sizeof(catLexicon[0]); i++)
-        forEachTerm(catLexicon[i].terms, setCatWeight, &catLexicon[i], 0);
-    for (size_t i = 0; i < sizeof(neutralLexicon) / sizeof(neutralLexicon[0]); i++)
-        forEachTerm(neutralLexicon[i].terms, setNeutral, NULL, 0);
-    for (size_t i = 0; i < sizeof(urgLexicon) / sizeof(urgLexicon[0]); i++)
-        forEachTerm(urgLexicon[i].terms, setUrgWeight, &urgLexicon[i], 0);
-    for (size_t i = 0; i < sizeof(calmLexicon) / sizeof(calmLexicon[0]); i++)
-        forEachTerm(calmLexicon[i].terms, setCalmWeight, &calmLexicon[i], 0);
-    forEachTerm(hypoWords, setHypo, NULL, 0);
+    forEachTerm(lexStopWords, setStop, NULL, 0);
+    forEachTerm(lexNegators, setNeg, NULL, 0);
+    forEachTerm(lexAcronyms, setAcronym, NULL, 1);
+    for (size_t i = 0; i < lexCategoryCount; i++)
+        forEachTerm(lexCategory[i].terms, setCatWeight, &lexCategory[i], 0);
+    for (size_t i = 0; i < lexNeutralCount; i++)
+        forEachTerm(lexNeutral[i].terms, setNeutral, NULL, 0);
+    for (size_t i = 0; i < lexUrgencyCount; i++)
+        forEachTerm(lexUrgency[i].terms, setUrgWeight, &lexUrgency[i], 0);
+    for (size_t i = 0; i < lexCalmCount; i++)
+        forEachTerm(lexCalm[i].terms, setCalmWeight, &lexCalm[i], 0);
+    forEachTerm(lexHypoWords, setHypo, NULL, 0);
     for (int n = 1; n < CL_LOG_TABLE; n++) logTable[n] = log((double)n);
     lexVocab = 0;
     for (int i = 0; i < lexCount; i++) {
@@ -676,7 +341,7 @@ typedef struct ClWork {
 
 static void termAdd(ClWork *cw, const char *w, size_t len, const LexEntry *lex,
                     double n, double nlex, int phrase) {
-    unsigned int i = hashBytes(w, len) & (CL_TERM_SLOTS - 1);
+    unsigned int i = textHash(w, len) & (CL_TERM_SLOTS - 1);
     while (cw->slot[i]) {
         ClTerm *t = &cw->term[cw->slot[i] - 1];
         if (t->phrase == phrase && t->len == len && !memcmp(t->w, w, len)) {
@@ -1026,7 +691,7 @@ static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
         mcBytes += (ncap - d->cap) * sizeof(McWord);
         for (size_t i = 0; i < d->cap; i++) {
             if (!d->slot[i].w) continue;
-            size_t j = hashBytes(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
+            size_t j = textHash(d->slot[i].w, d->slot[i].wlen) & (ncap - 1);
             while (ns[j].w) j = (j + 1) & (ncap - 1);
             ns[j] = d->slot[i];
         }
@@ -1036,7 +701,7 @@ static McWord *mcSlot(McDesk *d, const char *w, size_t wlen, int *found) {
     }
 lookup_only:
     if (!d->cap) return NULL;
-    size_t j = hashBytes(w, wlen) & (d->cap - 1);
+    size_t j = textHash(w, wlen) & (d->cap - 1);
     while (d->slot[j].w) {
         if (d->slot[j].wlen == wlen && !memcmp(d->slot[j].w, w, wlen)) { *found = 1; return &d->slot[j]; }
         j = (j + 1) & (d->cap - 1);
@@ -1200,7 +865,7 @@ static void addTrainedCounts(Hd *hd, const DeskConfig *cfg, const size_t *catLen
 }
 
 static int builtinIndex(const char *name) {
-    for (int c = 0; c < LEX_NCAT; c++) if (!strcmp(builtinCats[c], name)) return c;
+    for (int c = 0; c < LEX_NCAT; c++) if (!strcmp(lexBuiltinCats[c], name)) return c;
     return -1;
 }
 
@@ -1220,7 +885,7 @@ static void debugScores(Hd *hd, const DeskConfig *cfg, const ClWork *cw, const d
         for (int c = 0; c < LEX_NCAT && off < sizeof(buf) - 16; c++)
             if (t->lex->cat[c] > 0)
                 off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %.3s%.0f",
-                                        builtinCats[c], t->lex->cat[c]);
+                                        lexBuiltinCats[c], t->lex->cat[c]);
         off += (size_t)snprintf(buf + off, sizeof(buf) - off, "] ");
     }
     RedisModule_Log(hd->ctx, "notice", "classify terms %s", buf);
@@ -1274,7 +939,7 @@ static int kwLoad(const DeskConfig *cfg) {
             t->klen = (unsigned char)len;
             t->nw = (unsigned char)kwScratch.ntok;
             t->cat = cat;
-            unsigned int h = hashBytes(kwScratch.tok[0].w, kwScratch.tok[0].len) &
+            unsigned int h = textHash(kwScratch.tok[0].w, kwScratch.tok[0].len) &
                              (CL_KW_SLOTS - 1);
             t->next = kwHead[h];
             kwHead[h] = ++n;
@@ -1303,7 +968,7 @@ static void collectKeywords(ClWork *cw, const DeskConfig *cfg) {
     ClText *t = &cw->text;
     if (cfg->nkw == 0 || kwLoad(cfg) == 0) return;
     for (int i = 0; i < t->ntok; i++) {
-        unsigned int h = hashBytes(t->tok[i].w, t->tok[i].len) & (CL_KW_SLOTS - 1);
+        unsigned int h = textHash(t->tok[i].w, t->tok[i].len) & (CL_KW_SLOTS - 1);
         double n = t->tok[i].subject ? CL_SUBJECT_WEIGHT : 1.0;
         for (int x = kwHead[h]; x; x = kwTerms[x - 1].next) {
             const KwTerm *kt = &kwTerms[x - 1];
@@ -1465,86 +1130,6 @@ void classifyText(Hd *hd, const DeskConfig *cfg, RedisModuleString *subject,
     const char *cat = best >= 0 ? cfg->cats[best] : "general";
     out->catlen = strlen(cat);
     memcpy(out->category, cat, out->catlen + 1);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Alerts                                                                    */
-/* ------------------------------------------------------------------------ */
-
-/* Copy of s with invalid UTF-8 replaced by U+FFFD (jansson wants valid
- * UTF-8). Caller frees with RedisModule_Free. */
-static char *utf8Clean(const char *s, size_t len, size_t *outlen) {
-    char *out = RedisModule_Alloc(len * 3 + 1);
-    size_t o = 0, i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : utf8SeqLen(c);
-        int ok = c < 0x80 || (n > 1 && i + n <= len);
-        for (size_t k = 1; ok && k < n; k++)
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80) ok = 0;
-        /* overlong forms and surrogates */
-        if (ok && n == 2 && c < 0xC2) ok = 0;
-        if (ok && n == 3) {
-            unsigned char c1 = (unsigned char)s[i + 1];
-            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = 0;
-        }
-        if (ok && n == 4) {
-            unsigned char c1 = (unsigned char)s[i + 1];
-            if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) ok = 0;
-        }
-        if (ok) {
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return out;
-}
-
-/* {"id":..,"subject":..,"category":..,"urgency":..,"priority":..}, or NULL. */
-static RedisModuleString *alertJson(Hd *hd, const Ticket *t, RedisModuleString *subject,
-                                    double urgency) {
-    size_t slen, clean_len;
-    const char *s = RedisModule_StringPtrLen(subject, &slen);
-    char *clean = utf8Clean(s, slen, &clean_len);
-    json_t *root = json_pack("{s:I, s:s%, s:s, s:f, s:I}",
-                             "id", (json_int_t)t->id,
-                             "subject", clean, clean_len,
-                             "category", t->category,
-                             "urgency", urgency,
-                             "priority", (json_int_t)t->priority);
-    RedisModuleString *msg = NULL;
-    RedisModule_Free(clean);
-    if (!root) return NULL;
-    char *dump = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(3));
-    json_decref(root);
-    if (!dump) return NULL;
-    msg = RedisModule_CreateString(hd->ctx, dump, strlen(dump));
-    json_malloc_t jm;
-    json_free_t jf;
-    json_get_alloc_funcs(&jm, &jf);
-    jf(dump);
-    return msg;
-}
-
-void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
-                RedisModuleString *subject, const Classification *c) {
-    char urg[16], prio[24];
-    if (c->urgency < cfg->alert_threshold) return;
-
-    RedisModuleString *msg = alertJson(hd, t, subject, c->urgency);
-    if (msg) fxPublish(hd, hdKey(hd, "alerts"), msg);
-    snprintf(urg, sizeof(urg), "%.3f", c->urgency);
-    snprintf(prio, sizeof(prio), "%lld", t->priority);
-    eventEmit(hd, cfg, "alert", t->id, "urgency", urg, "category", t->category,
-              "priority", prio, "subject", RedisModule_StringPtrLen(subject, NULL), NULL);
-    hdg.alerts++;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -8,21 +8,6 @@ set helpdesk_so $::env(HELPDESK_SO)
 
 source tests/helpdesk/lib/workload.tcl
 
-# Index (for R / Rn) of the master serving the slot of $key.
-proc cl_owner {key} {
-    set slot [R 0 cluster keyslot $key]
-    foreach range [R 0 cluster slots] {
-        lassign $range first last master
-        if {$slot >= $first && $slot <= $last} {
-            set port [lindex $master 1]
-            for {set j 0} {$j < 3} {incr j} {
-                if {[srv -$j port] == $port} { return $j }
-            }
-        }
-    }
-    fail "no node serves slot $slot of $key"
-}
-
 # Index of some master that does not serve $key.
 proc cl_other {key} { expr {([cl_owner $key] + 1) % 3} }
 

@@ -6,20 +6,7 @@
 set helpdesk_so $::env(HELPDESK_SO)
 set gw_bin [file join [file dirname $helpdesk_so] helpdesk-http]
 
-# Index of the master serving the slot of $key.
-proc gwc_owner {key} {
-    set slot [R 0 cluster keyslot $key]
-    foreach range [R 0 cluster slots] {
-        lassign $range first last master
-        if {$slot >= $first && $slot <= $last} {
-            set port [lindex $master 1]
-            for {set j 0} {$j < 3} {incr j} {
-                if {[srv -$j port] == $port} { return $j }
-            }
-        }
-    }
-    fail "no node serves slot $slot of $key"
-}
+source tests/helpdesk/lib/workload.tcl
 
 # curl: {status body}
 proc gwc_http {port method path {body {}}} {
@@ -71,7 +58,7 @@ start_cluster 3 0 [list tags {"helpdesk gateway cluster"} overrides [list \
     set desks {}
     set owners {}
     foreach d [list "{a}" "{b}" "{c}" "{d}" "{e}" "{f}" "{g}" "{h}" "{i}" "{j}"] {
-        set o [gwc_owner $d]
+        set o [cl_owner $d]
         if {$o ni $owners} { lappend desks $d; lappend owners $o }
         if {[llength $desks] == 3} break
     }

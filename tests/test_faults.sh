@@ -213,7 +213,7 @@ if grep -q 'libasan\.so' "$HELPDESK_SO"; then
     asan_env=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
               ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}")
 fi
-env "${asan_env[@]}" redis-server --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
+env "${asan_env[@]}" "$SERVER_BIN" --port "$REPLICA_PORT" --bind 127.0.0.1 --save '' \
     --appendonly no --dir "$REPLICA_DIR" --loadmodule "$HELPDESK_SO" sla-timer-ms 10 \
     --daemonize no >"$REPLICA_DIR/server.log" 2>&1 &
 REPLICA_PID=$!

@@ -13,7 +13,7 @@ mkdir -p "$RDIR"
 RPORT=$((45000 + RANDOM % 1000)); while port_busy $RPORT; do RPORT=$((RPORT + 1)); done
 RPID=
 own_start() {
-    redis-server --port $RPORT --bind 127.0.0.1 --dir "$RDIR" --appendonly yes \
+    "$SERVER_BIN" --port $RPORT --bind 127.0.0.1 --dir "$RDIR" --appendonly yes \
         --appendfsync always --save '' --loadmodule "$HELPDESK_SO" --daemonize no \
         >>"$RDIR/log" 2>&1 &
     RPID=$!

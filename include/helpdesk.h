@@ -20,17 +20,21 @@
  *              keys.c     key names (one builder per key kind), name and
  *                         argument validation, the ticket-member parser
  *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
+ *              text.c     tokeniser/stemmer; textsig.c  flood signature
+ *                         (MinHash); lexicon.c  the classifier's data
+ *                         (no Redis calls: unit-tested alone)
  *   effects    effects.c  fx* writes (apply + replicate + keyspace events)
  *                         and the small reads (hdHashGet, hdStringGet, ...)
  *   desk       desk.c     DeskConfig (D:config), D:stats, DESK.* commands
- *              events.c   D:events and the ticket logs
+ *              events.c   D:events and the ticket logs; alerts.c  D:alerts
  *              queue.c    priority, SLA and routing queues; routing's wake-up
  *                         arrives through a hook it registers (queueSetQueuedHook)
  *   service    sla.c, slametrics.c, slaroute.c, report.c   service levels,
  *              the SLA timer, skill timeout/reassign, per-day reports
  *   record     record.c   the ticket record: load/write/insert/assign/
  *                         unassign/retire, status, ids, the ticket reply
- *   text       classify.c, flood.c (and what they are split into)
+ *   text       classify.c the classifier; floodwin.c  the flood window and
+ *              its copy in memory; flood.c  incidents, merging, TICKET.MERGE
  *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, routing.c,
  *              chat.c, state.c, check.c (DESK.CHECK/REPAIR), access.c
  *              (DESK.ADMIN and the access check)

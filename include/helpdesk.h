@@ -1,14 +1,48 @@
 /* helpdesk.h -- shared definitions of the helpdesk Redis module.
  *
  * Every command runs through hdDispatch (module.c), which validates the desk
- * name, fixes the command's clock once ("now", replicated as a value), and then
- * calls the command's handler with an Hd context.
+ * name, fixes the command's clock once ("now", replicated as a value), checks
+ * the caller's access rule from the command's HdCommand entry, and then calls
+ * the command's handler with an Hd context.
  *
  * Writes go through the effects layer (effects.c): each helper applies the
  * change with the low-level key API and replicates the equivalent plain Redis
  * command, so replicas and the AOF replay values decided on the master and
  * never re-run module logic. Handlers validate everything first and write
- * second: a command that replies with an error has written nothing. */
+ * second: a command that replies with an error has written nothing.
+ *
+ * Layers, bottom up (a file calls only files on its own line or below; the
+ * README's "Architecture" section has the same list):
+ *
+ *   ground     globals.c  hdg: module settings and INFO counters
+ *              errors.c   hdError/hdSyntax: "CODE sentence" error replies
+ *              reply.c    typed replies (integers, urgency doubles, nil)
+ *              keys.c     key names (one builder per key kind), name and
+ *                         argument validation, the ticket-member parser
+ *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
+ *              text.c     tokeniser/stemmer; textsig.c  flood signature
+ *                         (MinHash); lexicon.c  the classifier's data
+ *                         (no Redis calls: unit-tested alone)
+ *   effects    effects.c  fx* writes (apply + replicate + keyspace events)
+ *                         and the small reads (hdHashGet, hdStringGet, ...)
+ *   desk       desk.c     DeskConfig (D:config), D:stats, DESK.* commands
+ *              events.c   D:events and the ticket logs; alerts.c  D:alerts
+ *              queue.c    priority, SLA and routing queues; routing's wake-up
+ *                         arrives through a hook it registers (queueSetQueuedHook)
+ *   service    sla.c, slametrics.c, slaroute.c, report.c   service levels,
+ *              the SLA timer, skill timeout/reassign, per-day reports
+ *   record     record.c   the ticket record: load/write/insert/assign/
+ *                         unassign/retire, status, ids, the ticket reply
+ *   text       classify.c the classifier; floodwin.c  the flood window and
+ *              its copy in memory; flood.c  incidents, merging, TICKET.MERGE
+ *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, routing.c,
+ *              chat.c, state.c, check.c (DESK.CHECK/REPAIR), access.c
+ *              (DESK.ADMIN and the access check)
+ *   entry      module.c   OnLoad, the dispatcher, registration, configs, INFO
+ *
+ * Known exceptions still to remove: the service files and record.c call each
+ * other (the record runs SLA hooks, slametrics/slaroute load tickets), and
+ * desk.c holds both the settings (below) and the DESK.* commands (above). */
 #ifndef HELPDESK_H
 #define HELPDESK_H
 
@@ -44,6 +78,17 @@ typedef struct Hd {
 /* Handler of one command: argv/argc are the full command line. */
 typedef int (*HdHandler)(Hd *hd, RedisModuleString **argv, int argc);
 
+/* Who may run a command when helpdesk.enforce-identity is on (access.c).
+ * Desk admins may run everything; the rule says what an agent may do. */
+typedef enum HdAccess {
+    HD_ACCESS_DEFAULT = 0,  /* READ for readonly commands, else ADMIN */
+    HD_ACCESS_ADMIN,        /* admins only */
+    HD_ACCESS_READ,         /* agents and admins */
+    HD_ACCESS_SELF,         /* argv[2] must be the caller's own agent id */
+    HD_ACCESS_OWN_TICKET,   /* argv[2] must be a ticket assigned to the caller */
+    HD_ACCESS_TAKE_TICKET   /* TICKET.ASSIGN tid <self> of an unassigned ticket */
+} HdAccess;
+
 typedef struct HdCommand {
     const char *name;           /* e.g. "ticket.create" */
     HdHandler handler;
@@ -53,7 +98,16 @@ typedef struct HdCommand {
     const char *summary;
     const char *complexity;
     RedisModuleCommandArg *args; /* NULL-name terminated, after the desk */
+    HdAccess access;            /* agents' rule; DEFAULT follows the flags */
 } HdCommand;
+
+/* Argument docs of the command tables (RedisModule_SetCommandInfo): a
+ * required argument, an optional one introduced by a token, a pure token. */
+#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
+#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
+                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
+#define FLAG(n, tok) {.name = n, .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = tok, \
+                      .flags = REDISMODULE_CMD_ARG_OPTIONAL}
 
 /* Command tables, one per file, each terminated by {NULL}. */
 extern HdCommand hdCustomerCommands[];
@@ -72,7 +126,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc);
 int accessIsAdmin(Hd *hd, RedisModuleString *user);
 
 /* ------------------------------------------------------------------------ */
-/* Module-wide settings and counters (module.c)                              */
+/* Module-wide settings and counters (globals.c; configs in module.c)         */
 /* ------------------------------------------------------------------------ */
 
 typedef struct HdGlobals {
@@ -87,7 +141,7 @@ typedef struct HdGlobals {
 extern HdGlobals hdg;
 
 /* ------------------------------------------------------------------------ */
-/* Replies and errors (module.c)                                             */
+/* Errors (errors.c) and typed replies (reply.c)                             */
 /* ------------------------------------------------------------------------ */
 
 /* Reply with "CODE <sentence>"; always returns REDISMODULE_OK so handlers can
@@ -105,6 +159,7 @@ int hdReplyIsResp3(Hd *hd);
 void hdReplyDecimal(Hd *hd, const char *s, size_t len);
 void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v);
 void hdReplyField(Hd *hd, const char *field, RedisModuleString *v);
+void hdReplyStringOrNull(Hd *hd, RedisModuleString *s);    /* s or nil */
 
 /* ------------------------------------------------------------------------ */
 /* Key names (keys.c)                                                        */
@@ -127,6 +182,29 @@ RedisModuleString *hdConstString(Hd *hd, const char *lit);
 void hdConstStringsFree(void);      /* MODULE UNLOAD */
 RedisModuleString *hdTicketKey(Hd *hd, long long tid);
 RedisModuleString *hdTicketMember(Hd *hd, long long tid); /* "ticket:<tid>" */
+/* One builder per fixed key kind: "<desk>:stats", "<desk>:queue:sla", ... */
+RedisModuleString *hdStatsKey(Hd *hd);          /* stats */
+RedisModuleString *hdEventsKey(Hd *hd);         /* events */
+RedisModuleString *hdConfigKey(Hd *hd);         /* config */
+RedisModuleString *hdAgentsKey(Hd *hd);         /* agents */
+RedisModuleString *hdAdminsKey(Hd *hd);         /* admins */
+RedisModuleString *hdQueuePriorityKey(Hd *hd);  /* queue:priority */
+RedisModuleString *hdQueueSlaKey(Hd *hd);       /* queue:sla */
+RedisModuleString *hdSlaTimerKey(Hd *hd);       /* sla:timer */
+RedisModuleString *hdSlaRelaxKey(Hd *hd);       /* sla:relax */
+RedisModuleString *hdSlaReassignKey(Hd *hd);    /* sla:reassign */
+RedisModuleString *hdSeqTicketsKey(Hd *hd);     /* seq:tickets */
+RedisModuleString *hdSeqUsersKey(Hd *hd);       /* seq:users */
+RedisModuleString *hdAlertsKey(Hd *hd);         /* alerts */
+RedisModuleString *hdModelMetaKey(Hd *hd);      /* model:meta */
+RedisModuleString *hdModelWordsKey(Hd *hd);     /* model:words */
+RedisModuleString *hdTicketLogKey(Hd *hd, long long tid); /* ticket:<tid>:log */
+RedisModuleString *hdTicketChatKey(Hd *hd, long long tid); /* ticket:<tid>:chat */
+RedisModuleString *hdTicketStateKey(Hd *hd, long long tid); /* ticket:<tid>:state */
+RedisModuleString *hdTicketReportKey(Hd *hd, long long tid); /* ticket:<tid>:report */
+RedisModuleString *hdChatChannel(Hd *hd, long long tid); /* chat:<tid> */
+RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid); /* flood:children:<tid> */
+RedisModuleString *hdReportDayKey(Hd *hd, long long day); /* report:<yyyymmdd> */
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid);
@@ -141,8 +219,16 @@ int hdValidDeskName(const char *s, size_t len);
 int hdDeskHasHashTag(const char *s, size_t len);
 int hdValidId(const char *s, size_t len);            /* [A-Za-z0-9_.@-]{1,64} */
 int hdValidCategory(const char *s, size_t len);      /* [a-z0-9_-]{1,32} */
+/* The ticket id in a key name or member: 1-19 digits, > 0; canonical (as
+ * DESK.CHECK reads keys) also refuses leading zeros and more than 18 digits.
+ * Returns 1 and sets *tid on success. */
+int hdParseTicketId(const char *s, size_t len, int canonical, long long *tid);
+/* A ticket id argument (a positive integer, as Redis reads integers). */
+int hdTicketIdArg(RedisModuleString *arg, long long *tid);
 /* Parse "ticket:<tid>" members; returns 1 and sets *tid on success. */
 int hdParseTicketMember(const char *s, size_t len, long long *tid);
+/* The same for a member string; 0 when it is not a ticket member. */
+long long hdTicketMemberTid(RedisModuleString *m);
 /* Lower-case copy into dst (dstsize bytes incl NUL); returns length or -1. */
 int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
 
@@ -151,6 +237,8 @@ int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
 int hdCheckType(Hd *hd, RedisModuleString *key, int type);
 /* The same test without replying. */
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
+/* The key's REDISMODULE_KEYTYPE_* (EMPTY when missing). */
+int hdKeyType(Hd *hd, RedisModuleString *key);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */
@@ -221,6 +309,9 @@ int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 /* Returns the hash field or NULL (auto-memory). */
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
+/* The value of a STRING key, or NULL when missing or of another type (then
+ * *type, unless NULL, tells which). Auto-memory. */
+RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type);
 int hdKeyExists(Hd *hd, RedisModuleString *key);
 int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 long long hdSCard(Hd *hd, RedisModuleString *key);
@@ -228,6 +319,9 @@ long long hdZCard(Hd *hd, RedisModuleString *key);
 /* Calls fn for each member of a SET (no order; nothing when missing). */
 typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
 void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
+/* Calls fn with the name of every key of the desk ("<desk>:*", by SCAN: a
+ * key may come twice). fn may write other keys, not delete unseen ones. */
+void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);
 /* Score of member or 0 when absent (returns 1 when present). */
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
 
@@ -307,10 +401,18 @@ double queueRoutingScore(long long priority, long long tid);
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due);
 void queueRemoveActive(Hd *hd, long long tid);
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority);
+/* The same for a ticket known to be neither relaxed nor under a skill
+ * timeout (skill-timeout off): no SLA routing bookkeeping. */
+void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
+                          long long priority);
+/* Called after a ticket of category cat entered a routing queue (routing.c
+ * registers routingQueued at load). */
+typedef void (*HdQueuedHook)(Hd *hd, const char *cat, size_t clen);
+void queueSetQueuedHook(HdQueuedHook fn);
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
 
 /* ------------------------------------------------------------------------ */
-/* Tickets (ticket.c) — shared with agent.c                                   */
+/* The ticket record (record.c): primitives under the TICKET.* commands      */
 /* ------------------------------------------------------------------------ */
 
 typedef struct Ticket {
@@ -355,6 +457,10 @@ void ticketReply(Hd *hd, long long tid);
 /* Writes fields fv[0..n) plus updated_at and version+1 in one HSET; fv has
  * room for 4 more entries. */
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n);
+/* Moves the status counters and the status field; callers log and emit. */
+void ticketChangeStatus(Hd *hd, Ticket *t, const char *to);
+/* Takes an active ticket out of every queue and off its agent. */
+void ticketRetire(Hd *hd, Ticket *t);
 
 /* A new open, unassigned ticket; NULL members are left out of the hash. */
 typedef struct NewTicket {
@@ -380,6 +486,8 @@ void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason
  * O(active tickets). */
 long long ticketsInCategories(Hd *hd, char (*cats)[33], int n);
 void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n);
+/* Ticket ids must fit the 40 id bits of queueRoutingScore (queue.c). */
+#define TICKET_ID_LIMIT (1LL << 40)
 /* The next free ticket id (D:seq:tickets + 1, skipping ids whose hash
  * exists); the caller stores it in D:seq:tickets. */
 long long nextTicketId(Hd *hd);

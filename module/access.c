@@ -13,46 +13,18 @@
 #include <string.h>
 #include "helpdesk.h"
 
-typedef enum {
-    RULE_ADMIN = 0,     /* admins only (default for write commands) */
-    RULE_READ,          /* agents and admins (default for readonly commands) */
-    RULE_SELF,          /* argv[2] must be the caller's own agent id */
-    RULE_OWN_TICKET,    /* argv[2] must be a ticket assigned to the caller */
-    RULE_TAKE_TICKET    /* TICKET.ASSIGN tid <self> of an unassigned ticket */
-} Rule;
-
-static const struct { const char *name; Rule rule; } agentRules[] = {
-    {"ticket.next", RULE_SELF},
-    {"ticket.claim", RULE_SELF},
-    {"agent.availability", RULE_SELF},
-    {"ticket.update", RULE_OWN_TICKET},
-    {"ticket.status", RULE_OWN_TICKET},
-    {"ticket.note", RULE_OWN_TICKET},
-    {"ticket.close", RULE_OWN_TICKET},
-    {"ticket.unassign", RULE_OWN_TICKET},
-    {"ticket.msg", RULE_OWN_TICKET},
-    {"ticket.state.get", RULE_READ},        /* a read, though it refreshes the TTL */
-    {"ticket.state.set", RULE_OWN_TICKET},
-    {"ticket.state.merge", RULE_OWN_TICKET},
-    {"ticket.state.append", RULE_OWN_TICKET},
-    {"ticket.state.decide", RULE_OWN_TICKET},
-    {"ticket.state.del", RULE_OWN_TICKET},
-    {"ticket.assign", RULE_TAKE_TICKET},
-    {"desk.check", RULE_ADMIN},             /* a read, but an O(desk) admin command */
-    {NULL, RULE_ADMIN}
-};
-
-static Rule ruleFor(const HdCommand *c) {
-    for (int i = 0; agentRules[i].name; i++)
-        if (!strcmp(agentRules[i].name, c->name)) return agentRules[i].rule;
-    return strstr(c->flags, "readonly") ? RULE_READ : RULE_ADMIN;
+/* Each command's rule is in its HdCommand entry (HD_ACCESS_*); commands that
+ * name none follow their flags: readonly ones are for agents too. */
+static HdAccess ruleFor(const HdCommand *c) {
+    if (c->access != HD_ACCESS_DEFAULT) return c->access;
+    return strstr(c->flags, "readonly") ? HD_ACCESS_READ : HD_ACCESS_ADMIN;
 }
 
 int accessIsAdmin(Hd *hd, RedisModuleString *user) {
     size_t len;
     const char *u = RedisModule_StringPtrLen(user, &len);
     if (len == 7 && !memcmp(u, "default", 7)) return 1;
-    return hdSIsMember(hd, hdKey(hd, "admins"), user);
+    return hdSIsMember(hd, hdAdminsKey(hd), user);
 }
 
 static int isAgent(Hd *hd, RedisModuleString *user) {
@@ -63,24 +35,24 @@ static int isAgent(Hd *hd, RedisModuleString *user) {
 
 static int ticketAssignedTo(Hd *hd, RedisModuleString *tidArg, RedisModuleString *user) {
     long long tid;
-    if (RedisModule_StringToLongLong(tidArg, &tid) != REDISMODULE_OK || tid <= 0) return 0;
+    if (!hdTicketIdArg(tidArg, &tid)) return 0;
     RedisModuleString *agent = hdHashGet(hd, hdTicketKey(hd, tid), "assigned_agent");
     return agent && RedisModule_StringCompare(agent, user) == 0;
 }
 
 static int ticketUnassigned(Hd *hd, RedisModuleString *tidArg) {
     long long tid;
-    if (RedisModule_StringToLongLong(tidArg, &tid) != REDISMODULE_OK || tid <= 0) return 0;
+    if (!hdTicketIdArg(tidArg, &tid)) return 0;
     return hdHashGet(hd, hdTicketKey(hd, tid), "assigned_agent") == NULL;
 }
 
-static int agentMay(Hd *hd, Rule rule, RedisModuleString *user,
+static int agentMay(Hd *hd, HdAccess rule, RedisModuleString *user,
                     RedisModuleString **argv, int argc) {
     switch (rule) {
-    case RULE_READ: return 1;
-    case RULE_SELF: return argc > 2 && RedisModule_StringCompare(argv[2], user) == 0;
-    case RULE_OWN_TICKET: return argc > 2 && ticketAssignedTo(hd, argv[2], user);
-    case RULE_TAKE_TICKET:
+    case HD_ACCESS_READ: return 1;
+    case HD_ACCESS_SELF: return argc > 2 && RedisModule_StringCompare(argv[2], user) == 0;
+    case HD_ACCESS_OWN_TICKET: return argc > 2 && ticketAssignedTo(hd, argv[2], user);
+    case HD_ACCESS_TAKE_TICKET:
         return argc == 4 && RedisModule_StringCompare(argv[3], user) == 0 &&
                (ticketUnassigned(hd, argv[2]) || ticketAssignedTo(hd, argv[2], user));
     default: return 0;
@@ -100,7 +72,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
     if (!user || accessIsAdmin(hd, user)) return 1;
 
     /* DESK.CONFIG GET is a readonly subcommand, so agents may read it. */
-    Rule rule = ruleFor(c);
+    HdAccess rule = ruleFor(c);
     int agent = isAgent(hd, user);
     if (agent && agentMay(hd, rule, user, argv, argc)) return 1;
 
@@ -109,7 +81,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
     if (!agent)
         hdError(hd, "DENIED", "user '%s' is neither an agent nor an admin of desk '%.*s'",
                 u, (int)hd->dlen, hd->dname);
-    else if (rule == RULE_ADMIN)
+    else if (rule == HD_ACCESS_ADMIN)
         hdError(hd, "DENIED", "%s needs a desk admin; agent '%s' may not run it "
                 "(see DESK.ADMIN)", c->name, u);
     else
@@ -123,7 +95,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
 /* ------------------------------------------------------------------------ */
 
 static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
-    RedisModuleString *key = hdKey(hd, "admins");
+    RedisModuleString *key = hdAdminsKey(hd);
     if (argc == 3 && hdArgIs(argv[2], "LIST")) {
         if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
         RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", key);

@@ -94,7 +94,7 @@ static int checkAgentKeys(Hd *hd, RedisModuleString *aid) {
  * one agent do not touch D:agents, so a damaged one does not fail them. */
 static int checkAgentAndListKeys(Hd *hd, RedisModuleString *aid) {
     return checkAgentKeys(hd, aid) &&
-           hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET);
+           hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET);
 }
 
 static int notFound(Hd *hd, RedisModuleString *aid) {
@@ -145,11 +145,6 @@ static int agentRead(Hd *hd, RedisModuleString *aid, AgentView *a) {
     return found;
 }
 
-static void replyStringOrNull(Hd *hd, RedisModuleString *s) {
-    if (s) RedisModule_ReplyWithString(hd->ctx, s);
-    else RedisModule_ReplyWithNull(hd->ctx);
-}
-
 static void replySkills(Hd *hd, RedisModuleString *aid) {
     RedisModuleString **skills;
     size_t n = hdSetMembersSorted(hd, hdAgentSkillsKey(hd, aid), &skills);
@@ -175,15 +170,21 @@ static int isOptionAfterSkills(RedisModuleString *arg) {
 /* Options ignore case and may come in any order, each at most once. SKILLS
  * takes every following argument up to the next one that reads EMAIL,
  * CAPACITY or SKILLS, so those words cannot be skills given after SKILLS. */
-static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAgent *na) {
+static int parseCreateOptionsOrReply(Hd *hd, RedisModuleString **argv, int argc, NewAgent *na) {
     memset(na, 0, sizeof(*na));
     for (int i = 4; i < argc;) {
         RedisModuleString *opt = argv[i];
         if (hdArgIs(opt, "SKILLS")) {
             int end = i + 1;
             while (end < argc && !isOptionAfterSkills(argv[end])) end++;
-            if (na->has_skills) return hdSyntax(hd, "option SKILLS given twice"), 0;
-            if (end == i + 1) return hdSyntax(hd, "SKILLS needs at least one skill"), 0;
+            if (na->has_skills) {
+                hdSyntax(hd, "option SKILLS given twice");
+                return 0;
+            }
+            if (end == i + 1) {
+                hdSyntax(hd, "SKILLS needs at least one skill");
+                return 0;
+            }
             na->nskills = parseSkills(hd, argv, i + 1, end, &na->skills);
             if (na->nskills < 0) return 0;
             na->has_skills = 1;
@@ -191,16 +192,23 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
         } else if (hdArgIs(opt, "EMAIL") || hdArgIs(opt, "CAPACITY")) {
             int is_email = hdArgIs(opt, "EMAIL");
             const char *name = is_email ? "EMAIL" : "CAPACITY";
-            if (i + 1 >= argc) return hdSyntax(hd, "%s needs a value", name), 0;
-            if (is_email ? na->email != NULL : na->has_capacity)
-                return hdSyntax(hd, "option %s given twice", name), 0;
+            if (i + 1 >= argc) {
+                hdSyntax(hd, "%s needs a value", name);
+                return 0;
+            }
+            if (is_email ? na->email != NULL : na->has_capacity) {
+                hdSyntax(hd, "option %s given twice", name);
+                return 0;
+            }
             if (is_email) {
                 size_t len;
                 const char *s = RedisModule_StringPtrLen(argv[i + 1], &len);
-                if (!hdValidEmail(s, len))
-                    return hdError(hd, "INVALID", "email '%.*s' is not a valid address "
-                                   "(1-%d bytes, one '@', a domain with a '.', no spaces)",
-                                   shown(len), s, HD_EMAIL_MAX), 0;
+                if (!hdValidEmail(s, len)) {
+                    hdError(hd, "INVALID", "email '%.*s' is not a valid address "
+                            "(1-%d bytes, one '@', a domain with a '.', no spaces)",
+                            shown(len), s, HD_EMAIL_MAX);
+                    return 0;
+                }
                 na->email = argv[i + 1];
             } else {
                 if (!hdArgLongLong(hd, argv[i + 1], "CAPACITY", 0, CAPACITY_MAX,
@@ -211,8 +219,9 @@ static int parseCreateOptions(Hd *hd, RedisModuleString **argv, int argc, NewAge
         } else {
             size_t len;
             const char *s = RedisModule_StringPtrLen(opt, &len);
-            return hdSyntax(hd, "unknown option '%.*s' for AGENT.CREATE; expected "
-                            "EMAIL, SKILLS or CAPACITY", shown(len), s), 0;
+            hdSyntax(hd, "unknown option '%.*s' for AGENT.CREATE; expected "
+                     "EMAIL, SKILLS or CAPACITY", shown(len), s);
+            return 0;
         }
     }
     return 1;
@@ -230,7 +239,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!checkAid(hd, aid)) return REDISMODULE_OK;
     if (!hdArgText(hd, name, "agent name", HD_NAME_MAX, 0)) return REDISMODULE_OK;
-    if (!parseCreateOptions(hd, argv, argc, &na)) return REDISMODULE_OK;
+    if (!parseCreateOptionsOrReply(hd, argv, argc, &na)) return REDISMODULE_OK;
     if (!checkAgentAndListKeys(hd, aid) || !checkSkillIndexes(hd, na.skills, na.nskills))
         return REDISMODULE_OK;
     if (hdKeyExists(hd, hdAgentKey(hd, aid)))
@@ -261,7 +270,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
         fxSAdd(hd, skillsKey, na.skills[i]);
         fxSAdd(hd, skillKey(hd, na.skills[i]), aid);
     }
-    fxSAdd(hd, hdKey(hd, "agents"), aid);
+    fxSAdd(hd, hdAgentsKey(hd), aid);
     RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     return REDISMODULE_OK;
 }
@@ -282,15 +291,15 @@ static int cmdAgentGet(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModule_ReplyWithCString(ctx, "id");
     RedisModule_ReplyWithString(ctx, aid);
     RedisModule_ReplyWithCString(ctx, "name");
-    replyStringOrNull(hd, a.name);
+    hdReplyStringOrNull(hd, a.name);
     RedisModule_ReplyWithCString(ctx, "email");
-    replyStringOrNull(hd, a.email);
+    hdReplyStringOrNull(hd, a.email);
     RedisModule_ReplyWithCString(ctx, "load");
     RedisModule_ReplyWithLongLong(ctx, a.load);
     RedisModule_ReplyWithCString(ctx, "capacity");
     RedisModule_ReplyWithLongLong(ctx, a.capacity);
     RedisModule_ReplyWithCString(ctx, "availability");
-    replyStringOrNull(hd, a.availability);
+    hdReplyStringOrNull(hd, a.availability);
     RedisModule_ReplyWithCString(ctx, "assigned_total");
     RedisModule_ReplyWithLongLong(ctx, a.assigned_total);
     RedisModule_ReplyWithCString(ctx, "skills");
@@ -468,9 +477,9 @@ static int cmdAgentTickets(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithCString(ctx, "id");
         RedisModule_ReplyWithLongLong(ctx, rows[i].id);
         RedisModule_ReplyWithCString(ctx, "subject");
-        replyStringOrNull(hd, rows[i].subject);
+        hdReplyStringOrNull(hd, rows[i].subject);
         RedisModule_ReplyWithCString(ctx, "status");
-        replyStringOrNull(hd, rows[i].status);
+        hdReplyStringOrNull(hd, rows[i].status);
         RedisModule_ReplyWithCString(ctx, "priority");
         RedisModule_ReplyWithLongLong(ctx, rows[i].priority);
     }
@@ -490,7 +499,7 @@ static int cmpAgentRows(const void *a, const void *b) {
 
 static int cmdAgentList(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleCtx *ctx = hd->ctx;
-    RedisModuleString *source = hdKey(hd, "agents"), **ids;
+    RedisModuleString *source = hdAgentsKey(hd), **ids;
     AgentView *rows;
     size_t n, count = 0;
 
@@ -521,13 +530,13 @@ static int cmdAgentList(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplyWithCString(ctx, "id");
         RedisModule_ReplyWithString(ctx, rows[i].id);
         RedisModule_ReplyWithCString(ctx, "name");
-        replyStringOrNull(hd, rows[i].name);
+        hdReplyStringOrNull(hd, rows[i].name);
         RedisModule_ReplyWithCString(ctx, "load");
         RedisModule_ReplyWithLongLong(ctx, rows[i].load);
         RedisModule_ReplyWithCString(ctx, "capacity");
         RedisModule_ReplyWithLongLong(ctx, rows[i].capacity);
         RedisModule_ReplyWithCString(ctx, "availability");
-        replyStringOrNull(hd, rows[i].availability);
+        hdReplyStringOrNull(hd, rows[i].availability);
     }
     return REDISMODULE_OK;
 }
@@ -566,7 +575,7 @@ static int cmdAgentDel(Hd *hd, RedisModuleString **argv, int argc) {
     fxDel(hd, hdAgentSkillsKey(hd, aid));
     fxDel(hd, hdAgentOpenKey(hd, aid));
     fxDel(hd, hdAgentKey(hd, aid));
-    fxSRem(hd, hdKey(hd, "agents"), aid);
+    fxSRem(hd, hdAgentsKey(hd), aid);
     routingAgentGone(hd, aid, "NOTFOUND", "was deleted");
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }
@@ -649,7 +658,7 @@ HdCommand hdAgentCommands[] = {
     {"agent.availability", cmdAgentAvailability, "write deny-oom", -4, 1,
      "Sets an agent online, away or offline, optionally releasing its tickets",
      "O(1), or O(T) with RELEASE where T is the number of the agent's open tickets",
-     argsAgentAvailability},
+     argsAgentAvailability, HD_ACCESS_SELF},
     {"agent.tickets", cmdAgentTickets, "readonly", 3, 0,
      "Returns an agent's open tickets, most urgent first",
      "O(T log T) where T is the number of the agent's open tickets", argsAgentId},

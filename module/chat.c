@@ -94,22 +94,27 @@ static int senderIsAgent(Hd *hd, RedisModuleString *sender) {
 
 /* AT: not in the future, not before the ticket was created nor before its
  * last message, so a thread's times only go forward. Sets *at. */
-static int parseMsgAt(Hd *hd, RedisModuleString **argv, int argc, Ticket *t, long long *at) {
+static int parseMsgAtOrReply(Hd *hd, RedisModuleString **argv, int argc, Ticket *t,
+                             long long *at) {
     SlaState s;
     long long floor;
     *at = -1;
     if (argc == 5) return 1;
-    if (argc != 7 || !hdArgIs(argv[5], "AT"))
-        return hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]"), 0;
+    if (argc != 7 || !hdArgIs(argv[5], "AT")) {
+        hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]");
+        return 0;
+    }
     if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
         !slaImportAllowed(hd, "TICKET.MSG"))
         return 0;
     slaRead(hd, t->id, &s);
     floor = s.last_message_at > s.created_at ? s.last_message_at : s.created_at;
-    if (*at < floor)
-        return hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
-                       "are imported oldest first", *at,
-                       floor == s.created_at ? "creation" : "last message", floor), 0;
+    if (*at < floor) {
+        hdError(hd, "INVALID", "AT %lld is before the ticket's %s (%lld); messages "
+                "are imported oldest first", *at,
+                floor == s.created_at ? "creation" : "last message", floor);
+        return 0;
+    }
     return 1;
 }
 
@@ -129,12 +134,12 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!validSender(hd, argv[3])) return REDISMODULE_OK;
     if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
-    if (!parseMsgAt(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
+    if (!parseMsgAtOrReply(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (at >= 0) hd->now = at;
-    chat = hdKey(hd, "ticket:%lld:chat", t.id);
+    chat = hdTicketChatKey(hd, t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
-        !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) ||
         !slaCheckKeys(hd, t.id))
         return REDISMODULE_OK;
     if (!(jsender = utf8String(hd, "sender", sender, slen))) return REDISMODULE_OK;
@@ -160,7 +165,7 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     formatStreamId(&id, idbuf, sizeof(idbuf));
 
     payload = chatPayload(hd, idbuf, jsender, jtext);
-    if (payload) fxPublish(hd, hdKey(hd, "chat:%lld", t.id), payload);
+    if (payload) fxPublish(hd, hdChatChannel(hd, t.id), payload);
     eventEmit(hd, &cfg, "message", t.id, "sender", sender, "id", idbuf, NULL);
     slaOnMessage(hd, &cfg, &t, senderIsAgent(hd, argv[3]));
     /* The assigned agent's reply restarts its reassign-after clock. */
@@ -249,7 +254,7 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!parseMsgsArgs(hd, argv, argc, &after, &has_after, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    chat = hdKey(hd, "ticket:%lld:chat", t.id);
+    chat = hdTicketChatKey(hd, t.id);
     if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM)) return REDISMODULE_OK;
 
     k = RedisModule_OpenKey(hd->ctx, chat, REDISMODULE_READ);
@@ -276,10 +281,6 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-
 static RedisModuleCommandArg argsMsg[] = {
     ARG("tid", INTEGER), ARG("sender", STRING), ARG("text", STRING),
     OPT("at", "AT", INTEGER), {0}
@@ -293,7 +294,7 @@ HdCommand hdChatCommands[] = {
      "Append a message to the ticket's chat thread, publish it on <desk>:chat:<tid>; "
      "an agent's message is a reply for the SLA; AT imports a past message; "
      "returns the stream id", "O(1) amortized (O(D) days spanned with business hours)",
-     argsMsg},
+     argsMsg, HD_ACCESS_OWN_TICKET},
     {"ticket.msgs", cmdTicketMsgs, "readonly", -3, 0,
      "Page through the ticket's chat thread, oldest first, after an id",
      "O(log N + COUNT)", argsMsgs},

@@ -25,7 +25,6 @@
 #include "hd_people.h"
 
 #define CHECK_MAX_REPORT 1000   /* messages kept; the rest are only counted */
-#define CHECK_SCAN_COUNT "1000"
 #define SHOW_MAX 64             /* bytes of stored data quoted in a message */
 #define SCRATCH_MAX 48
 #define STATS_FIELD_MAX 160
@@ -171,29 +170,13 @@ static void countField(Check *c, const char *kind, RedisModuleString *value) {
 /* Small reads                                                               */
 /* ------------------------------------------------------------------------ */
 
-static int keyType(Hd *hd, RedisModuleString *key) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    int type = RedisModule_KeyType(k);
-    RedisModule_CloseKey(k);
-    return type;
-}
-
 static int isHash(Hd *hd, RedisModuleString *key) {
-    return keyType(hd, key) == REDISMODULE_KEYTYPE_HASH;
+    return hdKeyType(hd, key) == REDISMODULE_KEYTYPE_HASH;
 }
 
 /* The value of a STRING key (kept in sc) or NULL; *type tells what it is. */
 static RedisModuleString *readString(Hd *hd, Scratch *sc, RedisModuleString *key, int *type) {
-    RedisModuleString *v = NULL;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    *type = RedisModule_KeyType(k);
-    if (*type == REDISMODULE_KEYTYPE_STRING) {
-        size_t len;
-        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
-        v = scratchStr(sc, p, len);
-    }
-    RedisModule_CloseKey(k);
-    return v;
+    return keep(sc, hdStringGet(hd, key, type));
 }
 
 /* One hash field (kept in sc) or NULL. */
@@ -218,14 +201,7 @@ static int strIs(RedisModuleString *a, const char *cstr) {
 
 /* A canonical ticket id: 1-18 digits, no leading zero. */
 static int parseTid(const char *s, size_t len, long long *tid) {
-    long long v = 0;
-    if (len < 1 || len > 18 || s[0] == '0') return 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    *tid = v;
-    return 1;
+    return hdParseTicketId(s, len, 1, tid);
 }
 
 static int parseTicketMember(RedisModuleString *m, long long *tid) {
@@ -273,26 +249,12 @@ static int uidLess(const char *a, size_t alen, const char *b, size_t blen) {
     return cmp < 0 || (cmp == 0 && alen < blen);
 }
 
-static RedisModuleString *agentKeyOf(Hd *hd, Scratch *sc, RedisModuleString *aid,
-                                     const char *suffix) {
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(aid, &len);
-    return keep(sc, hdKey(hd, "agent:%.*s%s", (int)len, s, suffix));
-}
-
-static RedisModuleString *userKeyOf(Hd *hd, Scratch *sc, RedisModuleString *uid,
-                                    const char *suffix) {
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(uid, &len);
-    return keep(sc, hdKey(hd, "user:%.*s%s", (int)len, s, suffix));
-}
-
 static int agentExists(Hd *hd, Scratch *sc, RedisModuleString *aid) {
-    return usableId(hd, aid) && isHash(hd, agentKeyOf(hd, sc, aid, ""));
+    return usableId(hd, aid) && isHash(hd, keep(sc, hdAgentKey(hd, aid)));
 }
 
 static int customerExists(Hd *hd, Scratch *sc, RedisModuleString *uid) {
-    return usableId(hd, uid) && isHash(hd, userKeyOf(hd, sc, uid, ""));
+    return usableId(hd, uid) && isHash(hd, keep(sc, hdUserKey(hd, uid)));
 }
 
 static int ticketExists(Hd *hd, Scratch *sc, long long tid) {
@@ -523,45 +485,25 @@ static KeyKind classifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
 
 typedef void (*KeyVisitor)(Check *c, KeyInfo *ki);
 
-/* Calls visit for every key of the desk the schema knows, one SCAN batch at a
- * time. Desk names contain no glob characters, so "<desk>:*" matches exactly
- * the desk's keys. */
+typedef struct DeskWalk {
+    Check *c;
+    KeyVisitor visit;
+} DeskWalk;
+
+static void deskWalkStep(const char *name, size_t len, void *privdata) {
+    DeskWalk *w = privdata;
+    Hd *hd = w->c->hd;
+    KeyInfo ki;
+    if ((ki.kind = classifyKey(hd, name, len, &ki)) == K_OTHER) return;
+    ki.key = RedisModule_CreateString(hd->ctx, name, len);
+    w->visit(w->c, &ki);
+    RedisModule_FreeString(hd->ctx, ki.key);
+}
+
+/* Calls visit for every key of the desk the schema knows. */
 static void scanDesk(Check *c, KeyVisitor visit) {
-    Hd *hd = c->hd;
-    char pattern[HD_DESK_MAX + 3], cursor[32] = "0";
-    int plen = snprintf(pattern, sizeof(pattern), "%.*s:*", (int)hd->dlen, hd->dname);
-
-    do {
-        RedisModuleCallReply *r, *cur, *keys;
-        size_t clen;
-        const char *cp;
-
-        r = RedisModule_Call(hd->ctx, "SCAN", "ccbcc", cursor, "MATCH", pattern,
-                             (size_t)plen, "COUNT", CHECK_SCAN_COUNT);
-        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY ||
-            RedisModule_CallReplyLength(r) != 2) {
-            if (r) RedisModule_FreeCallReply(r);
-            return;
-        }
-        cur = RedisModule_CallReplyArrayElement(r, 0);
-        keys = RedisModule_CallReplyArrayElement(r, 1);
-        cp = RedisModule_CallReplyStringPtr(cur, &clen);
-        if (!cp || clen == 0 || clen >= sizeof(cursor)) { cp = "0"; clen = 1; }
-        memcpy(cursor, cp, clen);
-        cursor[clen] = '\0';
-
-        for (size_t i = 0; i < RedisModule_CallReplyLength(keys); i++) {
-            KeyInfo ki;
-            size_t len;
-            const char *name = RedisModule_CallReplyStringPtr(
-                RedisModule_CallReplyArrayElement(keys, i), &len);
-            if (!name || (ki.kind = classifyKey(hd, name, len, &ki)) == K_OTHER) continue;
-            ki.key = RedisModule_CreateString(hd->ctx, name, len);
-            visit(c, &ki);
-            RedisModule_FreeString(hd->ctx, ki.key);
-        }
-        RedisModule_FreeCallReply(r);
-    } while (strcmp(cursor, "0") != 0);
+    DeskWalk w = { c, visit };
+    hdDeskScan(c->hd, deskWalkStep, &w);
 }
 
 typedef void (*MemberVisitor)(Check *c, KeyInfo *ki, RedisModuleString *member);
@@ -643,8 +585,8 @@ static double slaScoreOf(Hd *hd, const TicketView *v) {
 static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
     Hd *hd = c->hd;
     if (!belongsInQueues(v)) return;
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, "priority");
-    expectInQueue(c, v, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v),
+    expectInQueue(c, v, keep(sc, hdQueuePriorityKey(hd)), (double)v->prio, "priority");
+    expectInQueue(c, v, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v),
                   "the earliest pending SLA due time");
     if (!v->agent)
         expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
@@ -659,10 +601,10 @@ static void checkTicketSla(Check *c, const TicketView *v) {
     DeskConfig cfg;
     SlaState s;
     double have;
-    if (!belongsInQueues(v) || !hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
+    if (!belongsInQueues(v) || !hdTypeOk(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH) ||
         !deskConfigLoad(hd, &cfg) || !slaRead(hd, v->tid, &s)) return;
     long long next = slaNextEvent(&cfg, &s);
-    int in = hdZScore(hd, hdKey(hd, "sla:timer"), v->member, &have);
+    int in = hdZScore(hd, hdSlaTimerKey(hd), v->member, &have);
     if (next && !in)
         report(c, 1, "ticket %lld: missing from %.*s:sla:timer (next SLA event at %lld)",
                v->tid, (int)hd->dlen, hd->dname, next);
@@ -686,7 +628,7 @@ static void checkTicketAgent(Check *c, Scratch *sc, const TicketView *v) {
         report(c, 1, "ticket %lld: assigned_agent %.*s does not exist", v->tid, a.n, a.p);
         return;
     }
-    open = agentKeyOf(hd, sc, v->agent, ":open_tickets");
+    open = keep(sc, hdAgentOpenKey(hd, v->agent));
     if (!hdSIsMember(hd, open, v->member))
         report(c, 1, "ticket %lld: assigned_agent %.*s but ticket:%lld is not in %s",
                v->tid, a.n, a.p, v->tid, keyName(open));
@@ -698,7 +640,7 @@ static void checkTicketCustomer(Check *c, Scratch *sc, const TicketView *v) {
     Shown u = show(v->user);
 
     if (!v->user || !customerExists(hd, sc, v->user)) return;
-    set = userKeyOf(hd, sc, v->user, ":tickets");
+    set = keep(sc, hdUserTicketsKey(hd, v->user));
     if (!hdSIsMember(hd, set, v->member))
         report(c, 1, "ticket %lld: customer %.*s exists but ticket:%lld is not in %s",
                v->tid, u.n, u.p, v->tid, keyName(set));
@@ -814,10 +756,10 @@ static void checkAgent(Check *c, KeyInfo *ki) {
 
     scratchInit(&sc, hd);
     aid = scratchStr(&sc, ki->id, ki->idlen);
-    if (!hdSIsMember(hd, keep(&sc, hdKey(hd, "agents")), aid))
+    if (!hdSIsMember(hd, keep(&sc, hdAgentsKey(hd)), aid))
         report(c, 1, "agent %.*s: not in %.*s:agents", (int)ki->idlen, ki->id,
                (int)hd->dlen, hd->dname);
-    open = hdSCard(hd, agentKeyOf(hd, &sc, aid, ":open_tickets"));
+    open = hdSCard(hd, keep(&sc, hdAgentOpenKey(hd, aid)));
     load = readField(hd, &sc, ki->key, "load");
     l = show(load);
     if (!load || RedisModule_StringToLongLong(load, &n) != REDISMODULE_OK || n != open)
@@ -904,7 +846,7 @@ static void checkSkillMember(Check *c, KeyInfo *ki, RedisModuleString *aid) {
     scratchInit(&sc, hd);
     if (!agentExists(hd, &sc, aid))
         report(c, 1, "%s: agent %.*s does not exist", keyName(ki->key), a.n, a.p);
-    else if (!hdSIsMember(hd, agentKeyOf(hd, &sc, aid, ":skills"),
+    else if (!hdSIsMember(hd, keep(&sc, hdAgentSkillsKey(hd, aid)),
                           scratchStr(&sc, ki->id, ki->idlen)))
         report(c, 1, "%s: has agent %.*s, whose skills do not include %.*s",
                keyName(ki->key), a.n, a.p, (int)ki->idlen, ki->id);
@@ -949,7 +891,7 @@ static void checkCustomer(Check *c, KeyInfo *ki) {
     }
     if (!owner || strEq(owner, ki->id, ki->idlen) || !customerExists(hd, &sc, owner))
         goto done;
-    if (customerEmail(hd, &sc, userKeyOf(hd, &sc, owner, ""), other, sizeof(other), NULL) != n ||
+    if (customerEmail(hd, &sc, keep(&sc, hdUserKey(hd, owner)), other, sizeof(other), NULL) != n ||
         memcmp(other, lower, (size_t)n) != 0)
         goto done;
     o = RedisModule_StringPtrLen(owner, &olen);
@@ -1020,7 +962,7 @@ static void checkEmailIndex(Check *c, KeyInfo *ki) {
                keyName(ki->key), u.n, u.p);
         goto done;
     }
-    n = customerEmail(hd, &sc, userKeyOf(hd, &sc, uid, ""), lower, sizeof(lower), &raw);
+    n = customerEmail(hd, &sc, keep(&sc, hdUserKey(hd, uid)), lower, sizeof(lower), &raw);
     if (n < 0 || (size_t)n != ki->idlen || memcmp(lower, ki->id, ki->idlen) != 0) {
         Shown e = show(raw);
         report(c, 1, "%s resolves to customer %.*s, whose email is '%.*s'",
@@ -1084,9 +1026,9 @@ static void checkStatsCounts(Check *c, RedisModuleString *stats) {
 
 static void checkStats(Check *c) {
     Hd *hd = c->hd;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     RedisModuleKey *k;
-    int type = keyType(hd, stats);
+    int type = hdKeyType(hd, stats);
 
     if (type != REDISMODULE_KEYTYPE_EMPTY && type != REDISMODULE_KEYTYPE_HASH) return;
     checkStatsCounts(c, stats);
@@ -1122,7 +1064,7 @@ static int orphanSkills(Check *c, KeyInfo *ki) {
 }
 
 static void checkKey(Check *c, KeyInfo *ki) {
-    int want = kindRules[ki->kind].type, have = keyType(c->hd, ki->key);
+    int want = kindRules[ki->kind].type, have = hdKeyType(c->hd, ki->key);
 
     if (have == REDISMODULE_KEYTYPE_EMPTY) return;      /* expired meanwhile */
     if (orphanSkills(c, ki)) {
@@ -1159,8 +1101,8 @@ static void checkKey(Check *c, KeyInfo *ki) {
 static int seqNeedsRepair(Check *c, int do_report) {
     long long seq;
     RedisModuleString *key = hdKey(c->hd, "seq:tickets");
-    if (keyType(c->hd, key) != REDISMODULE_KEYTYPE_STRING &&
-        keyType(c->hd, key) != REDISMODULE_KEYTYPE_EMPTY) return 0;   /* type reported */
+    if (hdKeyType(c->hd, key) != REDISMODULE_KEYTYPE_STRING &&
+        hdKeyType(c->hd, key) != REDISMODULE_KEYTYPE_EMPTY) return 0;   /* type reported */
     if (!ticketSeqRead(c->hd, &seq)) {
         if (do_report) report(c, 1, "%s is not a ticket count (the highest ticket id is %lld)",
                               keyName(key), c->max_tid);
@@ -1193,8 +1135,8 @@ static void deleteDerivedKey(Check *c, KeyInfo *ki) {
 /* Bumps updated_at/version like any other change of the ticket and logs
  * why, so the change is visible to IFVERSION writers and in TICKET.LOG. */
 static void noteTicketRepair(Hd *hd, Scratch *sc, TicketView *v, const char *why) {
-    RedisModuleString *log = keep(sc, hdKey(hd, "ticket:%lld:log", v->tid));
-    int type = keyType(hd, log);
+    RedisModuleString *log = keep(sc, hdTicketLogKey(hd, v->tid));
+    int type = hdKeyType(hd, log);
     fxHashSetC(hd, v->key, "updated_at", keep(sc, RedisModule_CreateStringFromLongLong(hd->ctx, hd->now)));
     fxHashIncr(hd, v->key, "version", 1);
     /* Only a list (or nothing) can take the entry; RPUSH on anything else
@@ -1239,17 +1181,17 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
 
     if (belongsInQueues(v)) {
         /* queueAddActive's strings would stay in auto-memory per ticket. */
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:priority")), (double)v->prio, v->member);
-        fxZAdd(hd, keep(sc, hdKey(hd, "queue:sla")), slaScoreOf(hd, v), v->member);
+        fxZAdd(hd, keep(sc, hdQueuePriorityKey(hd)), (double)v->prio, v->member);
+        fxZAdd(hd, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v), v->member);
         /* D:sla:timer: the ticket's next SLA warning or breach. */
         slaSchedule(hd, NULL, v->tid);
         if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
                               queueRoutingScore(v->prio, v->tid), v->member);
     }
     /* Kept assignments name an existing agent (fixTicketHash). */
-    if (v->agent) fxSAdd(hd, agentKeyOf(hd, sc, v->agent, ":open_tickets"), v->member);
+    if (v->agent) fxSAdd(hd, keep(sc, hdAgentOpenKey(hd, v->agent)), v->member);
     if (v->user && customerExists(hd, sc, v->user))
-        fxSAdd(hd, userKeyOf(hd, sc, v->user, ":tickets"), v->member);
+        fxSAdd(hd, keep(sc, hdUserTicketsKey(hd, v->user)), v->member);
 }
 
 static void rebuildTicket(Check *c, KeyInfo *ki) {
@@ -1308,16 +1250,16 @@ static void rebuildAgent(Check *c, KeyInfo *ki) {
     KeyInfo skills = *ki;
 
     scratchInit(&sc, hd);
-    fxSAdd(hd, keep(&sc, hdKey(hd, "agents")), scratchStr(&sc, ki->id, ki->idlen));
+    fxSAdd(hd, keep(&sc, hdAgentsKey(hd)), scratchStr(&sc, ki->id, ki->idlen));
     skills.kind = K_AGENT_SKILLS;
-    skills.key = keep(&sc, hdKey(hd, "agent:%.*s:skills", (int)ki->idlen, ki->id));
+    skills.key = keep(&sc, hdAgentSkillsKey(hd, scratchStr(&sc, ki->id, ki->idlen)));
     forEachMember(c, &skills, addSkillIndex);
     scratchFree(&sc);
 }
 
 /* Phase 2: the hashes rebuild the queues, sets and indexes. */
 static void rebuildFromKey(Check *c, KeyInfo *ki) {
-    if (keyType(c->hd, ki->key) != REDISMODULE_KEYTYPE_HASH) return;
+    if (hdKeyType(c->hd, ki->key) != REDISMODULE_KEYTYPE_HASH) return;
     switch (ki->kind) {
     case K_TICKET: rebuildTicket(c, ki); break;
     case K_USER: rebuildEmailIndex(c, ki); break;
@@ -1335,7 +1277,7 @@ static void rebuildLoad(Check *c, KeyInfo *ki) {
 
     if (ki->kind != K_AGENT || !isHash(hd, ki->key)) return;
     scratchInit(&sc, hd);
-    open = hdSCard(hd, keep(&sc, hdKey(hd, "agent:%.*s:open_tickets", (int)ki->idlen, ki->id)));
+    open = hdSCard(hd, keep(&sc, hdAgentOpenKey(hd, scratchStr(&sc, ki->id, ki->idlen))));
     load = readField(hd, &sc, ki->key, "load");
     if (!load || RedisModule_StringToLongLong(load, &n) != REDISMODULE_OK || n != open)
         fxHashSetC(hd, ki->key, "load",
@@ -1346,7 +1288,7 @@ static void rebuildLoad(Check *c, KeyInfo *ki) {
 /* Phase 4: D:stats from the counts of phase 2 (zero counts stay absent). */
 static void writeStats(Check *c) {
     Hd *hd = c->hd;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     RedisModuleDictIter *it = RedisModule_DictIteratorStartC(c->counts, "^", NULL, 0);
     char field[STATS_FIELD_MAX + 1];
     void *data;
@@ -1442,7 +1384,8 @@ HdCommand hdCheckCommands[] = {
     {"desk.check", cmdDeskCheck, "readonly", -2, 0,
      "Reports the desk's invariant violations (an empty array when consistent); only "
      "reads, so it runs on replicas",
-     "O(N) where N is the number of keys of the desk: an admin command", argsNone},
+     "O(N) where N is the number of keys of the desk: an admin command",
+     argsNone, HD_ACCESS_ADMIN},  /* a read, but an O(desk) admin command */
     {"desk.repair", cmdDeskRepair, "write deny-oom", 2, 1,
      "Rebuilds the queues, agent sets and loads, skill and email indexes, customer "
      "ticket sets and stats from the hashes and reports what it fixed "

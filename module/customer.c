@@ -193,22 +193,9 @@ static int customerRead(Hd *hd, RedisModuleString *uid, Customer *c) {
     return found;
 }
 
-/* Value of a STRING key, or NULL when it is missing or of another type. */
-static RedisModuleString *readString(Hd *hd, RedisModuleString *key) {
-    RedisModuleString *v = NULL;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_STRING) {
-        size_t len;
-        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
-        v = RedisModule_CreateString(hd->ctx, p, len);
-    }
-    RedisModule_CloseKey(k);
-    return v;
-}
-
 /* 1 when the index key holds exactly uid. */
 static int indexPointsAt(Hd *hd, RedisModuleString *idx, RedisModuleString *uid) {
-    RedisModuleString *owner = idx ? readString(hd, idx) : NULL;
+    RedisModuleString *owner = idx ? hdStringGet(hd, idx, NULL) : NULL;
     return owner && RedisModule_StringCompare(owner, uid) == 0;
 }
 
@@ -217,7 +204,7 @@ static int indexPointsAt(Hd *hd, RedisModuleString *idx, RedisModuleString *uid)
  * gone; FIND reads those as "not found" too, so CREATE and UPDATE agree with
  * it and overwrite the entry instead of refusing the address). */
 static RedisModuleString *emailOwner(Hd *hd, RedisModuleString *idx) {
-    RedisModuleString *owner = readString(hd, idx);
+    RedisModuleString *owner = hdStringGet(hd, idx, NULL);
     size_t len;
     const char *s;
 
@@ -227,18 +214,13 @@ static RedisModuleString *emailOwner(Hd *hd, RedisModuleString *idx) {
     return owner;
 }
 
-static void replyStringOrNull(Hd *hd, RedisModuleString *s) {
-    if (s) RedisModule_ReplyWithString(hd->ctx, s);
-    else RedisModule_ReplyWithNull(hd->ctx);
-}
-
 /* Timestamps are stored as decimal strings and replied as integers. */
 static void replyTimeOrNull(Hd *hd, RedisModuleString *s) {
     long long v;
     if (s && RedisModule_StringToLongLong(s, &v) == REDISMODULE_OK)
         RedisModule_ReplyWithLongLong(hd->ctx, v);
     else
-        replyStringOrNull(hd, s);
+        hdReplyStringOrNull(hd, s);
 }
 
 static void replyCustomer(Hd *hd, RedisModuleString *uid, const Customer *c) {
@@ -247,11 +229,11 @@ static void replyCustomer(Hd *hd, RedisModuleString *uid, const Customer *c) {
     RedisModule_ReplyWithCString(ctx, "id");
     RedisModule_ReplyWithString(ctx, uid);
     RedisModule_ReplyWithCString(ctx, "name");
-    replyStringOrNull(hd, c->name);
+    hdReplyStringOrNull(hd, c->name);
     RedisModule_ReplyWithCString(ctx, "email");
-    replyStringOrNull(hd, c->email);
+    hdReplyStringOrNull(hd, c->email);
     RedisModule_ReplyWithCString(ctx, "phone");
-    replyStringOrNull(hd, c->phone);
+    hdReplyStringOrNull(hd, c->phone);
     RedisModule_ReplyWithCString(ctx, "joined_at");
     replyTimeOrNull(hd, c->joined_at);
 }
@@ -291,7 +273,7 @@ static int parseCreate(Hd *hd, RedisModuleString **argv, int argc, NewCustomer *
  * were created with an explicit ID. Reads only; the caller stores it. */
 static RedisModuleString *nextFreeUid(Hd *hd, RedisModuleString *seqkey) {
     long long cur = 0;
-    RedisModuleString *v = readString(hd, seqkey);
+    RedisModuleString *v = hdStringGet(hd, seqkey, NULL);
 
     if (v && RedisModule_StringToLongLong(v, &cur) != REDISMODULE_OK) {
         hdError(hd, "INVALID", "counter '%s' does not hold an integer; fix or "
@@ -309,7 +291,7 @@ static RedisModuleString *nextFreeUid(Hd *hd, RedisModuleString *seqkey) {
 
 static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
     NewCustomer nc;
-    RedisModuleString *idx, *owner, *seqkey = hdKey(hd, "seq:users");
+    RedisModuleString *idx, *owner, *seqkey = hdSeqUsersKey(hd);
     RedisModuleString *uid, *fv[8];
     int n = 0;
 
@@ -384,7 +366,7 @@ static int cmdCustomerFind(Hd *hd, RedisModuleString **argv, int argc) {
                        HD_EMAIL_MAX, len);
     idx = emailIndexKey(hd, argv[2]);
     if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
-    uid = readString(hd, idx);
+    uid = hdStringGet(hd, idx, NULL);
     if (!uid) return RedisModule_ReplyWithNull(hd->ctx);
 
     /* A stale index (customer gone) reads as "not found"; DESK.CHECK reports it. */
@@ -516,13 +498,13 @@ static int loadTicketsToDetach(Hd *hd, RedisModuleString *uid, long long **out) 
     size_t n = hdSetTicketIds(hd, hdUserTicketsKey(hd, uid), &ids);
     int count = 0;
 
-    if (n && !hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM)) return -1;
+    if (n && !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM)) return -1;
     for (size_t i = 0; i < n; i++) {
         RedisModuleString *key = hdTicketKey(hd, ids[i]), *owner;
         if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
         owner = hdHashGet(hd, key, "user_id");
         if (!owner || RedisModule_StringCompare(owner, uid) != 0) continue;
-        if (!hdCheckType(hd, hdKey(hd, "ticket:%lld:log", ids[i]), REDISMODULE_KEYTYPE_LIST))
+        if (!hdCheckType(hd, hdTicketLogKey(hd, ids[i]), REDISMODULE_KEYTYPE_LIST))
             return -1;
         ids[count++] = ids[i];
     }

@@ -362,7 +362,7 @@ static void loadField(RedisModuleKey *key, RedisModuleString *field,
 }
 
 int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
-    RedisModuleString *kname = hdKey(hd, "config");
+    RedisModuleString *kname = hdConfigKey(hd);
     RedisModuleKey *k;
     LoadState ls = { cfg };
 
@@ -417,26 +417,22 @@ static void statsField(char *field, const char *kind, const char *name, size_t n
     field[klen + 1 + nlen] = '\0';
 }
 
-/* Two counters in one key open and one replicated HSET: every ticket change
- * moves a pair (status from/to, or status and category together). */
-static void statsPair(Hd *hd, const char *f1, long long d1, const char *f2, long long d2) {
-    fxHashIncrPair(hd, hdKey(hd, "stats"), f1, d1, f2, d2);
-}
-
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
                const char *to, size_t tlen) {
     char f1[96], f2[96];
     statsField(f1, kind, from, flen);
     statsField(f2, kind, to, tlen);
     if (!strcmp(f1, f2)) return;
-    statsPair(hd, f1, -1, f2, 1);
+    /* Two counters in one key open and one replicated HSET: every ticket
+     * change moves a pair (status from/to, or status and category). */
+    fxHashIncrPair(hd, hdStatsKey(hd), f1, -1, f2, 1);
 }
 
 void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta) {
     char f1[96], f2[96];
     statsField(f1, "status", status, strlen(status));
     statsField(f2, "category", cat, clen);
-    statsPair(hd, f1, delta, f2, delta);
+    fxHashIncrPair(hd, hdStatsKey(hd), f1, delta, f2, delta);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -561,12 +557,14 @@ static int configGetAll(Hd *hd, const DeskConfig *cfg) {
 
 /* The setting name argv[i], lower-cased into name (64 bytes); replies
  * INVALID and returns 0 when it is not a known setting. */
-static int configName(Hd *hd, RedisModuleString *arg, char *name) {
+static int configNameOrReply(Hd *hd, RedisModuleString *arg, char *name) {
     size_t nlen;
     const char *n = RedisModule_StringPtrLen(arg, &nlen);
-    if (hdLower(n, nlen, name, 64) < 0 || !isKnownSetting(name))
-        return hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG GET desk",
-                       (int)(nlen > 40 ? 40 : nlen), n), 0;
+    if (hdLower(n, nlen, name, 64) < 0 || !isKnownSetting(name)) {
+        hdError(hd, "INVALID", "unknown setting '%.*s'; see DESK.CONFIG GET desk",
+                (int)(nlen > 40 ? 40 : nlen), n);
+        return 0;
+    }
     return 1;
 }
 
@@ -579,7 +577,7 @@ static int cmdDeskConfigGet(Hd *hd, RedisModuleString **argv, int argc) {
     if (argc > 3) return hdSyntax(hd, "syntax: DESK.CONFIG GET desk [name]");
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (argc == 2) return configGetAll(hd, &cfg);
-    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    if (!configNameOrReply(hd, argv[2], name)) return REDISMODULE_OK;
     formatSetting(&cfg, name, val, sizeof(val));
     configReplyValue(hd, name, val);
     return REDISMODULE_OK;
@@ -625,7 +623,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     else if (argc != 4)
         return hdSyntax(hd, "syntax: DESK.CONFIG SET desk name value [FORCE]");
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!configName(hd, argv[2], name)) return REDISMODULE_OK;
+    if (!configNameOrReply(hd, argv[2], name)) return REDISMODULE_OK;
     if (force && strcmp(name, "categories") != 0)
         return hdSyntax(hd, "FORCE only applies to categories");
     const char *v = RedisModule_StringPtrLen(argv[3], &vlen);
@@ -644,7 +642,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     if (!strcmp(name, "timezone") && !slaZoneCheck(cfg.timezone, err, sizeof(err)))
         return hdError(hd, "INVALID", "timezone %s, got '%.*s'", err,
                        (int)(vlen > 40 ? 40 : vlen), v);
-    if (!hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
         if (ngone && !hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
@@ -653,7 +651,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     canonicalSettingName(name);
     /* Store the normalised form (e.g. categories lower-cased, general added). */
     formatSetting(&cfg, name, val, sizeof(val));
-    fxHashSetC(hd, hdKey(hd, "config"), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
+    fxHashSetC(hd, hdConfigKey(hd), name, RedisModule_CreateString(hd->ctx, val, strlen(val)));
     if (ngone) ticketsRequeueUnderGeneral(hd, &cfg, gone, ngone);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -668,45 +666,49 @@ static long long statsGet(Hd *hd, const char *kind, const char *name) {
     char field[96];
     long long v = 0;
     statsField(field, kind, name, strlen(name));
-    hdHashGetLL(hd, hdKey(hd, "stats"), field, &v);
+    hdHashGetLL(hd, hdStatsKey(hd), field, &v);
     return v;
 }
 
 static long long countOverdue(Hd *hd) {
     long long n = 0;
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "ZCOUNT", "scl",
-        hdKey(hd, "queue:sla"), "-inf", hd->now);
+        hdQueueSlaKey(hd), "-inf", hd->now);
     if (r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_INTEGER)
         n = RedisModule_CallReplyInteger(r);
     return n;
 }
 
-typedef struct AgentTotals { long long agents, online, load, capacity; } AgentTotals;
+typedef struct AgentTotals {
+    Hd *hd;
+    long long agents, online, load, capacity;
+} AgentTotals;
+
+static void addAgent(const char *id, size_t len, void *privdata) {
+    AgentTotals *t = privdata;
+    Hd *hd = t->hd;
+    RedisModuleString *aid = RedisModule_CreateString(hd->ctx, id, len);
+    RedisModuleString *key = hdAgentKey(hd, aid), *avail = NULL, *load = NULL, *cap = NULL;
+    long long l = 0, c = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) { RedisModule_CloseKey(k); return; }
+    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "availability", &avail,
+                        "load", &load, "capacity", &cap, NULL);
+    RedisModule_CloseKey(k);
+    if (load) RedisModule_StringToLongLong(load, &l);
+    if (cap) RedisModule_StringToLongLong(cap, &c);
+    t->agents++;
+    /* Hand-edited hashes may hold any integer: saturate, never overflow. */
+    if (__builtin_add_overflow(t->load, l, &t->load)) t->load = l < 0 ? LLONG_MIN : LLONG_MAX;
+    if (__builtin_add_overflow(t->capacity, c, &t->capacity))
+        t->capacity = c < 0 ? LLONG_MIN : LLONG_MAX;
+    if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
+}
 
 static void sumAgents(Hd *hd, AgentTotals *t) {
     memset(t, 0, sizeof(*t));
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", hdKey(hd, "agents"));
-    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return;
-    size_t n = RedisModule_CallReplyLength(r);
-    for (size_t i = 0; i < n; i++) {
-        RedisModuleString *aid = RedisModule_CreateStringFromCallReply(
-            RedisModule_CallReplyArrayElement(r, i));
-        RedisModuleString *key = hdAgentKey(hd, aid), *avail = NULL, *load = NULL, *cap = NULL;
-        long long l = 0, c = 0;
-        RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-        if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) { RedisModule_CloseKey(k); continue; }
-        RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, "availability", &avail,
-                            "load", &load, "capacity", &cap, NULL);
-        RedisModule_CloseKey(k);
-        if (load) RedisModule_StringToLongLong(load, &l);
-        if (cap) RedisModule_StringToLongLong(cap, &c);
-        t->agents++;
-        /* Hand-edited hashes may hold any integer: saturate, never overflow. */
-        if (__builtin_add_overflow(t->load, l, &t->load)) t->load = l < 0 ? LLONG_MIN : LLONG_MAX;
-        if (__builtin_add_overflow(t->capacity, c, &t->capacity))
-            t->capacity = c < 0 ? LLONG_MIN : LLONG_MAX;
-        if (avail && !strcmp(RedisModule_StringPtrLen(avail, NULL), "online")) t->online++;
-    }
+    t->hd = hd;
+    hdSetForEach(hd, hdAgentsKey(hd), addAgent, t);
 }
 
 /* The categories DESK.STATS reports: the configured ones, then, sorted, any
@@ -719,7 +721,7 @@ static int cmpCat(const void *a, const void *b) {
 }
 
 static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", hdKey(hd, "stats"));
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "HGETALL", "s", hdStatsKey(hd));
     size_t nf = r && RedisModule_CallReplyType(r) == REDISMODULE_REPLY_ARRAY
                 ? RedisModule_CallReplyLength(r) / 2 : 0;
     int extra = 0;
@@ -749,9 +751,9 @@ static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
 /* Every key DESK.STATS reads must have its type: a damaged desk is reported,
  * not summed as zeros. */
 static int statsCheckKeys(Hd *hd, const StatCats *sc) {
-    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdCheckType(hd, hdKey(hd, "agents"), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET)) return 0;
     for (int i = 0; i < sc->n; i++)
         if (!hdCheckType(hd, hdRoutingKey(hd, sc->cats[i], strlen(sc->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
@@ -766,7 +768,7 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
     int nstat = sizeof(statuses) / sizeof(statuses[0]);
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     statsCategories(hd, &cfg, &sc);
     if (!statsCheckKeys(hd, &sc)) return REDISMODULE_OK;
     for (int i = 0; i < sc.n; i++)
@@ -805,40 +807,32 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
 /* DESK.PURGE D                                                              */
 /* ------------------------------------------------------------------------ */
 
+typedef struct KeyList {
+    RedisModuleCtx *ctx;
+    RedisModuleString **keys;
+    size_t n, cap;
+} KeyList;
+
+static void keyListAdd(const char *name, size_t len, void *privdata) {
+    KeyList *l = privdata;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 256;
+        l->keys = RedisModule_Realloc(l->keys, l->cap * sizeof(*l->keys));
+    }
+    l->keys[l->n++] = RedisModule_CreateString(l->ctx, name, len);   /* auto-memory */
+}
+
 /* Collects every "D:*" key first, then deletes: SCAN stays simple and the
  * deletions replicate as UNLINKs. Admin command, O(keys in the database). */
 static int cmdDeskPurge(Hd *hd, RedisModuleString **argv, int argc) {
-    RedisModuleString *pattern = hdKey(hd, "*");
-    RedisModuleString **keys = NULL;
-    size_t nkeys = 0, cap = 0;
-    char cursor[32] = "0";
-
-    do {
-        RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SCAN", "ccscc", cursor,
-                                                   "MATCH", pattern, "COUNT", "1000");
-        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) break;
-        size_t clen;
-        const char *c = RedisModule_CallReplyStringPtr(
-            RedisModule_CallReplyArrayElement(r, 0), &clen);
-        snprintf(cursor, sizeof(cursor), "%.*s", (int)clen, c);
-        RedisModuleCallReply *arr = RedisModule_CallReplyArrayElement(r, 1);
-        size_t n = RedisModule_CallReplyLength(arr);
-        for (size_t i = 0; i < n; i++) {
-            if (nkeys == cap) {
-                cap = cap ? cap * 2 : 256;
-                keys = RedisModule_Realloc(keys, cap * sizeof(*keys));
-            }
-            keys[nkeys++] = RedisModule_CreateStringFromCallReply(
-                RedisModule_CallReplyArrayElement(arr, i));
-        }
-        RedisModule_FreeCallReply(r);
-    } while (strcmp(cursor, "0") != 0);
-
+    KeyList l = { hd->ctx, NULL, 0, 0 };
     long long deleted = 0;
-    for (size_t i = 0; i < nkeys; i++) {
-        if (hdKeyExists(hd, keys[i])) { fxDel(hd, keys[i]); deleted++; }
+
+    hdDeskScan(hd, keyListAdd, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        if (hdKeyExists(hd, l.keys[i])) { fxDel(hd, l.keys[i]); deleted++; }
     }
-    RedisModule_Free(keys);
+    RedisModule_Free(l.keys);
     /* Nothing of the desk outlives it in module memory either. */
     floodForgetDesk(hd);
     slaForgetDesk(hd);

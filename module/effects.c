@@ -184,7 +184,9 @@ void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *mem
     int n;
     int flags = 0;
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_ZsetAdd(k, score, member, &flags);
+    /* Callers validated the key's type and scores are never NaN: a failure
+     * here would replicate a write that did not happen. */
+    RedisModule_Assert(RedisModule_ZsetAdd(k, score, member, &flags) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     /* ZADD notifies only when it added or changed a score. */
     if (flags & (REDISMODULE_ZADD_ADDED | REDISMODULE_ZADD_UPDATED))
@@ -215,7 +217,7 @@ void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele);
+    RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "RPUSH", "ss", key, ele);
     notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
@@ -223,7 +225,7 @@ void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
 
 void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
     RedisModuleKey *k = openWrite(hd, key);
-    RedisModule_StringSet(k, val);
+    RedisModule_Assert(RedisModule_StringSet(k, val) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     RedisModule_Replicate(hd->ctx, "SET", "ss", key, val);
     notify(hd, REDISMODULE_NOTIFY_STRING, "set", key);
@@ -240,7 +242,7 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
     }
     v++;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
-    RedisModule_StringSet(k, nv);
+    RedisModule_Assert(RedisModule_StringSet(k, nv) == REDISMODULE_OK);
     RedisModule_CloseKey(k);
     /* Replicated as SET of the value (exact even if the counter was edited
      * by hand), so the event is SET's on both sides. */
@@ -324,6 +326,55 @@ RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field) 
         RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &v, NULL);
     RedisModule_CloseKey(k);
     return v;
+}
+
+RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type) {
+    RedisModuleString *v = NULL;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    int t = RedisModule_KeyType(k);
+    if (t == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        v = RedisModule_CreateString(hd->ctx, p, len);
+    }
+    RedisModule_CloseKey(k);
+    if (type) *type = t;
+    return v;
+}
+
+/* One SCAN batch (COUNT 1000) at a time. Desk names contain no glob
+ * characters, so "<desk>:*" matches exactly the desk's keys. */
+void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata) {
+    char pattern[HD_DESK_MAX + 3], cursor[32] = "0";
+    int plen = snprintf(pattern, sizeof(pattern), "%.*s:*", (int)hd->dlen, hd->dname);
+
+    do {
+        RedisModuleCallReply *r, *cur, *keys;
+        size_t clen;
+        const char *cp;
+
+        r = RedisModule_Call(hd->ctx, "SCAN", "ccbcc", cursor, "MATCH", pattern,
+                             (size_t)plen, "COUNT", "1000");
+        if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY ||
+            RedisModule_CallReplyLength(r) != 2) {
+            if (r) RedisModule_FreeCallReply(r);
+            return;
+        }
+        cur = RedisModule_CallReplyArrayElement(r, 0);
+        keys = RedisModule_CallReplyArrayElement(r, 1);
+        cp = RedisModule_CallReplyStringPtr(cur, &clen);
+        if (!cp || clen == 0 || clen >= sizeof(cursor)) { cp = "0"; clen = 1; }
+        memcpy(cursor, cp, clen);
+        cursor[clen] = '\0';
+
+        for (size_t i = 0; i < RedisModule_CallReplyLength(keys); i++) {
+            size_t len;
+            const char *name = RedisModule_CallReplyStringPtr(
+                RedisModule_CallReplyArrayElement(keys, i), &len);
+            if (name) fn(name, len, privdata);
+        }
+        RedisModule_FreeCallReply(r);
+    } while (strcmp(cursor, "0") != 0);
 }
 
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out) {

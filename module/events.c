@@ -31,7 +31,7 @@ void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, .
         fv[n++] = RedisModule_CreateString(hd->ctx, v ? v : "", v ? strlen(v) : 0);
     }
     va_end(ap);
-    fxXAdd(hd, hdKey(hd, "events"), fv, n, cfg->events_maxlen, NULL);
+    fxXAdd(hd, hdEventsKey(hd), fv, n, cfg->events_maxlen, NULL);
 }
 
 /* "<ms>: " */
@@ -51,14 +51,14 @@ void ticketLog(Hd *hd, long long tid, const char *fmt, ...) {
     va_start(ap, fmt);
     n = hdFormat(buf + off, sizeof(buf) - off, fmt, ap);
     va_end(ap);
-    fxRPush(hd, hdKey(hd, "ticket:%lld:log", tid),
+    fxRPush(hd, hdTicketLogKey(hd, tid),
             RedisModule_CreateString(hd->ctx, buf, off + n));
 }
 
 void ticketLogText(Hd *hd, long long tid, const char *prefix, RedisModuleString *text) {
     size_t len;
     const char *t = RedisModule_StringPtrLen(text, &len);
-    fxRPush(hd, hdKey(hd, "ticket:%lld:log", tid),
+    fxRPush(hd, hdTicketLogKey(hd, tid),
             RedisModule_CreateStringPrintf(hd->ctx, "%lld: %s%.*s", hd->now, prefix,
                                            (int)len, t));
 }

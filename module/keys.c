@@ -129,6 +129,75 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld", tid);
 }
 
+/* One builder per key kind (SPEC.md section 2): the schema is spelled here
+ * only, and check.c's key-kind table below names the same kinds. */
+RedisModuleString *hdStatsKey(Hd *hd) {
+    return hdKey(hd, "stats");
+}
+RedisModuleString *hdEventsKey(Hd *hd) {
+    return hdKey(hd, "events");
+}
+RedisModuleString *hdConfigKey(Hd *hd) {
+    return hdKey(hd, "config");
+}
+RedisModuleString *hdAgentsKey(Hd *hd) {
+    return hdKey(hd, "agents");
+}
+RedisModuleString *hdAdminsKey(Hd *hd) {
+    return hdKey(hd, "admins");
+}
+RedisModuleString *hdQueuePriorityKey(Hd *hd) {
+    return hdKey(hd, "queue:priority");
+}
+RedisModuleString *hdQueueSlaKey(Hd *hd) {
+    return hdKey(hd, "queue:sla");
+}
+RedisModuleString *hdSlaTimerKey(Hd *hd) {
+    return hdKey(hd, "sla:timer");
+}
+RedisModuleString *hdSlaRelaxKey(Hd *hd) {
+    return hdKey(hd, "sla:relax");
+}
+RedisModuleString *hdSlaReassignKey(Hd *hd) {
+    return hdKey(hd, "sla:reassign");
+}
+RedisModuleString *hdSeqTicketsKey(Hd *hd) {
+    return hdKey(hd, "seq:tickets");
+}
+RedisModuleString *hdSeqUsersKey(Hd *hd) {
+    return hdKey(hd, "seq:users");
+}
+RedisModuleString *hdAlertsKey(Hd *hd) {
+    return hdKey(hd, "alerts");
+}
+RedisModuleString *hdModelMetaKey(Hd *hd) {
+    return hdKey(hd, "model:meta");
+}
+RedisModuleString *hdModelWordsKey(Hd *hd) {
+    return hdKey(hd, "model:words");
+}
+RedisModuleString *hdTicketLogKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:log", tid);
+}
+RedisModuleString *hdTicketChatKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:chat", tid);
+}
+RedisModuleString *hdTicketStateKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:state", tid);
+}
+RedisModuleString *hdTicketReportKey(Hd *hd, long long tid) {
+    return hdKey(hd, "ticket:%lld:report", tid);
+}
+RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
+    return hdKey(hd, "chat:%lld", tid);
+}
+RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
+    return hdKey(hd, "flood:children:%lld", tid);
+}
+RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
+    return hdKey(hd, "report:%lld", day);
+}
+
 RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     char buf[32] = "ticket:";
     int n = 7 + hdFormatLL(buf + 7, tid);
@@ -209,10 +278,14 @@ int hdValidCategory(const char *s, size_t len) {
     return 1;
 }
 
-int hdParseTicketMember(const char *s, size_t len, long long *tid) {
+/* The one parser of ticket ids in key names and set members. canonical is
+ * DESK.CHECK's stricter reading: the way the module writes ids (no leading
+ * zero, at most 18 digits), so "ticket:007" is not the key of ticket 7. */
+int hdParseTicketId(const char *s, size_t len, int canonical, long long *tid) {
     long long v = 0;
-    if (len < 8 || len > 7 + 19 || memcmp(s, "ticket:", 7) != 0) return 0;
-    for (size_t i = 7; i < len; i++) {
+    if (len < 1 || len > 19) return 0;
+    if (canonical && (len > 18 || s[0] == '0')) return 0;
+    for (size_t i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9') return 0;
         if (v > (LLONG_MAX - (s[i] - '0')) / 10) return 0;   /* would overflow */
         v = v * 10 + (s[i] - '0');
@@ -220,6 +293,19 @@ int hdParseTicketMember(const char *s, size_t len, long long *tid) {
     if (v <= 0) return 0;
     *tid = v;
     return 1;
+}
+
+int hdParseTicketMember(const char *s, size_t len, long long *tid) {
+    if (len < 8 || memcmp(s, "ticket:", 7) != 0) return 0;
+    return hdParseTicketId(s + 7, len - 7, 0, tid);
+}
+
+long long hdTicketMemberTid(RedisModuleString *m) {
+    size_t len;
+    long long tid = 0;
+    const char *s = RedisModule_StringPtrLen(m, &len);
+    hdParseTicketMember(s, len, &tid);
+    return tid;
 }
 
 int hdLower(const char *s, size_t len, char *dst, size_t dstsize) {
@@ -242,7 +328,7 @@ static const char *typeName(int type) {
     }
 }
 
-static int keyType(Hd *hd, RedisModuleString *key) {
+int hdKeyType(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     int actual = RedisModule_KeyType(k);
     RedisModule_CloseKey(k);
@@ -250,12 +336,12 @@ static int keyType(Hd *hd, RedisModuleString *key) {
 }
 
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type) {
-    int actual = keyType(hd, key);
+    int actual = hdKeyType(hd, key);
     return actual == REDISMODULE_KEYTYPE_EMPTY || actual == type;
 }
 
 int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
-    int actual = keyType(hd, key);
+    int actual = hdKeyType(hd, key);
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
             "run DESK.CHECK or delete the key",
@@ -290,11 +376,18 @@ int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
     return 1;
 }
 
+int hdTicketIdArg(RedisModuleString *arg, long long *tid) {
+    long long v;
+    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK || v <= 0) return 0;
+    *tid = v;
+    return 1;
+}
+
 int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid) {
     long long v;
     size_t len;
     const char *s = RedisModule_StringPtrLen(arg, &len);
-    if (RedisModule_StringToLongLong(arg, &v) != REDISMODULE_OK || v <= 0) {
+    if (!hdTicketIdArg(arg, &v)) {
         hdError(hd, "INVALID", "ticket id must be a positive integer, got '%.*s'",
                 (int)(len > 40 ? 40 : len), s);
         return 0;

@@ -1,4 +1,4 @@
-/* module.c -- module entry point, command table, dispatcher, configs, INFO.
+/* module.c -- module entry point, dispatcher, registration, configs, INFO.
  *
  * Every command is registered with the same C function, hdDispatch, which
  * finds the command's HdCommand entry, validates the desk (argv[1]) once for
@@ -10,8 +10,6 @@
 #include <time.h>
 #include "helpdesk.h"
 
-HdGlobals hdg = { .enforce_identity = 0, .max_text = 65536, .sla_timer_ms = 1000 };
-
 typedef struct CmdEntry {
     HdCommand *def;
     long long calls;
@@ -21,36 +19,6 @@ typedef struct CmdEntry {
 static RedisModuleDict *cmdByName;   /* lower-case name -> CmdEntry */
 static CmdEntry *cmdEntries;
 static int cmdCount;
-
-/* ------------------------------------------------------------------------ */
-/* Errors                                                                    */
-/* ------------------------------------------------------------------------ */
-
-static int replyCodeError(Hd *hd, const char *code, const char *fmt, va_list ap) {
-    char buf[512];
-    int off = snprintf(buf, sizeof(buf), "%s ", code);
-    vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
-    /* Error replies must be one line. */
-    for (char *p = buf; *p; p++) if (*p == '\r' || *p == '\n') *p = ' ';
-    RedisModule_ReplyWithError(hd->ctx, buf);
-    return REDISMODULE_OK;
-}
-
-int hdError(Hd *hd, const char *code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    replyCodeError(hd, code, fmt, ap);
-    va_end(ap);
-    return REDISMODULE_OK;
-}
-
-int hdSyntax(Hd *hd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    replyCodeError(hd, "ERR", fmt, ap);
-    va_end(ap);
-    return REDISMODULE_OK;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Dispatcher                                                                */
@@ -85,17 +53,19 @@ static CmdEntry *lookupSubcommand(RedisModuleString *parent, RedisModuleString *
     return RedisModule_DictGetC(cmdByName, buf, plen + 1 + slen, NULL);
 }
 
-static int checkDesk(Hd *hd) {
+static int deskNameValidOrReply(Hd *hd) {
     if (!hdValidDeskName(hd->dname, hd->dlen)) {
-        return hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
-                       "[A-Za-z0-9_.{}-] (no ':'), got '%.*s'", HD_DESK_MAX,
-                       (int)(hd->dlen > 64 ? 64 : hd->dlen), hd->dname), 0;
+        hdError(hd, "INVALID", "desk name must be 1-%d bytes of "
+                "[A-Za-z0-9_.{}-] (no ':'), got '%.*s'", HD_DESK_MAX,
+                (int)(hd->dlen > 64 ? 64 : hd->dlen), hd->dname);
+        return 0;
     }
     if ((RedisModule_GetContextFlags(hd->ctx) & REDISMODULE_CTX_FLAGS_CLUSTER) &&
         !hdDeskHasHashTag(hd->dname, hd->dlen)) {
-        return hdError(hd, "CROSSSLOT", "in cluster mode the desk name must "
-                       "contain a hash tag such as '{%.*s}' so all its keys "
-                       "share one slot", (int)hd->dlen, hd->dname), 0;
+        hdError(hd, "CROSSSLOT", "in cluster mode the desk name must "
+                "contain a hash tag such as '{%.*s}' so all its keys "
+                "share one slot", (int)hd->dlen, hd->dname);
+        return 0;
     }
     return 1;
 }
@@ -125,7 +95,7 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
-    if (!checkDesk(&hd)) return REDISMODULE_OK;
+    if (!deskNameValidOrReply(&hd)) return REDISMODULE_OK;
     if (!accessCheck(&hd, e->def, argv, argc)) return REDISMODULE_OK;
     slaNoteDesk(&hd);
 

@@ -19,7 +19,7 @@ double queueRoutingScore(long long priority, long long tid) {
 
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
-    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)priority, m);
+    fxZAdd(hd, hdQueuePriorityKey(hd), (double)priority, m);
     /* D:queue:sla and D:sla:timer are scored from the ticket hash, which
      * callers have written already (sla_due is among its fields). */
     slaSchedule(hd, NULL, tid);
@@ -27,23 +27,36 @@ void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due
 
 void queueRemoveActive(Hd *hd, long long tid) {
     RedisModuleString *m = hdTicketMember(hd, tid);
-    fxZRem(hd, hdKey(hd, "queue:priority"), m);
-    fxZRem(hd, hdKey(hd, "queue:sla"), m);
-    if (hdZScore(hd, hdKey(hd, "sla:timer"), m, &(double){0}))
-        fxZRem(hd, hdKey(hd, "sla:timer"), m);
+    fxZRem(hd, hdQueuePriorityKey(hd), m);
+    fxZRem(hd, hdQueueSlaKey(hd), m);
+    if (hdZScore(hd, hdSlaTimerKey(hd), m, &(double){0}))
+        fxZRem(hd, hdSlaTimerKey(hd), m);
+}
+
+/* Routing (a layer above) wakes its waiters through this hook when a ticket
+ * enters a routing queue; it registers it at load (routingInit), so the
+ * queues never call up into routing.c. */
+static HdQueuedHook queuedHook;
+
+void queueSetQueuedHook(HdQueuedHook fn) {
+    queuedHook = fn;
 }
 
 /* Signalling the key wakes TICKET.NEXT callers blocked on this queue once the
  * current command has finished. */
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
-    RedisModuleString *key;
     /* A relaxed ticket is for every agent; others start their skill wait. */
     if (slaIsRelaxed(hd, tid)) { cat = "general"; clen = 7; }
     else slaRoutingEntered(hd, tid, cat, clen);
-    key = hdRoutingKey(hd, cat, clen);
+    queueAddRoutingPlain(hd, tid, cat, clen, priority);
+}
+
+void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
+                          long long priority) {
+    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
     fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
     RedisModule_SignalKeyAsReady(hd->ctx, key);
-    routingQueued(hd, cat, clen);
+    if (queuedHook) queuedHook(hd, cat, clen);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {

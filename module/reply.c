@@ -74,6 +74,11 @@ void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v) 
     RedisModule_ReplyWithString(hd->ctx, v);
 }
 
+void hdReplyStringOrNull(Hd *hd, RedisModuleString *s) {
+    if (s) RedisModule_ReplyWithString(hd->ctx, s);
+    else RedisModule_ReplyWithNull(hd->ctx);
+}
+
 void hdReplyField(Hd *hd, const char *field, RedisModuleString *v) {
     size_t flen = strlen(field);
     RedisModule_ReplyWithStringBuffer(hd->ctx, field, flen);

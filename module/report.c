@@ -43,7 +43,7 @@ static RedisModuleString *dayKey(Hd *hd, long long day) {
     int64_t y;
     int m, d;
     hdCivilFromDays(day, &y, &m, &d);
-    return hdKey(hd, "report:%lld", (long long)(y * 10000 + m * 100 + d));
+    return hdReportDayKey(hd, (long long)(y * 10000 + m * 100 + d));
 }
 
 static int bucketOf(long long ms) {
@@ -60,12 +60,12 @@ static long long bucketValue(int b) {
 
 int reportKeysOk(Hd *hd, long long tid, long long at) {
     return hdTypeOk(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
-           hdTypeOk(hd, hdKey(hd, "ticket:%lld:report", tid), REDISMODULE_KEYTYPE_LIST);
+           hdTypeOk(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 int reportCheckKeys(Hd *hd, long long tid, long long at) {
     return hdCheckType(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdKey(hd, "ticket:%lld:report", tid), REDISMODULE_KEYTYPE_LIST);
+           hdCheckType(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -96,7 +96,7 @@ static void record(Hd *hd, const Ticket *t, long long at, const char *counter) {
     long long day = dayOf(at);
     snprintf(prio, sizeof(prio), "%lld", t->priority);
     bump(hd, day, counter, t->category, prio, agent, 1);
-    fxRPush(hd, hdKey(hd, "ticket:%lld:report", t->id),
+    fxRPush(hd, hdTicketReportKey(hd, t->id),
             RedisModule_CreateStringPrintf(hd->ctx, "%lld %s %s %s %s", day, counter,
                                            t->category, prio, agent));
 }
@@ -118,7 +118,7 @@ void reportBreach(Hd *hd, const Ticket *t, long long at, int metric) {
 }
 
 void reportForget(Hd *hd, long long tid) {
-    RedisModuleString *key = hdKey(hd, "ticket:%lld:report", tid);
+    RedisModuleString *key = hdTicketReportKey(hd, tid);
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     long long n;
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_LIST) { RedisModule_CloseKey(k); return; }
@@ -240,8 +240,8 @@ static void replyGroup(Hd *hd, const Group *g) {
     }
 }
 
-static int parseReport(Hd *hd, RedisModuleString **argv, int argc, long long *from,
-                       long long *to, const char **dim) {
+static int parseReportOrReply(Hd *hd, RedisModuleString **argv, int argc, long long *from,
+                              long long *to, const char **dim) {
     int has_from = 0, has_to = 0, has_by = 0;
     *to = hd->now;
     *dim = "all";
@@ -260,21 +260,29 @@ static int parseReport(Hd *hd, RedisModuleString **argv, int argc, long long *fr
             if (hdArgIs(argv[i], "category")) *dim = "category";
             else if (hdArgIs(argv[i], "agent")) *dim = "agent";
             else if (hdArgIs(argv[i], "priority")) *dim = "priority";
-            else return hdError(hd, "INVALID", "BY must be category, agent or priority, "
-                                "got '%s'", RedisModule_StringPtrLen(argv[i], NULL)), 0;
+            else {
+                hdError(hd, "INVALID", "BY must be category, agent or priority, "
+                        "got '%s'", RedisModule_StringPtrLen(argv[i], NULL));
+                return 0;
+            }
             has_by = 1;
         } else {
-            return hdSyntax(hd, "unexpected or repeated argument '%s'; DESK.REPORT desk "
-                            "[FROM ms] [TO ms] [BY category|agent|priority]",
-                            RedisModule_StringPtrLen(argv[i], NULL)), 0;
+            hdSyntax(hd, "unexpected or repeated argument '%s'; DESK.REPORT desk "
+                     "[FROM ms] [TO ms] [BY category|agent|priority]",
+                     RedisModule_StringPtrLen(argv[i], NULL));
+            return 0;
         }
     }
     if (!has_from) *from = *to > REPORT_DEFAULT_DAYS * DAY_MS ? *to - REPORT_DEFAULT_DAYS * DAY_MS : 0;
-    if (*from > *to)
-        return hdError(hd, "INVALID", "FROM %lld is after TO %lld", *from, *to), 0;
-    if (dayOf(*to) - dayOf(*from) >= REPORT_MAX_DAYS)
-        return hdError(hd, "INVALID", "the range spans more than %d days; ask for a "
-                       "shorter FROM..TO", REPORT_MAX_DAYS), 0;
+    if (*from > *to) {
+        hdError(hd, "INVALID", "FROM %lld is after TO %lld", *from, *to);
+        return 0;
+    }
+    if (dayOf(*to) - dayOf(*from) >= REPORT_MAX_DAYS) {
+        hdError(hd, "INVALID", "the range spans more than %d days; ask for a "
+                "shorter FROM..TO", REPORT_MAX_DAYS);
+        return 0;
+    }
     return 1;
 }
 
@@ -283,7 +291,7 @@ static int cmdDeskReport(Hd *hd, RedisModuleString **argv, int argc) {
     const char *dim;
     Tally ta = { .hd = hd };
 
-    if (!parseReport(hd, argv, argc, &from, &to, &dim)) return REDISMODULE_OK;
+    if (!parseReportOrReply(hd, argv, argc, &from, &to, &dim)) return REDISMODULE_OK;
     for (long long d = dayOf(from); d <= dayOf(to); d++)
         if (!hdCheckType(hd, dayKey(hd, d), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     ta.dim = dim;

@@ -29,6 +29,7 @@ static RedisModuleDict *waitersByKey;
 
 void routingInit(RedisModuleCtx *ctx) {
     waitersByKey = RedisModule_CreateDict(NULL);
+    queueSetQueuedHook(routingQueued);
 }
 
 /* MODULE UNLOAD: Redis refuses it while clients are blocked or a timer is
@@ -225,15 +226,19 @@ static long long pickTicket(Hd *hd, const CatList *l) {
 }
 
 /* Checks shared by NEXT and CLAIM; replies the error and returns 0. */
-static int checkAgentCanTake(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
+static int agentCanTakeOrReply(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
     size_t len;
     const char *aid = RedisModule_StringPtrLen(aidArg, &len);
-    if (!agentLoad(hd, aidArg, a))
-        return hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
-                       "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid), 0;
-    if (strcmp(a->availability, "online") != 0)
-        return hdError(hd, "UNAVAILABLE", "agent %s is %s; only online agents take tickets "
-                       "(AGENT.AVAILABILITY)", aid, a->availability), 0;
+    if (!agentLoad(hd, aidArg, a)) {
+        hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
+                "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid);
+        return 0;
+    }
+    if (strcmp(a->availability, "online") != 0) {
+        hdError(hd, "UNAVAILABLE", "agent %s is %s; only online agents take tickets "
+                "(AGENT.AVAILABILITY)", aid, a->availability);
+        return 0;
+    }
     return 1;
 }
 
@@ -241,15 +246,15 @@ static int checkAgentCanTake(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) {
  * (damaged keys), so callers stop before writing anything for it. */
 static int loadPicked(Hd *hd, long long tid, Ticket *t) {
     if (!ticketLoad(hd, tid, t) || !t->exists || !ticketIsActive(t) || t->agent) return 0;
-    return hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST);
+    return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
     for (int i = 0; i < l->n; i++)
         if (!hdCheckType(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
-    return hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
+    return hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            agentCheckKeys(hd, aid);
 }
 
@@ -266,7 +271,7 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
     Ticket t;
 
     if (!deskConfigLoad(hd, &cfg)) return 1;
-    if (!checkAgentCanTake(hd, aidArg, &a)) return 1;
+    if (!agentCanTakeOrReply(hd, aidArg, &a)) return 1;
     if (a.load >= a.capacity)
         return hdError(hd, "CAPACITY", "agent %s is at capacity (%lld of %lld); close or "
                        "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
@@ -588,7 +593,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
         }
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!checkAgentCanTake(hd, argv[2], &a)) return REDISMODULE_OK;
+    if (!agentCanTakeOrReply(hd, argv[2], &a)) return REDISMODULE_OK;
     agentCategories(hd, argv[2], &l);
     if (!checkDeskKeys(hd, argv[2], &l)) return REDISMODULE_OK;
 
@@ -617,7 +622,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
  * capacity, least loaded; ties by fewest assignments so far, then id. */
 static RedisModuleString *bestAgentFor(Hd *hd, const char *cat, size_t clen) {
     RedisModuleString *setKey = (clen == 7 && !memcmp(cat, "general", 7))
-        ? hdKey(hd, "agents") : hdSkillKey(hd, cat, clen);
+        ? hdAgentsKey(hd) : hdSkillKey(hd, cat, clen);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", setKey);
     RedisModuleString *best = NULL;
     AgentInfo ba = { 0 };
@@ -733,13 +738,13 @@ static RedisModuleCommandArg argsRoute[] = {
 HdCommand hdRoutingCommands[] = {
     {"ticket.next", cmdTicketNext, "write deny-oom blocking", -3, 1,
      "Assign and return the agent's most urgent fitting unassigned ticket; BLOCK waits "
-     "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext},
+     "for one like BZPOPMAX", "O(S log N) with S agent skills", argsNext, HD_ACCESS_SELF},
     {"ticket.claim", cmdTicketClaim, "write deny-oom", -3, 1,
      "Top the agent up to COUNT open tickets (default its capacity) from the tickets it "
      "may take; returns all its open ticket ids",
      "O((S + K) log N) for K tickets claimed, S skills (ORDER CREATED: S x distinct "
      "priorities instead of S, once per call)",
-     argsClaim},
+     argsClaim, HD_ACCESS_SELF},
     {"ticket.route", cmdTicketRoute, "write deny-oom", -2, 1,
      "Route a ticket (or the most urgent unassigned one) to the best online agent as "
      "ROUTE does; returns that agent id, or nil when nobody fits",

@@ -163,7 +163,7 @@ static void fireTicket(Hd *hd, const DeskConfig *cfg, long long tid) {
  * its report keys have their types. */
 static int canFire(Hd *hd, long long tid) {
     return hdTypeOk(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH) &&
-           hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST) &&
+           hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST) &&
            reportKeysOk(hd, tid, hd->now);
 }
 
@@ -171,14 +171,14 @@ static int canFire(Hd *hd, long long tid) {
  * set and the keys those moves write are usable. */
 static void routeTick(Hd *hd, Budget *b) {
     DeskConfig cfg;
-    if (b->mark <= 0 || (!hdKeyExists(hd, hdKey(hd, "sla:relax")) &&
-                         !hdKeyExists(hd, hdKey(hd, "sla:reassign")))) return;
-    if (!hdTypeOk(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH) ||
-        !hdTypeOk(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) ||
-        !hdTypeOk(hd, hdKey(hd, "sla:relax"), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdTypeOk(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdTypeOk(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdTypeOk(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) ||
+    if (b->mark <= 0 || (!hdKeyExists(hd, hdSlaRelaxKey(hd)) &&
+                         !hdKeyExists(hd, hdSlaReassignKey(hd)))) return;
+    if (!hdTypeOk(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdTypeOk(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) ||
+        !hdTypeOk(hd, hdSlaRelaxKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdTypeOk(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
         !deskConfigLoad(hd, &cfg)) return;
     b->mark -= slaRouteTick(hd, &cfg, b->mark);
 }

@@ -237,13 +237,13 @@ static void zsetTo(Hd *hd, RedisModuleString *key, RedisModuleString *member, in
 static void scheduleState(Hd *hd, const DeskConfig *cfg, const SlaState *s) {
     RedisModuleString *m = hdTicketMember(hd, s->tid);
     if (!s->active) {
-        zsetTo(hd, hdKey(hd, "queue:sla"), m, 0, 0);
-        zsetTo(hd, hdKey(hd, "sla:timer"), m, 0, 0);
+        zsetTo(hd, hdQueueSlaKey(hd), m, 0, 0);
+        zsetTo(hd, hdSlaTimerKey(hd), m, 0, 0);
         return;
     }
-    zsetTo(hd, hdKey(hd, "queue:sla"), m, 1, slaQueueScore(s));
+    zsetTo(hd, hdQueueSlaKey(hd), m, 1, slaQueueScore(s));
     long long next = slaNextEvent(cfg, s);
-    zsetTo(hd, hdKey(hd, "sla:timer"), m, next != 0, (double)next);
+    zsetTo(hd, hdSlaTimerKey(hd), m, next != 0, (double)next);
 }
 
 void slaSchedule(Hd *hd, const DeskConfig *cfg, long long tid) {
@@ -275,9 +275,9 @@ void slaScheduleNew(Hd *hd, const DeskConfig *cfg, long long tid, long long prio
     s.due[SLA_FIRST_REPLY] = first_reply_due;
     s.due[SLA_RESOLUTION] = sla_due;
     RedisModuleString *m = hdTicketMember(hd, tid);
-    fxZAdd(hd, hdKey(hd, "queue:sla"), slaQueueScore(&s), m);
+    fxZAdd(hd, hdQueueSlaKey(hd), slaQueueScore(&s), m);
     long long next = slaNextEvent(cfg, &s);
-    if (next) fxZAdd(hd, hdKey(hd, "sla:timer"), (double)next, m);
+    if (next) fxZAdd(hd, hdSlaTimerKey(hd), (double)next, m);
 }
 
 static void writeMarks(Hd *hd, RedisModuleString *key, const char *field, int mask) {
@@ -348,10 +348,10 @@ long long slaFirstReplyDue(const DeskConfig *cfg, long long priority, long long 
 
 /* Type checks of every key the SLA hooks of a message may write. Replies. */
 int slaCheckKeys(Hd *hd, long long tid) {
-    return hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "ticket:%lld:log", tid), REDISMODULE_KEYTYPE_LIST) &&
+    return hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST) &&
            reportCheckKeys(hd, tid, hd->now);
 }
 

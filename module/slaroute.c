@@ -43,29 +43,29 @@ static void zremIfPresent(Hd *hd, RedisModuleString *key, RedisModuleString *m) 
 void slaRoutingEntered(Hd *hd, long long tid, const char *cat, size_t clen) {
     DeskConfig cfg;
     if (isGeneral(cat, clen) || !deskConfigLoad(hd, &cfg) || cfg.skill_timeout <= 0) return;
-    fxZAdd(hd, hdKey(hd, "sla:relax"), (double)hd->now, hdTicketMember(hd, tid));
+    fxZAdd(hd, hdSlaRelaxKey(hd), (double)hd->now, hdTicketMember(hd, tid));
     slaNoteDesk(hd);
 }
 
 void slaRoutingLeft(Hd *hd, long long tid) {
-    zremIfPresent(hd, hdKey(hd, "sla:relax"), hdTicketMember(hd, tid));
+    zremIfPresent(hd, hdSlaRelaxKey(hd), hdTicketMember(hd, tid));
 }
 
 /* Assigned (or replied to by its agent): the reassign clock starts now. */
 void slaAssignClock(Hd *hd, long long tid) {
     DeskConfig cfg;
     if (!deskConfigLoad(hd, &cfg) || cfg.reassign_after <= 0) return;
-    fxZAdd(hd, hdKey(hd, "sla:reassign"), (double)hd->now, hdTicketMember(hd, tid));
+    fxZAdd(hd, hdSlaReassignKey(hd), (double)hd->now, hdTicketMember(hd, tid));
     slaNoteDesk(hd);
 }
 
 void slaAssignCleared(Hd *hd, long long tid) {
-    zremIfPresent(hd, hdKey(hd, "sla:reassign"), hdTicketMember(hd, tid));
+    zremIfPresent(hd, hdSlaReassignKey(hd), hdTicketMember(hd, tid));
 }
 
 int slaRouteCheckKeys(Hd *hd) {
-    return hdCheckType(hd, hdKey(hd, "sla:relax"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "sla:reassign"), REDISMODULE_KEYTYPE_ZSET) &&
+    return hdCheckType(hd, hdSlaRelaxKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET);
 }
 
@@ -73,10 +73,11 @@ int slaRouteCheckKeys(Hd *hd) {
 /* The timer's part                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* Up to max ticket ids of set `name` with a score <= upto, lowest first. */
-static int dueMembers(Hd *hd, const char *name, long long upto, long long *out, int max) {
+/* Up to max ticket ids of sorted set `key` with a score <= upto, lowest first. */
+static int dueMembers(Hd *hd, RedisModuleString *key, long long upto, long long *out,
+                      int max) {
     int n = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "%s", name), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
         RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE, (double)upto, 0, 0)
             == REDISMODULE_OK) {
@@ -94,10 +95,10 @@ static int dueMembers(Hd *hd, const char *name, long long upto, long long *out, 
 }
 
 static int ticketWritable(Hd *hd, Ticket *t) {
-    return hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", t->id), REDISMODULE_KEYTYPE_LIST) &&
+    return hdTypeOk(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST) &&
            hdTypeOk(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
            hdTypeOk(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET) &&
-           hdTypeOk(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
+           hdTypeOk(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            (!t->agent || (hdTypeOk(hd, hdAgentKey(hd, t->agent), REDISMODULE_KEYTYPE_HASH) &&
                           hdTypeOk(hd, hdAgentOpenKey(hd, t->agent), REDISMODULE_KEYTYPE_SET)));
 }
@@ -108,7 +109,7 @@ static void relax(Hd *hd, const DeskConfig *cfg, long long tid) {
     double score, since = 0;
     char waited[24];
 
-    hdZScore(hd, hdKey(hd, "sla:relax"), m, &since);
+    hdZScore(hd, hdSlaRelaxKey(hd), m, &since);
     slaRoutingLeft(hd, tid);
     if (!ticketLoad(hd, tid, &t) || !t.exists || !ticketIsActive(&t) || t.agent ||
         isGeneral(t.category, t.catlen) || !ticketWritable(hd, &t)) return;
@@ -141,12 +142,12 @@ int slaRouteTick(Hd *hd, const DeskConfig *cfg, int budget) {
     long long *ids = RedisModule_PoolAlloc(hd->ctx, sizeof(long long) * (size_t)(budget + 1));
     int n, used = 0;
     if (cfg->skill_timeout > 0) {
-        n = dueMembers(hd, "sla:relax", hd->now - cfg->skill_timeout * 1000, ids, budget);
+        n = dueMembers(hd, hdSlaRelaxKey(hd), hd->now - cfg->skill_timeout * 1000, ids, budget);
         for (int i = 0; i < n; i++) relax(hd, cfg, ids[i]);
         used += n;
     }
     if (cfg->reassign_after > 0 && used < budget) {
-        n = dueMembers(hd, "sla:reassign", hd->now - cfg->reassign_after * 1000, ids,
+        n = dueMembers(hd, hdSlaReassignKey(hd), hd->now - cfg->reassign_after * 1000, ids,
                        budget - used);
         for (int i = 0; i < n; i++) reassign(hd, cfg, ids[i]);
         used += n;

@@ -218,7 +218,7 @@ static json_t *keepNewest(json_t *arr, size_t max) {
 
 /* Parses the ticket id, checks the ticket exists and the state key is a hash,
  * and reads the stored fields. Replies and returns 0 on any error. */
-static int stateLoad(Hd *hd, RedisModuleString *arg, State *st) {
+static int stateLoadOrReply(Hd *hd, RedisModuleString *arg, State *st) {
     Ticket t;
     RedisModuleString *ver = NULL;
     RedisModuleKey *k;
@@ -226,10 +226,12 @@ static int stateLoad(Hd *hd, RedisModuleString *arg, State *st) {
     memset(st, 0, sizeof(*st));
     if (!hdArgTicketId(hd, arg, &st->tid)) return 0;
     if (!ticketLoad(hd, st->tid, &t)) return 0;
-    if (!t.exists)
-        return hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
-                       st->tid, (int)hd->dlen, hd->dname), 0;
-    st->key = hdKey(hd, "ticket:%lld:state", st->tid);
+    if (!t.exists) {
+        hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
+                st->tid, (int)hd->dlen, hd->dname);
+        return 0;
+    }
+    st->key = hdTicketStateKey(hd, st->tid);
     if (!hdCheckType(hd, st->key, REDISMODULE_KEYTYPE_HASH)) return 0;
 
     k = RedisModule_OpenKey(hd->ctx, st->key, REDISMODULE_READ);
@@ -343,16 +345,20 @@ static int commitValue(Hd *hd, const DeskConfig *cfg, State *st, const char *fie
 }
 
 /* [IFVERSION v] at argv[at]; *ifv = -1 when absent. */
-static int parseIfVersion(Hd *hd, RedisModuleString **argv, int argc, int at,
-                          const char *syntax, long long *ifv) {
+static int parseIfVersionOrReply(Hd *hd, RedisModuleString **argv, int argc, int at,
+                                 const char *syntax, long long *ifv) {
     *ifv = -1;
     if (argc == at) return 1;
     if (argc == at + 2 && hdArgIs(argv[at], "IFVERSION"))
         return hdArgLongLong(hd, argv[at + 1], "IFVERSION", 0, LLONG_MAX, ifv);
-    if (argc == at + 1 && hdArgIs(argv[at], "IFVERSION"))
-        return hdSyntax(hd, "IFVERSION needs a version number"), 0;
-    if (argc == at + 4 && hdArgIs(argv[at], "IFVERSION") && hdArgIs(argv[at + 2], "IFVERSION"))
-        return hdSyntax(hd, "option IFVERSION given twice"), 0;
+    if (argc == at + 1 && hdArgIs(argv[at], "IFVERSION")) {
+        hdSyntax(hd, "IFVERSION needs a version number");
+        return 0;
+    }
+    if (argc == at + 4 && hdArgIs(argv[at], "IFVERSION") && hdArgIs(argv[at + 2], "IFVERSION")) {
+        hdSyntax(hd, "option IFVERSION given twice");
+        return 0;
+    }
     hdSyntax(hd, "syntax: %s", syntax);
     return 0;
 }
@@ -392,7 +398,7 @@ static int cmdStateGet(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *upd;
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!stateLoad(hd, argv[2], &st)) return REDISMODULE_OK;
+    if (!stateLoadOrReply(hd, argv[2], &st)) return REDISMODULE_OK;
     if (!st.exists) return RedisModule_ReplyWithNull(hd->ctx);
     if (!validStoredFields(hd, &st)) return REDISMODULE_OK;
 
@@ -428,24 +434,31 @@ static int cmdStateGet(Hd *hd, RedisModuleString **argv, int argc) {
 /* A document to SET: an object with facts (object), history (array) and
  * last_decision (any); created_at, updated_at and version are accepted (so a
  * GET snapshot can be SET back as is) and ignored; anything else is refused. */
-static int validDocument(Hd *hd, json_t *doc) {
+static int validDocumentOrReply(Hd *hd, json_t *doc) {
     const char *name;
     json_t *v;
 
-    if (!json_is_object(doc))
-        return hdError(hd, "INVALID", "json must be an object with facts, history "
-                       "and last_decision"), 0;
+    if (!json_is_object(doc)) {
+        hdError(hd, "INVALID", "json must be an object with facts, history "
+                "and last_decision");
+        return 0;
+    }
     json_object_foreach(doc, name, v) {
         if (!strcmp(name, "facts")) {
-            if (!json_is_object(v))
-                return hdError(hd, "INVALID", "facts must be a JSON object"), 0;
+            if (!json_is_object(v)) {
+                hdError(hd, "INVALID", "facts must be a JSON object");
+                return 0;
+            }
         } else if (!strcmp(name, "history")) {
-            if (!json_is_array(v))
-                return hdError(hd, "INVALID", "history must be a JSON array"), 0;
+            if (!json_is_array(v)) {
+                hdError(hd, "INVALID", "history must be a JSON array");
+                return 0;
+            }
         } else if (strcmp(name, "last_decision") && strcmp(name, "created_at") &&
                    strcmp(name, "updated_at") && strcmp(name, "version")) {
-            return hdError(hd, "INVALID", "unknown member '%.40s'; a state has facts, "
-                           "history and last_decision", name), 0;
+            hdError(hd, "INVALID", "unknown member '%.40s'; a state has facts, "
+                    "history and last_decision", name);
+            return 0;
         }
     }
     return 1;
@@ -458,11 +471,12 @@ static int cmdStateSet(Hd *hd, RedisModuleString **argv, int argc) {
     char *facts_s = NULL, *history_s = NULL, *decision_s = NULL;
     long long ifv;
 
-    if (!parseIfVersion(hd, argv, argc, 4, "TICKET.STATE.SET desk tid json [IFVERSION v]",
-                        &ifv)) return REDISMODULE_OK;
+    if (!parseIfVersionOrReply(hd, argv, argc, 4,
+                               "TICKET.STATE.SET desk tid json [IFVERSION v]", &ifv))
+        return REDISMODULE_OK;
     if (!(doc = jsonParseArg(hd, "json", argv[3]))) return REDISMODULE_OK;
-    if (!validDocument(hd, doc) || !deskConfigLoad(hd, &cfg) ||
-        !stateLoad(hd, argv[2], &st) || !checkVersion(hd, &st, ifv)) {
+    if (!validDocumentOrReply(hd, doc) || !deskConfigLoad(hd, &cfg) ||
+        !stateLoadOrReply(hd, argv[2], &st) || !checkVersion(hd, &st, ifv)) {
         json_decref(doc);
         return REDISMODULE_OK;
     }
@@ -497,15 +511,16 @@ static int cmdStateMerge(Hd *hd, RedisModuleString **argv, int argc) {
     json_t *patch, *facts;
     long long ifv;
 
-    if (!parseIfVersion(hd, argv, argc, 4, "TICKET.STATE.MERGE desk tid patch [IFVERSION v]",
-                        &ifv)) return REDISMODULE_OK;
+    if (!parseIfVersionOrReply(hd, argv, argc, 4,
+                               "TICKET.STATE.MERGE desk tid patch [IFVERSION v]", &ifv))
+        return REDISMODULE_OK;
     if (!(patch = jsonParseArg(hd, "patch", argv[3]))) return REDISMODULE_OK;
     /* Any other patch would replace facts by a non-object (RFC 7386). */
     if (!json_is_object(patch)) {
         json_decref(patch);
         return hdError(hd, "INVALID", "patch must be a JSON object (facts is an object)");
     }
-    if (!deskConfigLoad(hd, &cfg) || !stateLoad(hd, argv[2], &st) ||
+    if (!deskConfigLoad(hd, &cfg) || !stateLoadOrReply(hd, argv[2], &st) ||
         !checkVersion(hd, &st, ifv) ||
         !(facts = storedField(hd, &st, "facts", st.facts, JSON_OBJECT))) {
         json_decref(patch);
@@ -526,7 +541,7 @@ static int cmdStateAppend(Hd *hd, RedisModuleString **argv, int argc) {
     json_t *msg, *history;
 
     if (!(msg = jsonValueOrText(hd, "message", argv[3]))) return REDISMODULE_OK;
-    if (!deskConfigLoad(hd, &cfg) || !stateLoad(hd, argv[2], &st) ||
+    if (!deskConfigLoad(hd, &cfg) || !stateLoadOrReply(hd, argv[2], &st) ||
         !(history = storedField(hd, &st, "history", st.history, JSON_ARRAY))) {
         json_decref(msg);
         return REDISMODULE_OK;
@@ -542,7 +557,7 @@ static int cmdStateDecide(Hd *hd, RedisModuleString **argv, int argc) {
     json_t *decision;
 
     if (!(decision = jsonValueOrText(hd, "decision", argv[3]))) return REDISMODULE_OK;
-    if (!deskConfigLoad(hd, &cfg) || !stateLoad(hd, argv[2], &st)) {
+    if (!deskConfigLoad(hd, &cfg) || !stateLoadOrReply(hd, argv[2], &st)) {
         json_decref(decision);
         return REDISMODULE_OK;
     }
@@ -555,7 +570,7 @@ static int cmdStateDecide(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int cmdStateDel(Hd *hd, RedisModuleString **argv, int argc) {
     State st;
-    if (!stateLoad(hd, argv[2], &st)) return REDISMODULE_OK;
+    if (!stateLoadOrReply(hd, argv[2], &st)) return REDISMODULE_OK;
     if (!st.exists) return RedisModule_ReplyWithLongLong(hd->ctx, 0);
     fxDel(hd, st.key);
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
@@ -564,10 +579,6 @@ static int cmdStateDel(Hd *hd, RedisModuleString **argv, int argc) {
 /* ------------------------------------------------------------------------ */
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
-
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
 
 static RedisModuleCommandArg argsTid[] = { ARG("tid", INTEGER), {0} };
 static RedisModuleCommandArg argsSet[] = {
@@ -583,20 +594,23 @@ static RedisModuleCommandArg argsDecide[] = { ARG("tid", INTEGER), ARG("decision
 HdCommand hdStateCommands[] = {
     {"ticket.state.get", cmdStateGet, "write", 3, 1,
      "The ticket's session state as a JSON document, or nil; refreshes its TTL",
-     "O(N) with N the size of the state", argsTid},
+     "O(N) with N the size of the state", argsTid,
+     HD_ACCESS_READ},             /* a read, though it refreshes the TTL */
     {"ticket.state.set", cmdStateSet, "write deny-oom", -4, 1,
      "Replace the ticket's session state (facts, history, last_decision); "
-     "returns the new version", "O(N) with N the size of the state", argsSet},
+     "returns the new version", "O(N) with N the size of the state",
+     argsSet, HD_ACCESS_OWN_TICKET},
     {"ticket.state.merge", cmdStateMerge, "write deny-oom", -4, 1,
      "Apply an RFC 7386 JSON merge patch to the state's facts; returns the new version",
-     "O(N) with N the size of facts and patch", argsMerge},
+     "O(N) with N the size of facts and patch", argsMerge, HD_ACCESS_OWN_TICKET},
     {"ticket.state.append", cmdStateAppend, "write deny-oom", 4, 1,
      "Append a message to the state's history (capped at state-history-max); "
-     "returns the new version", "O(N) with N the size of the history", argsAppend},
+     "returns the new version", "O(N) with N the size of the history",
+     argsAppend, HD_ACCESS_OWN_TICKET},
     {"ticket.state.decide", cmdStateDecide, "write deny-oom", 4, 1,
      "Set the state's last_decision; returns the new version",
-     "O(N) with N the size of the decision", argsDecide},
+     "O(N) with N the size of the decision", argsDecide, HD_ACCESS_OWN_TICKET},
     {"ticket.state.del", cmdStateDel, "write fast", 3, 1,
-     "Delete the ticket's session state; returns 1 or 0", "O(1)", argsTid},
+     "Delete the ticket's session state; returns 1 or 0", "O(1)", argsTid, HD_ACCESS_OWN_TICKET},
     {NULL}
 };

@@ -1,6 +1,7 @@
-/* ticket.c -- the ticket life cycle: create, read, update, status, assign,
+/* ticket.c -- the TICKET.* commands: create, read, update, status, assign,
  * unassign, close, reopen, delete, log, note, and the read-only views
- * PEEK, COUNTS and OVERDUE.
+ * PEEK, COUNTS and OVERDUE. The record primitives they use are in record.c;
+ * the flood and routing hooks of a command are called here.
  *
  * The ticket hash D:ticket:<tid> is the truth; the queues, the agent's
  * open_tickets set and load, the customer's ticket set and D:stats are
@@ -13,226 +14,13 @@
 #include <strings.h>
 #include "helpdesk.h"
 
-static const char *ticketFields[] = {
-    "user_id", "subject", "body", "status", "priority", "category", "urgency",
-    "created_at", "updated_at", "assigned_agent", "sla_due_at", "closed_at",
-    "master", "version", NULL
-};
-
 static const char *statusNames[] = {
     "open", "in_progress", "on_hold", "closed", "merged", NULL
 };
 
-/* ------------------------------------------------------------------------ */
-/* Loading and small helpers                                                 */
-/* ------------------------------------------------------------------------ */
-
-static void copyField(RedisModuleString *v, char *dst, size_t dstsize, size_t *lenp) {
-    size_t len = 0;
-    const char *s = v ? RedisModule_StringPtrLen(v, &len) : "";
-    if (len >= dstsize) len = dstsize - 1;
-    memcpy(dst, s, len);
-    dst[len] = '\0';
-    if (lenp) *lenp = len;
-}
-
-int ticketLoad(Hd *hd, long long tid, Ticket *t) {
-    RedisModuleString *status = NULL, *prio = NULL, *cat = NULL, *ver = NULL, *sla = NULL;
-    RedisModuleKey *k;
-
-    memset(t, 0, sizeof(*t));
-    t->id = tid;
-    t->key = hdTicketKey(hd, tid);
-    k = RedisModule_OpenKey(hd->ctx, t->key, REDISMODULE_READ);
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
-        RedisModule_CloseKey(k);
-        return 1;
-    }
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
-        return hdCheckType(hd, t->key, REDISMODULE_KEYTYPE_HASH);
-    }
-    /* Shared field-name strings: with C field names Redis makes and frees
-     * a string object per field. */
-#define FN(name) hdConstString(hd, name)
-    RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
-                        FN("status"), &status, FN("priority"), &prio, FN("category"), &cat,
-                        FN("assigned_agent"), &t->agent, FN("version"), &ver,
-                        FN("sla_due_at"), &sla, FN("master"), &t->master,
-                        FN("user_id"), &t->user_id, NULL);
-#undef FN
-    RedisModule_CloseKey(k);
-    t->exists = 1;
-    copyField(status, t->status, sizeof(t->status), NULL);
-    copyField(cat, t->category, sizeof(t->category), &t->catlen);
-    if (!t->catlen) { strcpy(t->category, "general"); t->catlen = 7; }
-    if (!prio || RedisModule_StringToLongLong(prio, &t->priority) != REDISMODULE_OK)
-        t->priority = 5;
-    if (!ver || RedisModule_StringToLongLong(ver, &t->version) != REDISMODULE_OK)
-        t->version = 0;
-    if (!sla || RedisModule_StringToLongLong(sla, &t->sla_due_at) != REDISMODULE_OK)
-        t->sla_due_at = 0;
-    return 1;
-}
-
-int ticketIsActive(const Ticket *t) {
-    return strcmp(t->status, "closed") != 0 && strcmp(t->status, "merged") != 0;
-}
-
-int ticketLoadExisting(Hd *hd, RedisModuleString *arg, Ticket *t) {
-    long long tid;
-    if (!hdArgTicketId(hd, arg, &tid)) return 0;
-    if (!ticketLoad(hd, tid, t)) return 0;
-    if (!t->exists) {
-        hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
-                tid, (int)hd->dlen, hd->dname);
-        return 0;
-    }
-    return 1;
-}
-
 static int validStatus(const char *s) {
     for (int i = 0; statusNames[i]; i++) if (!strcmp(statusNames[i], s)) return 1;
     return 0;
-}
-
-static const char *agentName(const Ticket *t) {
-    return t->agent ? RedisModule_StringPtrLen(t->agent, NULL) : "";
-}
-
-void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
-    fv[n++] = hdConstString(hd, "updated_at");
-    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    fv[n++] = hdConstString(hd, "version");
-    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
-    fxHashSet(hd, t->key, fv, n);
-}
-
-static void setStatusField(Hd *hd, Ticket *t, const char *to) {
-    RedisModuleString *fv[6];
-    fv[0] = hdConstString(hd, "status");
-    fv[1] = RedisModule_CreateString(hd->ctx, to, strlen(to));
-    ticketWrite(hd, t, fv, 2);
-}
-
-/* Moves the status counters and the field; callers log and emit. */
-static void changeStatus(Hd *hd, Ticket *t, const char *to) {
-    statsMove(hd, "status", t->status, strlen(t->status), to, strlen(to));
-    setStatusField(hd, t, to);
-    snprintf(t->status, sizeof(t->status), "%s", to);
-}
-
-int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
-    RedisModuleString *load = NULL, *cap = NULL, *avail = NULL, *total = NULL;
-    RedisModuleKey *k;
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(aid, &len);
-    if (!hdValidId(s, len)) return 0;
-    a->id = aid;
-    a->key = hdAgentKey(hd, aid);
-    a->open_key = hdAgentOpenKey(hd, aid);
-    k = RedisModule_OpenKey(hd->ctx, a->key, REDISMODULE_READ);
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
-        return 0;
-    }
-    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
-                        hdConstString(hd, "capacity"), &cap,
-                        hdConstString(hd, "availability"), &avail,
-                        hdConstString(hd, "assigned_total"), &total, NULL);
-    RedisModule_CloseKey(k);
-    a->load = a->capacity = a->assigned_total = 0;
-    if (load) RedisModule_StringToLongLong(load, &a->load);
-    if (cap) RedisModule_StringToLongLong(cap, &a->capacity);
-    if (total) RedisModule_StringToLongLong(total, &a->assigned_total);
-    copyField(avail, a->availability, sizeof(a->availability), NULL);
-    return 1;
-}
-
-/* Type checks of the keys every ticket write may touch. */
-int ticketCheckKeys(Hd *hd, Ticket *t) {
-    return hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "sla:timer"), REDISMODULE_KEYTYPE_ZSET) &&
-           reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
-           hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdKey(hd, "stats"), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdKey(hd, "events"), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdKey(hd, "ticket:%lld:log", t->id), REDISMODULE_KEYTYPE_LIST);
-}
-
-int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
-    return hdCheckType(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Assignment primitives (shared with agent.c through the header)           */
-/* ------------------------------------------------------------------------ */
-
-static void detachFromAgent(Hd *hd, Ticket *t) {
-    RedisModuleString *aid = t->agent;
-    slaAssignCleared(hd, t->id);
-    fxSRem(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
-    fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
-}
-
-void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
-                    const char *reason) {
-    const char *to = RedisModule_StringPtrLen(aid, NULL);
-    char from[HD_ID_MAX + 1];
-    RedisModuleString *fv[6];
-
-    snprintf(from, sizeof(from), "%s", agentName(t));
-    if (t->agent) detachFromAgent(hd, t);
-    else queueRemoveRouting(hd, t->id, t->category, t->catlen);
-
-    fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
-    fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
-    /* Taken: a relaxation is over, the reassign-after clock starts. */
-    fxHashDel(hd, t->key, "relaxed");
-    slaAssignClock(hd, t->id);
-    fv[0] = hdConstString(hd, "assigned_agent");
-    fv[1] = aid;
-    ticketWrite(hd, t, fv, 2);
-    t->agent = aid;
-
-    if (from[0]) ticketLog(hd, t->id, "reassigned from %s to %s", from, to);
-    else ticketLog(hd, t->id, "assigned to %s", to);
-    eventEmit(hd, cfg, "assigned", t->id, "agent", to, "from", from, "reason", reason, NULL);
-}
-
-void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason) {
-    char from[HD_ID_MAX + 1];
-    if (!t->agent) return;
-    snprintf(from, sizeof(from), "%s", agentName(t));
-    detachFromAgent(hd, t);
-    fxHashDel(hd, t->key, "assigned_agent");
-    t->agent = NULL;
-    /* Work that nobody holds is not in progress any more. */
-    if (!strcmp(t->status, "in_progress")) {
-        changeStatus(hd, t, "open");
-        ticketLog(hd, t->id, "status in_progress -> open");
-        eventEmit(hd, cfg, "status", t->id, "from", "in_progress", "to", "open", NULL);
-    } else {
-        RedisModuleString *fv[4];
-        ticketWrite(hd, t, fv, 0);      /* updated_at and version only */
-    }
-    if (ticketIsActive(t))
-        queueAddRouting(hd, t->id, t->category, t->catlen, t->priority);
-    ticketLog(hd, t->id, "unassigned from %s (%s)", from, reason);
-    eventEmit(hd, cfg, "unassigned", t->id, "agent", from, "reason", reason, NULL);
-}
-
-/* Takes an active ticket out of every queue and off its agent. */
-static void retire(Hd *hd, Ticket *t) {
-    if (t->agent) {
-        detachFromAgent(hd, t);
-        fxHashDel(hd, t->key, "assigned_agent");
-    } else {
-        queueRemoveRouting(hd, t->id, t->category, t->catlen);
-    }
-    queueRemoveActive(hd, t->id);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -328,93 +116,6 @@ static void classifyCreate(Hd *hd, const DeskConfig *cfg, CreateArgs *a, Classif
     if (!a->sla_secs) a->sla_secs = deskSlaSeconds(cfg, a->priority);
 }
 
-/* Ticket ids must fit the 40 id bits of queueRoutingScore (queue.c). */
-#define TICKET_ID_LIMIT (1LL << 40)
-
-int ticketSeqRead(Hd *hd, long long *out) {
-    long long v = 0;
-    int ok = 1;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "seq:tickets"), REDISMODULE_READ);
-    int type = RedisModule_KeyType(k);
-    if (type == REDISMODULE_KEYTYPE_STRING) {
-        size_t len;
-        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
-        RedisModuleString *s = RedisModule_CreateString(hd->ctx, p, len);
-        ok = RedisModule_StringToLongLong(s, &v) == REDISMODULE_OK && v >= 0;
-        RedisModule_FreeString(hd->ctx, s);
-    } else if (type != REDISMODULE_KEYTYPE_EMPTY) {
-        ok = 0;
-    }
-    RedisModule_CloseKey(k);
-    *out = ok ? v : 0;
-    return ok;
-}
-
-/* The next free ticket id: D:seq:tickets + 1, skipping ids whose hash exists
- * (a counter reset by hand must not overwrite a ticket). 0 when the counter
- * has reached TICKET_ID_LIMIT (only possible when set by hand) or is not a
- * number (the create refused that earlier). */
-long long nextTicketId(Hd *hd) {
-    long long tid;
-    if (!ticketSeqRead(hd, &tid) || tid >= TICKET_ID_LIMIT) return 0;
-    do tid++; while (tid < TICKET_ID_LIMIT && hdKeyExists(hd, hdTicketKey(hd, tid)));
-    return tid < TICKET_ID_LIMIT ? tid : 0;
-}
-
-void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
-    RedisModuleString *fv[26];
-    int n = 0;
-
-    memset(t, 0, sizeof(*t));
-    t->id = tid;
-    t->key = hdTicketKey(hd, tid);
-    t->exists = 1;
-    t->version = 1;
-    t->priority = nt->priority;
-    t->sla_due_at = nt->sla_due_at;
-    t->master = nt->master;
-    t->user_id = nt->customer;
-    strcpy(t->status, "open");
-    memcpy(t->category, nt->category, nt->catlen);
-    t->category[nt->catlen] = '\0';
-    t->catlen = nt->catlen;
-
-    fxSet(hd, hdKey(hd, "seq:tickets"), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
-#define F(name, val) do { fv[n++] = hdConstString(hd, name); \
-                          fv[n++] = (val); } while (0)
-    if (nt->customer) F("user_id", nt->customer);
-    F("subject", nt->subject);
-    if (nt->body) F("body", nt->body);
-    F("status", hdConstString(hd, "open"));
-    F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, nt->priority));
-    F("category", RedisModule_CreateString(hd->ctx, nt->category, nt->catlen));
-    if (nt->urgency) F("urgency", nt->urgency);
-    F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
-    F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
-    if (nt->first_reply_due_at)
-        F("first_reply_due_at", RedisModule_CreateStringFromLongLong(hd->ctx,
-                                                                     nt->first_reply_due_at));
-    if (nt->master) F("master", nt->master);
-    F("version", hdConstString(hd, "1"));
-#undef F
-    fxHashSet(hd, t->key, fv, n);
-    /* queueAddActive without reading back what was just written. */
-    fxZAdd(hd, hdKey(hd, "queue:priority"), (double)nt->priority, hdTicketMember(hd, tid));
-    slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
-    if (nt->cfg && nt->cfg->skill_timeout <= 0) {
-        /* queueAddRouting's relaxed and skill-timeout checks, known here. */
-        RedisModuleString *rkey = hdRoutingKey(hd, nt->category, nt->catlen);
-        fxZAdd(hd, rkey, queueRoutingScore(nt->priority, tid), hdTicketMember(hd, tid));
-        RedisModule_SignalKeyAsReady(hd->ctx, rkey);
-        routingQueued(hd, nt->category, nt->catlen);
-    } else {
-        queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
-    }
-    if (nt->customer) fxSAdd(hd, hdUserTicketsKey(hd, nt->customer), hdTicketMember(hd, tid));
-    statsTicket(hd, "open", nt->category, nt->catlen, 1);
-}
-
 static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
     CreateArgs a;
@@ -437,7 +138,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     Classification cls;
     classifyCreate(hd, &cfg, &a, &cls);
     memset(&t, 0, sizeof(t));
-    if (!hdCheckType(hd, hdKey(hd, "seq:tickets"), REDISMODULE_KEYTYPE_STRING))
+    if (!hdCheckType(hd, hdSeqTicketsKey(hd), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
     long long seq;
     /* A damaged counter would hand out the ids of deleted tickets again. */
@@ -491,86 +192,6 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
 /* TICKET.GET D tid                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* One pass over the ticket hash (ScanKey) fills both the fixed fields, by
- * their index in ticketFields, and the extra ones: one HashGet per fixed
- * field would walk the hash once per field. */
-#define REPLY_FIXED_MAX 32
-#define REPLY_EXTRA_MAX 32   /* resolution, resolved_by, the SLA fields, ... */
-typedef struct TicketFieldsRead {
-    RedisModuleString *fixed[REPLY_FIXED_MAX];
-    RedisModuleString *f[REPLY_EXTRA_MAX], *v[REPLY_EXTRA_MAX];
-    int n;
-} TicketFieldsRead;
-
-/* Index of a fixed field, -1 for any other. */
-static int knownFieldIndex(const char *s, size_t len) {
-    for (int i = 0; ticketFields[i] && i < REPLY_FIXED_MAX; i++)
-        if (strlen(ticketFields[i]) == len && !memcmp(ticketFields[i], s, len)) return i;
-    return -1;
-}
-
-static void collectField(RedisModuleKey *key, RedisModuleString *field,
-                         RedisModuleString *value, void *privdata) {
-    TicketFieldsRead *x = privdata;
-    size_t len;
-    const char *s = RedisModule_StringPtrLen(field, &len);
-    int i = knownFieldIndex(s, len);
-    if (i >= 0) {
-        if (x->fixed[i]) return;
-        RedisModule_RetainString(NULL, value);
-        x->fixed[i] = value;
-        return;
-    }
-    if (x->n == REPLY_EXTRA_MAX) return;
-    RedisModule_RetainString(NULL, field);
-    RedisModule_RetainString(NULL, value);
-    x->f[x->n] = field;
-    x->v[x->n++] = value;
-}
-
-/* Fixed fields first (nil when absent) so clients can rely on the shape,
- * then extra fields such as resolution or sla_breached. */
-void ticketReply(Hd *hd, long long tid) {
-    RedisModuleKey *k;
-    TicketFieldsRead x;
-    int nf = 0;
-    RedisModuleString *key = hdTicketKey(hd, tid);
-
-    k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
-        RedisModule_CloseKey(k);
-        RedisModule_ReplyWithNull(hd->ctx);
-        return;
-    }
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
-        hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH);
-        return;
-    }
-    while (ticketFields[nf] && nf < REPLY_FIXED_MAX) nf++;
-    memset(&x, 0, sizeof(x));
-    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
-    while (RedisModule_ScanKey(k, cur, collectField, &x));
-    RedisModule_ScanCursorDestroy(cur);
-    RedisModule_CloseKey(k);
-
-    RedisModule_ReplyWithMap(hd->ctx, 1 + nf + x.n);
-    RedisModule_ReplyWithCString(hd->ctx, "id");
-    RedisModule_ReplyWithLongLong(hd->ctx, tid);
-    for (int i = 0; i < nf; i++) {
-        hdReplyField(hd, ticketFields[i], x.fixed[i]);
-        if (x.fixed[i]) RedisModule_FreeString(NULL, x.fixed[i]);
-    }
-    for (int i = 0; i < x.n; i++) {
-        size_t flen;
-        const char *f = RedisModule_StringPtrLen(x.f[i], &flen);
-        RedisModule_ReplyWithString(hd->ctx, x.f[i]);
-        hdReplyValue(hd, f, flen, x.v[i]);
-        RedisModule_FreeString(NULL, x.f[i]);
-        RedisModule_FreeString(NULL, x.v[i]);
-    }
-}
-
 static int cmdTicketGet(Hd *hd, RedisModuleString **argv, int argc) {
     long long tid;
     if (!hdArgTicketId(hd, argv[2], &tid)) return REDISMODULE_OK;
@@ -582,7 +203,7 @@ static int cmdTicketGet(Hd *hd, RedisModuleString **argv, int argc) {
 /* IFVERSION                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static int checkVersion(Hd *hd, const Ticket *t, long long want) {
+static int versionMatchesOrReply(Hd *hd, const Ticket *t, long long want) {
     if (want >= 0 && want != t->version) {
         hdError(hd, "CONFLICT", "ticket %lld is at version %lld, not %lld; re-read it "
                 "and retry", t->id, t->version, want);
@@ -611,16 +232,18 @@ static unsigned updateFieldBit(RedisModuleString *f) {
     return 0;
 }
 
-static int parseUpdate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv, int argc,
-                       UpdateArgs *u) {
+static int parseUpdateOrReply(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
+                              int argc, UpdateArgs *u) {
     memset(u, 0, sizeof(*u));
     u->priority = u->sla_due_at = u->ifversion = -1;
     unsigned seen = 0;
     for (int i = 3; i < argc; i += 2) {
-        if (i + 1 >= argc)
-            return hdSyntax(hd, "field '%s' has no value; TICKET.UPDATE desk tid field "
-                            "value [field value ...] [IFVERSION v]",
-                            RedisModule_StringPtrLen(argv[i], NULL)), 0;
+        if (i + 1 >= argc) {
+            hdSyntax(hd, "field '%s' has no value; TICKET.UPDATE desk tid field "
+                     "value [field value ...] [IFVERSION v]",
+                     RedisModule_StringPtrLen(argv[i], NULL));
+            return 0;
+        }
         RedisModuleString *f = argv[i], *v = argv[i + 1];
         if (!hdOptionOnce(hd, &seen, updateFieldBit(f), f)) return 0;
         if (hdArgIs(f, "IFVERSION")) {
@@ -640,13 +263,16 @@ static int parseUpdate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv, 
             if (!hdArgLongLong(hd, v, "sla_due_at (Unix ms)", 0, 253402300799999LL,
                                &u->sla_due_at)) return 0;
         } else {
-            return hdError(hd, "INVALID", "field '%s' cannot be updated; use subject, body, "
-                           "priority, category or sla_due_at",
-                           RedisModule_StringPtrLen(f, NULL)), 0;
+            hdError(hd, "INVALID", "field '%s' cannot be updated; use subject, body, "
+                    "priority, category or sla_due_at",
+                    RedisModule_StringPtrLen(f, NULL));
+            return 0;
         }
     }
-    if (!u->subject && !u->body && u->priority < 0 && !u->catlen && u->sla_due_at < 0)
-        return hdSyntax(hd, "TICKET.UPDATE needs at least one field to change"), 0;
+    if (!u->subject && !u->body && u->priority < 0 && !u->catlen && u->sla_due_at < 0) {
+        hdSyntax(hd, "TICKET.UPDATE needs at least one field to change");
+        return 0;
+    }
     return 1;
 }
 
@@ -696,8 +322,8 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    if (!parseUpdate(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
-    if (!checkVersion(hd, &t, u.ifversion)) return REDISMODULE_OK;
+    if (!parseUpdateOrReply(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
+    if (!versionMatchesOrReply(hd, &t, u.ifversion)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
     if (u.catlen && !hdCheckType(hd, hdRoutingKey(hd, u.category, u.catlen),
                                  REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
@@ -740,9 +366,11 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 /* TICKET.CLOSE D tid [RESOLUTION text]                                      */
 /* ------------------------------------------------------------------------ */
 
-static int checkClosable(Hd *hd, Ticket *t) {
-    if (!strcmp(t->status, "closed"))
-        return hdError(hd, "STATE", "ticket %lld is already closed", t->id), 0;
+static int closableOrReply(Hd *hd, Ticket *t) {
+    if (!strcmp(t->status, "closed")) {
+        hdError(hd, "STATE", "ticket %lld is already closed", t->id);
+        return 0;
+    }
     if (!ticketCheckKeys(hd, t)) return 0;
     if (t->agent && !agentCheckKeys(hd, t->agent)) return 0;
     return floodCheckChildren(hd, t);
@@ -761,7 +389,7 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
         fv[n++] = hdConstString(hd, "resolved_by");
         fv[n++] = t->agent;
     }
-    if (ticketIsActive(t)) retire(hd, t);
+    if (ticketIsActive(t)) ticketRetire(hd, t);
     t->agent = NULL;
     statsMove(hd, "status", t->status, strlen(t->status), "closed", 6);
     fv[n++] = hdConstString(hd, "status");
@@ -817,7 +445,7 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
                            "message (%lld)", at, floor);
         hd->now = at;
     }
-    if (!checkClosable(hd, &t)) return REDISMODULE_OK;
+    if (!closableOrReply(hd, &t)) return REDISMODULE_OK;
     closeTicket(hd, &cfg, &t, resolution);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -863,7 +491,7 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
                        "closed, got '%.*s'", (int)(tolen > 32 ? 32 : tolen), s);
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    if (!checkVersion(hd, &t, ifversion)) return REDISMODULE_OK;
+    if (!versionMatchesOrReply(hd, &t, ifversion)) return REDISMODULE_OK;
     if (!strcmp(to, "merged"))
         return hdError(hd, "STATE", "a ticket becomes merged only through TICKET.MERGE");
     if (!strcmp(t.status, to))
@@ -873,14 +501,14 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
                        t.status, to, !strcmp(t.status, "closed") ? "; use TICKET.REOPEN" : "");
 
     if (!strcmp(to, "closed")) {
-        if (!checkClosable(hd, &t)) return REDISMODULE_OK;
+        if (!closableOrReply(hd, &t)) return REDISMODULE_OK;
         closeTicket(hd, &cfg, &t, note);
         return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
     }
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
     char from[16];
     snprintf(from, sizeof(from), "%s", t.status);
-    changeStatus(hd, &t, to);
+    ticketChangeStatus(hd, &t, to);
     slaOnStatus(hd, &cfg, &t, from, to);
     ticketLog(hd, t.id, "status %s -> %s", from, to);
     if (note) ticketLogText(hd, t.id, "note: ", note);
@@ -891,12 +519,6 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
 /* ------------------------------------------------------------------------ */
 /* TICKET.ASSIGN D tid aid [FORCE] / TICKET.UNASSIGN D tid                   */
 /* ------------------------------------------------------------------------ */
-
-int agentHasSkill(Hd *hd, RedisModuleString *aid, const char *cat, size_t len) {
-    if (len == 7 && !memcmp(cat, "general", 7)) return 1;
-    return hdSIsMember(hd, hdAgentSkillsKey(hd, aid),
-                       RedisModule_CreateString(hd->ctx, cat, len));
-}
 
 static int cmdTicketAssign(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
@@ -1016,7 +638,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
     }
 
     floodOnDelete(hd, &cfg, &t);
-    if (ticketIsActive(&t)) retire(hd, &t);
+    if (ticketIsActive(&t)) ticketRetire(hd, &t);
     if (t.user_id) {
         size_t ulen;
         const char *u = RedisModule_StringPtrLen(t.user_id, &ulen);
@@ -1026,9 +648,9 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
     statsTicket(hd, t.status, t.category, t.catlen, -1);
     reportForget(hd, tid);
     fxDel(hd, t.key);
-    fxDel(hd, hdKey(hd, "ticket:%lld:log", tid));
-    fxDel(hd, hdKey(hd, "ticket:%lld:chat", tid));
-    fxDel(hd, hdKey(hd, "ticket:%lld:state", tid));
+    fxDel(hd, hdTicketLogKey(hd, tid));
+    fxDel(hd, hdTicketChatKey(hd, tid));
+    fxDel(hd, hdTicketStateKey(hd, tid));
     eventEmit(hd, &cfg, "deleted", tid, NULL);
     return RedisModule_ReplyWithLongLong(hd->ctx, 1);
 }
@@ -1061,7 +683,7 @@ static int cmdTicketLog(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!parseCount(hd, argv, argc, 3, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
-    key = hdKey(hd, "ticket:%lld:log", t.id);
+    key = hdTicketLogKey(hd, t.id);
     if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_LIST)) return REDISMODULE_OK;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     len = k ? (long long)RedisModule_ValueLength(k) : 0;
@@ -1119,25 +741,17 @@ static void replyTicketSummary(Hd *hd, long long tid, int with_sla) {
 #undef FIELD
 }
 
-static long long memberTid(RedisModuleString *m) {
-    size_t len;
-    long long tid = 0;
-    const char *s = RedisModule_StringPtrLen(m, &len);
-    hdParseTicketMember(s, len, &tid);
-    return tid;
-}
-
 /* All active tickets, highest priority first (equal priorities in reverse
  * member order, as ZREVRANGE). */
 static long long peekAll(Hd *hd, long long count) {
     long long n = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueuePriorityKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
     RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
                                      REDISMODULE_POSITIVE_INFINITE, 0, 0);
     while (n < count && !RedisModule_ZsetRangeEndReached(k)) {
         RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
-        long long tid = memberTid(m);
+        long long tid = hdTicketMemberTid(m);
         RedisModule_FreeString(hd->ctx, m);
         if (tid) { replyTicketSummary(hd, tid, 0); n++; }
         RedisModule_ZsetRangePrev(k);
@@ -1171,7 +785,7 @@ static long long peekRouting(Hd *hd, char cats[][33], int ncat, long long count)
         }
         if (best < 0) break;
         RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(keys[best], NULL);
-        long long tid = memberTid(m);
+        long long tid = hdTicketMemberTid(m);
         RedisModule_FreeString(hd->ctx, m);
         RedisModule_ZsetRangeNext(keys[best]);
         if (tid) { replyTicketSummary(hd, tid, 0); n++; }
@@ -1205,7 +819,7 @@ static int cmdTicketPeek(Hd *hd, RedisModuleString **argv, int argc) {
                             "[CATEGORY c] [UNASSIGNED]", RedisModule_StringPtrLen(argv[i], NULL));
         }
     }
-    if (!hdCheckType(hd, hdKey(hd, "queue:priority"), REDISMODULE_KEYTYPE_ZSET))
+    if (!hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET))
         return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
     if (catlen) n = peekRouting(hd, cat, 1, count);
@@ -1219,14 +833,14 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
     long long count = 10, n = 0;
 
     if (!parseCount(hd, argv, argc, 2, &count)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdKey(hd, "queue:sla"), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
+    if (!hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:sla"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueueSlaKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET) {
         RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE, (double)hd->now, 0, 1);
         while (n < count && !RedisModule_ZsetRangeEndReached(k)) {
             RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
-            long long tid = memberTid(m);
+            long long tid = hdTicketMemberTid(m);
             RedisModule_FreeString(hd->ctx, m);
             if (tid) { replyTicketSummary(hd, tid, 1); n++; }
             RedisModule_ZsetRangeNext(k);
@@ -1239,7 +853,7 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
     int n = 0;
-    RedisModuleString *stats = hdKey(hd, "stats");
+    RedisModuleString *stats = hdStatsKey(hd);
     if (!hdCheckType(hd, stats, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     while (statusNames[n]) n++;
     RedisModule_ReplyWithMap(hd->ctx, n);
@@ -1255,75 +869,8 @@ static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Removing categories (DESK.CONFIG SET desk categories ... [FORCE])         */
-/* ------------------------------------------------------------------------ */
-
-static int inCategoryList(char (*cats)[33], int n, const Ticket *t) {
-    for (int i = 0; i < n; i++)
-        if (strlen(cats[i]) == t->catlen && !memcmp(cats[i], t->category, t->catlen)) return 1;
-    return 0;
-}
-
-/* Walks D:queue:priority (every active ticket) and calls fn on each ticket
- * whose category is one of cats. Returns -1 (after replying) on a damaged key. */
-typedef void (*TicketFn)(Hd *hd, const DeskConfig *cfg, Ticket *t);
-
-static long long walkCategoryTickets(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
-                                     int n, TicketFn fn) {
-    long long found = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
-    RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
-                                      REDISMODULE_POSITIVE_INFINITE, 0, 0);
-    while (!RedisModule_ZsetRangeEndReached(k)) {
-        RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
-        long long tid = memberTid(m);
-        Ticket t;
-        RedisModule_FreeString(hd->ctx, m);
-        RedisModule_ZsetRangeNext(k);
-        if (!tid) continue;
-        if (!ticketLoad(hd, tid, &t)) { found = -1; break; }
-        if (!t.exists || !ticketIsActive(&t) || !inCategoryList(cats, n, &t)) continue;
-        if (!fn && !ticketCheckKeys(hd, &t)) { found = -1; break; }
-        if (fn) fn(hd, cfg, &t);
-        found++;
-    }
-    RedisModule_ZsetRangeStop(k);
-    RedisModule_CloseKey(k);
-    return found;
-}
-
-static void requeueUnderGeneral(Hd *hd, const DeskConfig *cfg, Ticket *t) {
-    RedisModuleString *fv[6];
-    fv[0] = RedisModule_CreateString(hd->ctx, "category", 8);
-    fv[1] = RedisModule_CreateString(hd->ctx, "general", 7);
-    ticketWrite(hd, t, fv, 2);
-    if (!t->agent) {
-        queueRemoveRouting(hd, t->id, t->category, t->catlen);
-        queueAddRouting(hd, t->id, "general", 7, t->priority);
-    }
-    statsMove(hd, "category", t->category, t->catlen, "general", 7);
-    ticketLog(hd, t->id, "category %s -> general (category removed)", t->category);
-    eventEmit(hd, cfg, "updated", t->id, "fields", "category", NULL);
-}
-
-long long ticketsInCategories(Hd *hd, char (*cats)[33], int n) {
-    return walkCategoryTickets(hd, NULL, cats, n, NULL);
-}
-
-void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n) {
-    walkCategoryTickets(hd, cfg, cats, n, requeueUnderGeneral);
-}
-
-/* ------------------------------------------------------------------------ */
 /* Command table                                                             */
 /* ------------------------------------------------------------------------ */
-
-#define ARG(n, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t}
-#define OPT(n, tok, t) {.name = n, .type = REDISMODULE_ARG_TYPE_##t, .token = tok, \
-                        .flags = REDISMODULE_CMD_ARG_OPTIONAL}
-#define FLAG(n, tok) {.name = n, .type = REDISMODULE_ARG_TYPE_PURE_TOKEN, .token = tok, \
-                      .flags = REDISMODULE_CMD_ARG_OPTIONAL}
 
 static RedisModuleCommandArg argsCreate[] = {
     ARG("subject", STRING), OPT("body", "BODY", STRING), OPT("customer", "CUSTOMER", STRING),
@@ -1369,18 +916,19 @@ HdCommand hdTicketCommands[] = {
      "All fields of a ticket as a map, or nil", "O(1)", argsTid},
     {"ticket.update", cmdTicketUpdate, "write deny-oom", -5, 1,
      "Change subject, body, priority, category or sla_due_at; re-scores the queues; "
-     "returns the new version", "O(log N)", argsUpdate},
+     "returns the new version", "O(log N)", argsUpdate, HD_ACCESS_OWN_TICKET},
     {"ticket.status", cmdTicketStatus, "write deny-oom", -4, 1,
      "Move a ticket to open, in_progress, on_hold or closed (illegal moves fail STATE)",
-     "O(log N)", argsStatus},
+     "O(log N)", argsStatus, HD_ACCESS_OWN_TICKET},
     {"ticket.assign", cmdTicketAssign, "write deny-oom", -4, 1,
      "Assign (or re-assign) a ticket to an agent, checking availability, capacity and skill "
-     "unless FORCE", "O(log N)", argsAssign},
+     "unless FORCE", "O(log N)", argsAssign, HD_ACCESS_TAKE_TICKET},
     {"ticket.unassign", cmdTicketUnassign, "write deny-oom", 3, 1,
-     "Take a ticket off its agent and return it to its routing queue", "O(log N)", argsTid},
+     "Take a ticket off its agent and return it to its routing queue", "O(log N)",
+     argsTid, HD_ACCESS_OWN_TICKET},
     {"ticket.close", cmdTicketClose, "write deny-oom", -3, 1,
      "Close a ticket: out of every queue, off its agent, closed_at set, logged",
-     "O(log N)", argsClose},
+     "O(log N)", argsClose, HD_ACCESS_OWN_TICKET},
     {"ticket.reopen", cmdTicketReopen, "write deny-oom", 3, 1,
      "Reopen a closed ticket: open, unassigned, queued with a fresh SLA", "O(log N)", argsTid},
     {"ticket.del", cmdTicketDel, "write", 3, 1,
@@ -1390,7 +938,7 @@ HdCommand hdTicketCommands[] = {
      "The ticket's log entries, oldest first (the newest COUNT if given)",
      "O(L) with L entries returned", argsLog},
     {"ticket.note", cmdTicketNote, "write deny-oom fast", 4, 1,
-     "Add a note to the ticket's log", "O(1)", argsNote},
+     "Add a note to the ticket's log", "O(1)", argsNote, HD_ACCESS_OWN_TICKET},
     {"ticket.peek", cmdTicketPeek, "readonly", -2, 0,
      "The most urgent tickets without changing anything", "O(C log N + COUNT) with C categories",
      argsPeek},

@@ -1,0 +1,468 @@
+/* record.c -- the ticket record: D:ticket:<tid> and what is derived from it.
+ *
+ * Loading, writing, inserting, assigning, unassigning and retiring a ticket,
+ * status changes, id allocation, the TICKET.GET reply and the agent load
+ * helpers: the primitives ticket.c, agent.c, routing.c, desk.c and flood.c
+ * build their commands from. Each keeps the queues, the agent's open set and
+ * load, the customer's set and D:stats in step with the hash (SPEC.md
+ * section 8). Callers validate first; nothing here replies except the
+ * loaders, on a damaged key. The record does not know the layers above it:
+ * flood and routing hooks are run by the commands (or, for waking routing
+ * waiters, by queue.c through a hook routing registers). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "helpdesk.h"
+
+static const char *ticketFields[] = {
+    "user_id", "subject", "body", "status", "priority", "category", "urgency",
+    "created_at", "updated_at", "assigned_agent", "sla_due_at", "closed_at",
+    "master", "version", NULL
+};
+
+/* ------------------------------------------------------------------------ */
+/* Loading and small helpers                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void copyField(RedisModuleString *v, char *dst, size_t dstsize, size_t *lenp) {
+    size_t len = 0;
+    const char *s = v ? RedisModule_StringPtrLen(v, &len) : "";
+    if (len >= dstsize) len = dstsize - 1;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+    if (lenp) *lenp = len;
+}
+
+int ticketLoad(Hd *hd, long long tid, Ticket *t) {
+    RedisModuleString *status = NULL, *prio = NULL, *cat = NULL, *ver = NULL, *sla = NULL;
+    RedisModuleKey *k;
+
+    memset(t, 0, sizeof(*t));
+    t->id = tid;
+    t->key = hdTicketKey(hd, tid);
+    k = RedisModule_OpenKey(hd->ctx, t->key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
+        RedisModule_CloseKey(k);
+        return 1;
+    }
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+        RedisModule_CloseKey(k);
+        return hdCheckType(hd, t->key, REDISMODULE_KEYTYPE_HASH);
+    }
+    /* Shared field-name strings: with C field names Redis makes and frees
+     * a string object per field. */
+#define FN(name) hdConstString(hd, name)
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
+                        FN("status"), &status, FN("priority"), &prio, FN("category"), &cat,
+                        FN("assigned_agent"), &t->agent, FN("version"), &ver,
+                        FN("sla_due_at"), &sla, FN("master"), &t->master,
+                        FN("user_id"), &t->user_id, NULL);
+#undef FN
+    RedisModule_CloseKey(k);
+    t->exists = 1;
+    copyField(status, t->status, sizeof(t->status), NULL);
+    copyField(cat, t->category, sizeof(t->category), &t->catlen);
+    if (!t->catlen) { strcpy(t->category, "general"); t->catlen = 7; }
+    if (!prio || RedisModule_StringToLongLong(prio, &t->priority) != REDISMODULE_OK)
+        t->priority = 5;
+    if (!ver || RedisModule_StringToLongLong(ver, &t->version) != REDISMODULE_OK)
+        t->version = 0;
+    if (!sla || RedisModule_StringToLongLong(sla, &t->sla_due_at) != REDISMODULE_OK)
+        t->sla_due_at = 0;
+    return 1;
+}
+
+int ticketIsActive(const Ticket *t) {
+    return strcmp(t->status, "closed") != 0 && strcmp(t->status, "merged") != 0;
+}
+
+int ticketLoadExisting(Hd *hd, RedisModuleString *arg, Ticket *t) {
+    long long tid;
+    if (!hdArgTicketId(hd, arg, &tid)) return 0;
+    if (!ticketLoad(hd, tid, t)) return 0;
+    if (!t->exists) {
+        hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
+                tid, (int)hd->dlen, hd->dname);
+        return 0;
+    }
+    return 1;
+}
+
+static const char *agentName(const Ticket *t) {
+    return t->agent ? RedisModule_StringPtrLen(t->agent, NULL) : "";
+}
+
+void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
+    fv[n++] = hdConstString(hd, "updated_at");
+    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
+    fv[n++] = hdConstString(hd, "version");
+    fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
+    fxHashSet(hd, t->key, fv, n);
+}
+
+static void setStatusField(Hd *hd, Ticket *t, const char *to) {
+    RedisModuleString *fv[6];
+    fv[0] = hdConstString(hd, "status");
+    fv[1] = RedisModule_CreateString(hd->ctx, to, strlen(to));
+    ticketWrite(hd, t, fv, 2);
+}
+
+/* Moves the status counters and the field; callers log and emit. */
+void ticketChangeStatus(Hd *hd, Ticket *t, const char *to) {
+    statsMove(hd, "status", t->status, strlen(t->status), to, strlen(to));
+    setStatusField(hd, t, to);
+    snprintf(t->status, sizeof(t->status), "%s", to);
+}
+
+int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
+    RedisModuleString *load = NULL, *cap = NULL, *avail = NULL, *total = NULL;
+    RedisModuleKey *k;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(aid, &len);
+    if (!hdValidId(s, len)) return 0;
+    a->id = aid;
+    a->key = hdAgentKey(hd, aid);
+    a->open_key = hdAgentOpenKey(hd, aid);
+    k = RedisModule_OpenKey(hd->ctx, a->key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+        RedisModule_CloseKey(k);
+        return 0;
+    }
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
+                        hdConstString(hd, "capacity"), &cap,
+                        hdConstString(hd, "availability"), &avail,
+                        hdConstString(hd, "assigned_total"), &total, NULL);
+    RedisModule_CloseKey(k);
+    a->load = a->capacity = a->assigned_total = 0;
+    if (load) RedisModule_StringToLongLong(load, &a->load);
+    if (cap) RedisModule_StringToLongLong(cap, &a->capacity);
+    if (total) RedisModule_StringToLongLong(total, &a->assigned_total);
+    copyField(avail, a->availability, sizeof(a->availability), NULL);
+    return 1;
+}
+
+/* Type checks of the keys every ticket write may touch. */
+int ticketCheckKeys(Hd *hd, Ticket *t) {
+    return hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
+           hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckType(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST);
+}
+
+int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
+    return hdCheckType(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Assignment primitives (shared with agent.c through the header)           */
+/* ------------------------------------------------------------------------ */
+
+static void detachFromAgent(Hd *hd, Ticket *t) {
+    RedisModuleString *aid = t->agent;
+    slaAssignCleared(hd, t->id);
+    fxSRem(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
+    fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
+}
+
+void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
+                    const char *reason) {
+    const char *to = RedisModule_StringPtrLen(aid, NULL);
+    char from[HD_ID_MAX + 1];
+    RedisModuleString *fv[6];
+
+    snprintf(from, sizeof(from), "%s", agentName(t));
+    if (t->agent) detachFromAgent(hd, t);
+    else queueRemoveRouting(hd, t->id, t->category, t->catlen);
+
+    fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
+    fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
+    /* Taken: a relaxation is over, the reassign-after clock starts. */
+    fxHashDel(hd, t->key, "relaxed");
+    slaAssignClock(hd, t->id);
+    fv[0] = hdConstString(hd, "assigned_agent");
+    fv[1] = aid;
+    ticketWrite(hd, t, fv, 2);
+    t->agent = aid;
+
+    if (from[0]) ticketLog(hd, t->id, "reassigned from %s to %s", from, to);
+    else ticketLog(hd, t->id, "assigned to %s", to);
+    eventEmit(hd, cfg, "assigned", t->id, "agent", to, "from", from, "reason", reason, NULL);
+}
+
+void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason) {
+    char from[HD_ID_MAX + 1];
+    if (!t->agent) return;
+    snprintf(from, sizeof(from), "%s", agentName(t));
+    detachFromAgent(hd, t);
+    fxHashDel(hd, t->key, "assigned_agent");
+    t->agent = NULL;
+    /* Work that nobody holds is not in progress any more. */
+    if (!strcmp(t->status, "in_progress")) {
+        ticketChangeStatus(hd, t, "open");
+        ticketLog(hd, t->id, "status in_progress -> open");
+        eventEmit(hd, cfg, "status", t->id, "from", "in_progress", "to", "open", NULL);
+    } else {
+        RedisModuleString *fv[4];
+        ticketWrite(hd, t, fv, 0);      /* updated_at and version only */
+    }
+    if (ticketIsActive(t))
+        queueAddRouting(hd, t->id, t->category, t->catlen, t->priority);
+    ticketLog(hd, t->id, "unassigned from %s (%s)", from, reason);
+    eventEmit(hd, cfg, "unassigned", t->id, "agent", from, "reason", reason, NULL);
+}
+
+/* Takes an active ticket out of every queue and off its agent. */
+void ticketRetire(Hd *hd, Ticket *t) {
+    if (t->agent) {
+        detachFromAgent(hd, t);
+        fxHashDel(hd, t->key, "assigned_agent");
+    } else {
+        queueRemoveRouting(hd, t->id, t->category, t->catlen);
+    }
+    queueRemoveActive(hd, t->id);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Id allocation and insert                                                 */
+/* ------------------------------------------------------------------------ */
+
+int ticketSeqRead(Hd *hd, long long *out) {
+    long long v = 0;
+    int ok = 1;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdSeqTicketsKey(hd), REDISMODULE_READ);
+    int type = RedisModule_KeyType(k);
+    if (type == REDISMODULE_KEYTYPE_STRING) {
+        size_t len;
+        const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
+        RedisModuleString *s = RedisModule_CreateString(hd->ctx, p, len);
+        ok = RedisModule_StringToLongLong(s, &v) == REDISMODULE_OK && v >= 0;
+        RedisModule_FreeString(hd->ctx, s);
+    } else if (type != REDISMODULE_KEYTYPE_EMPTY) {
+        ok = 0;
+    }
+    RedisModule_CloseKey(k);
+    *out = ok ? v : 0;
+    return ok;
+}
+
+/* The next free ticket id: D:seq:tickets + 1, skipping ids whose hash exists
+ * (a counter reset by hand must not overwrite a ticket). 0 when the counter
+ * has reached TICKET_ID_LIMIT (only possible when set by hand) or is not a
+ * number (the create refused that earlier). */
+long long nextTicketId(Hd *hd) {
+    long long tid;
+    if (!ticketSeqRead(hd, &tid) || tid >= TICKET_ID_LIMIT) return 0;
+    do tid++; while (tid < TICKET_ID_LIMIT && hdKeyExists(hd, hdTicketKey(hd, tid)));
+    return tid < TICKET_ID_LIMIT ? tid : 0;
+}
+
+void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
+    RedisModuleString *fv[26];
+    int n = 0;
+
+    memset(t, 0, sizeof(*t));
+    t->id = tid;
+    t->key = hdTicketKey(hd, tid);
+    t->exists = 1;
+    t->version = 1;
+    t->priority = nt->priority;
+    t->sla_due_at = nt->sla_due_at;
+    t->master = nt->master;
+    t->user_id = nt->customer;
+    strcpy(t->status, "open");
+    memcpy(t->category, nt->category, nt->catlen);
+    t->category[nt->catlen] = '\0';
+    t->catlen = nt->catlen;
+
+    fxSet(hd, hdSeqTicketsKey(hd), RedisModule_CreateStringFromLongLong(hd->ctx, tid));
+#define F(name, val) do { fv[n++] = hdConstString(hd, name); \
+                          fv[n++] = (val); } while (0)
+    if (nt->customer) F("user_id", nt->customer);
+    F("subject", nt->subject);
+    if (nt->body) F("body", nt->body);
+    F("status", hdConstString(hd, "open"));
+    F("priority", RedisModule_CreateStringFromLongLong(hd->ctx, nt->priority));
+    F("category", RedisModule_CreateString(hd->ctx, nt->category, nt->catlen));
+    if (nt->urgency) F("urgency", nt->urgency);
+    F("created_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
+    F("updated_at", RedisModule_CreateStringFromLongLong(hd->ctx, hd->now));
+    F("sla_due_at", RedisModule_CreateStringFromLongLong(hd->ctx, nt->sla_due_at));
+    if (nt->first_reply_due_at)
+        F("first_reply_due_at", RedisModule_CreateStringFromLongLong(hd->ctx,
+                                                                     nt->first_reply_due_at));
+    if (nt->master) F("master", nt->master);
+    F("version", hdConstString(hd, "1"));
+#undef F
+    fxHashSet(hd, t->key, fv, n);
+    /* queueAddActive without reading back what was just written. */
+    fxZAdd(hd, hdQueuePriorityKey(hd), (double)nt->priority, hdTicketMember(hd, tid));
+    slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
+    if (nt->cfg && nt->cfg->skill_timeout <= 0) {
+        /* queueAddRouting's relaxed and skill-timeout checks, known here. */
+        queueAddRoutingPlain(hd, tid, nt->category, nt->catlen, nt->priority);
+    } else {
+        queueAddRouting(hd, tid, nt->category, nt->catlen, nt->priority);
+    }
+    if (nt->customer) fxSAdd(hd, hdUserTicketsKey(hd, nt->customer), hdTicketMember(hd, tid));
+    statsTicket(hd, "open", nt->category, nt->catlen, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ticket reply (TICKET.GET, TICKET.NEXT)                               */
+/* ------------------------------------------------------------------------ */
+
+/* One pass over the ticket hash (ScanKey) fills both the fixed fields, by
+ * their index in ticketFields, and the extra ones: one HashGet per fixed
+ * field would walk the hash once per field. */
+#define REPLY_FIXED_MAX 32
+#define REPLY_EXTRA_MAX 32   /* resolution, resolved_by, the SLA fields, ... */
+typedef struct TicketFieldsRead {
+    RedisModuleString *fixed[REPLY_FIXED_MAX];
+    RedisModuleString *f[REPLY_EXTRA_MAX], *v[REPLY_EXTRA_MAX];
+    int n;
+} TicketFieldsRead;
+
+/* Index of a fixed field, -1 for any other. */
+static int knownFieldIndex(const char *s, size_t len) {
+    for (int i = 0; ticketFields[i] && i < REPLY_FIXED_MAX; i++)
+        if (strlen(ticketFields[i]) == len && !memcmp(ticketFields[i], s, len)) return i;
+    return -1;
+}
+
+static void collectField(RedisModuleKey *key, RedisModuleString *field,
+                         RedisModuleString *value, void *privdata) {
+    TicketFieldsRead *x = privdata;
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(field, &len);
+    int i = knownFieldIndex(s, len);
+    if (i >= 0) {
+        if (x->fixed[i]) return;
+        RedisModule_RetainString(NULL, value);
+        x->fixed[i] = value;
+        return;
+    }
+    if (x->n == REPLY_EXTRA_MAX) return;
+    RedisModule_RetainString(NULL, field);
+    RedisModule_RetainString(NULL, value);
+    x->f[x->n] = field;
+    x->v[x->n++] = value;
+}
+
+/* Fixed fields first (nil when absent) so clients can rely on the shape,
+ * then extra fields such as resolution or sla_breached. */
+void ticketReply(Hd *hd, long long tid) {
+    RedisModuleKey *k;
+    TicketFieldsRead x;
+    int nf = 0;
+    RedisModuleString *key = hdTicketKey(hd, tid);
+
+    k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
+        RedisModule_CloseKey(k);
+        RedisModule_ReplyWithNull(hd->ctx);
+        return;
+    }
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+        RedisModule_CloseKey(k);
+        hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH);
+        return;
+    }
+    while (ticketFields[nf] && nf < REPLY_FIXED_MAX) nf++;
+    memset(&x, 0, sizeof(x));
+    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+    while (RedisModule_ScanKey(k, cur, collectField, &x));
+    RedisModule_ScanCursorDestroy(cur);
+    RedisModule_CloseKey(k);
+
+    RedisModule_ReplyWithMap(hd->ctx, 1 + nf + x.n);
+    RedisModule_ReplyWithCString(hd->ctx, "id");
+    RedisModule_ReplyWithLongLong(hd->ctx, tid);
+    for (int i = 0; i < nf; i++) {
+        hdReplyField(hd, ticketFields[i], x.fixed[i]);
+        if (x.fixed[i]) RedisModule_FreeString(NULL, x.fixed[i]);
+    }
+    for (int i = 0; i < x.n; i++) {
+        size_t flen;
+        const char *f = RedisModule_StringPtrLen(x.f[i], &flen);
+        RedisModule_ReplyWithString(hd->ctx, x.f[i]);
+        hdReplyValue(hd, f, flen, x.v[i]);
+        RedisModule_FreeString(NULL, x.f[i]);
+        RedisModule_FreeString(NULL, x.v[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Agent skills                                                             */
+/* ------------------------------------------------------------------------ */
+
+int agentHasSkill(Hd *hd, RedisModuleString *aid, const char *cat, size_t len) {
+    if (len == 7 && !memcmp(cat, "general", 7)) return 1;
+    return hdSIsMember(hd, hdAgentSkillsKey(hd, aid),
+                       RedisModule_CreateString(hd->ctx, cat, len));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Removing categories (DESK.CONFIG SET desk categories ... [FORCE])         */
+/* ------------------------------------------------------------------------ */
+
+static int inCategoryList(char (*cats)[33], int n, const Ticket *t) {
+    for (int i = 0; i < n; i++)
+        if (strlen(cats[i]) == t->catlen && !memcmp(cats[i], t->category, t->catlen)) return 1;
+    return 0;
+}
+
+/* Walks D:queue:priority (every active ticket) and calls fn on each ticket
+ * whose category is one of cats. Returns -1 (after replying) on a damaged key. */
+typedef void (*TicketFn)(Hd *hd, const DeskConfig *cfg, Ticket *t);
+
+static long long walkCategoryTickets(Hd *hd, const DeskConfig *cfg, char (*cats)[33],
+                                     int n, TicketFn fn) {
+    long long found = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueuePriorityKey(hd), REDISMODULE_READ);
+    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET) { RedisModule_CloseKey(k); return 0; }
+    RedisModule_ZsetFirstInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
+                                      REDISMODULE_POSITIVE_INFINITE, 0, 0);
+    while (!RedisModule_ZsetRangeEndReached(k)) {
+        RedisModuleString *m = RedisModule_ZsetRangeCurrentElement(k, NULL);
+        long long tid = hdTicketMemberTid(m);
+        Ticket t;
+        RedisModule_FreeString(hd->ctx, m);
+        RedisModule_ZsetRangeNext(k);
+        if (!tid) continue;
+        if (!ticketLoad(hd, tid, &t)) { found = -1; break; }
+        if (!t.exists || !ticketIsActive(&t) || !inCategoryList(cats, n, &t)) continue;
+        if (!fn && !ticketCheckKeys(hd, &t)) { found = -1; break; }
+        if (fn) fn(hd, cfg, &t);
+        found++;
+    }
+    RedisModule_ZsetRangeStop(k);
+    RedisModule_CloseKey(k);
+    return found;
+}
+
+static void requeueUnderGeneral(Hd *hd, const DeskConfig *cfg, Ticket *t) {
+    RedisModuleString *fv[6];
+    fv[0] = RedisModule_CreateString(hd->ctx, "category", 8);
+    fv[1] = RedisModule_CreateString(hd->ctx, "general", 7);
+    ticketWrite(hd, t, fv, 2);
+    if (!t->agent) {
+        queueRemoveRouting(hd, t->id, t->category, t->catlen);
+        queueAddRouting(hd, t->id, "general", 7, t->priority);
+    }
+    statsMove(hd, "category", t->category, t->catlen, "general", 7);
+    ticketLog(hd, t->id, "category %s -> general (category removed)", t->category);
+    eventEmit(hd, cfg, "updated", t->id, "fields", "category", NULL);
+}
+
+long long ticketsInCategories(Hd *hd, char (*cats)[33], int n) {
+    return walkCategoryTickets(hd, NULL, cats, n, NULL);
+}
+
+void ticketsRequeueUnderGeneral(Hd *hd, const DeskConfig *cfg, char (*cats)[33], int n) {
+    walkCategoryTickets(hd, cfg, cats, n, requeueUnderGeneral);
+}

@@ -9,8 +9,9 @@
 #
 # http sets H_STATUS (the status code, 000 when no response), H_BODY and
 # H_HEADERS (the response headers; hh NAME reads one). hj FILTER runs jq on
-# H_BODY. The gateway listens on a free port of 45000-45999 (the gateway
-# stream's range) and logs to $SERVER_DIR/gateway.log.
+# H_BODY. The gateway listens on a free port of 32000-32699 (below Linux's
+# ephemeral ports, where an outgoing connection may hold a port that looks
+# free) and logs to $SERVER_DIR/gateway.log.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -21,8 +22,8 @@ start_gateway() {
     [ -x "$GATEWAY" ] || { echo "FATAL: $GATEWAY not built (run make)" >&2; exit 1; }
     local _ attempt
     for attempt in 1 2 3 4 5; do
-        HTTP_PORT=$((45000 + RANDOM % 1000))
-        while port_busy "$HTTP_PORT"; do HTTP_PORT=$((45000 + RANDOM % 1000)); done
+        HTTP_PORT=$((32000 + RANDOM % 700))
+        while port_busy "$HTTP_PORT"; do HTTP_PORT=$((32000 + RANDOM % 700)); done
         "$GATEWAY" --listen "127.0.0.1:$HTTP_PORT" --redis "127.0.0.1:$PORT" "$@" \
             2>>"$SERVER_DIR/gateway.log" &
         GW_PID=$!
@@ -125,11 +126,9 @@ wait_for() {
     return 1
 }
 
-# DESK.CONFIG SET as a subcommand (SPEC) or in the older desk-first form,
-# whichever this module build speaks.
+# DESK.CONFIG SET D name value; a refusal is a failed check, not a silent skip.
 desk_config_set() {
     local out
     out=$(r DESK.CONFIG SET "$1" "$2" "$3" 2>&1)
-    [ "$out" = OK ] || out=$(r DESK.CONFIG "$1" SET "$2" "$3" 2>&1)
-    [ "$out" = OK ] || echo "desk_config_set $*: $out" >&2
+    [ "$out" = OK ] || fail "desk_config_set $*" "$out"
 }

@@ -18,10 +18,10 @@ need() {   # a missing prerequisite is a failure, never a skip
 free_port() {
     local p
     for _ in $(seq 50); do
-        p=$((46000 + RANDOM % 1000))
+        p=$((31000 + RANDOM % 1000))   # below the ephemeral range (32768+)
         port_busy "$p" || { echo "$p"; return; }
     done
-    echo 46999
+    echo 31999
 }
 
 # The range overlaps the kernel's ephemeral ports, so a port that takes no

@@ -10,18 +10,31 @@ start_server        # lib.sh's server (unused but for its temp dir and digest he
 # appendfsync always writes the AOF before the reply leaves.
 RDIR=$SERVER_DIR/own
 mkdir -p "$RDIR"
-RPORT=$((45000 + RANDOM % 1000)); while port_busy $RPORT; do RPORT=$((RPORT + 1)); done
+# Below Linux's ephemeral range (32768+), where an outgoing connection may
+# hold a port that looks free; the first start retries the next port when
+# the bind fails, later restarts (after kill -9) need the same port.
+RPORT=$((30000 + RANDOM % 1000)); while port_busy $RPORT; do RPORT=$((RPORT + 1)); done
 RPID=
 own_start() {
-    "$SERVER_BIN" --port $RPORT --bind 127.0.0.1 --dir "$RDIR" --appendonly yes \
-        --appendfsync always --save '' --loadmodule "$HELPDESK_SO" --daemonize no \
-        >>"$RDIR/log" 2>&1 &
-    RPID=$!
-    wait_for PONG redis-cli -p $RPORT PING || { echo "FATAL: own redis did not start" >&2; exit 1; }
+    local try
+    for try in 1 2 3 4 5; do
+        "$SERVER_BIN" --port $RPORT --bind 127.0.0.1 --dir "$RDIR" --appendonly yes \
+            --appendfsync always --save '' --loadmodule "$HELPDESK_SO" --daemonize no \
+            >>"$RDIR/log" 2>&1 &
+        RPID=$!
+        wait_for PONG redis-cli -p $RPORT PING && return 0
+        kill -0 $RPID 2>/dev/null && break          # up but not answering: give up
+        [ -n "${OWN_STARTED:-}" ] && break          # a restart must keep its port
+        RPORT=$((RPORT + 1))
+    done
+    echo "FATAL: own redis did not start on port $RPORT; log tail:" >&2
+    tail -n 5 "$RDIR/log" >&2
+    exit 1
 }
 own_kill() { kill -9 $RPID 2>/dev/null; wait $RPID 2>/dev/null; RPID=; }
 ro() { redis-cli -p $RPORT "$@"; }
 own_start
+OWN_STARTED=1
 trap 'stop_gateway; own_kill; stop_server' EXIT
 PORT_SAVE=$PORT; PORT=$RPORT
 start_gateway --redis-timeout 500 --max-body 2000 --idle-timeout 2 --max-headers 8192

@@ -289,6 +289,10 @@ long long fxIncr(Hd *hd, RedisModuleString *key);
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxDel(Hd *hd, RedisModuleString *key);
+/* <cmd> key a b, a command decided by its arguments alone, applied and
+ * replicated verbatim; its keyspace events are Redis's own. */
+void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
+                    const char *b);
 void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 /* XADD key <auto id> fields...; trims to about maxlen (0 = no trim) and
  * replicates XADD with the explicit id plus an exact XTRIM when it trimmed. */

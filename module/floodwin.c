@@ -28,13 +28,6 @@ RedisModuleString *floodKey(Hd *hd, const char *suffix, size_t slen) {
 
 RedisModuleString *windowKey(Hd *hd) { return floodKey(hd, "flood:recent", 12); }
 
-/* Deletions decided by their arguments alone, replicated verbatim ("!"). */
-static void callWrite(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
-                      const char *b) {
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
-    if (r) RedisModule_FreeCallReply(r);
-}
-
 /* ------------------------------------------------------------------------ */
 /* The window in memory                                                      */
 /* ------------------------------------------------------------------------ */
@@ -537,7 +530,7 @@ int windowAlike(Hd *hd, RecentCache *c, const Sketch *sk, long long self,
 static void trimCall(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
                      const char *b) {
     recentTrimming = 1;
-    callWrite(hd, cmd, key, a, b);
+    fxCallVerbatim(hd, cmd, key, a, b);
     recentTrimming = 0;
 }
 

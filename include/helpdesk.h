@@ -239,6 +239,8 @@ int hdCheckType(Hd *hd, RedisModuleString *key, int type);
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
 /* The key's REDISMODULE_KEYTYPE_* (EMPTY when missing). */
 int hdKeyType(Hd *hd, RedisModuleString *key);
+/* "hash", "sorted set", ... for a REDISMODULE_KEYTYPE_* ("unknown type" else). */
+const char *hdTypeName(int type);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */

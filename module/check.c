@@ -1045,17 +1045,9 @@ static void checkStats(Check *c) {
 /* Check: one key                                                            */
 /* ------------------------------------------------------------------------ */
 
-static const char *typeWord(int type) {
-    switch (type) {
-    case REDISMODULE_KEYTYPE_STRING: return "a string";
-    case REDISMODULE_KEYTYPE_LIST: return "a list";
-    case REDISMODULE_KEYTYPE_HASH: return "a hash";
-    case REDISMODULE_KEYTYPE_SET: return "a set";
-    case REDISMODULE_KEYTYPE_ZSET: return "a sorted set";
-    case REDISMODULE_KEYTYPE_STREAM: return "a stream";
-    case REDISMODULE_KEYTYPE_MODULE: return "a module value";
-    default: return "of unknown type";
-    }
+/* The article before hdTypeName's word: "a hash", "of unknown type". */
+static const char *typeArticle(int type) {
+    return strcmp(hdTypeName(type), "unknown type") ? "a" : "of";
 }
 
 /* A skills set whose agent is gone is left over from a deleted agent. */
@@ -1074,8 +1066,9 @@ static void checkKey(Check *c, KeyInfo *ki) {
     }
     if (have != want) {
         int derived = kindRules[ki->kind].derived;
-        report(c, derived, "%s is %s, not %s%s", keyName(ki->key), typeWord(have),
-               typeWord(want), derived ? "" : "; fix or delete it by hand");
+        report(c, derived, "%s is %s %s, not %s %s%s", keyName(ki->key), typeArticle(have),
+               hdTypeName(have), typeArticle(want), hdTypeName(want),
+               derived ? "" : "; fix or delete it by hand");
         return;
     }
     switch (ki->kind) {

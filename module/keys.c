@@ -315,7 +315,7 @@ int hdLower(const char *s, size_t len, char *dst, size_t dstsize) {
     return (int)len;
 }
 
-static const char *typeName(int type) {
+const char *hdTypeName(int type) {
     switch (type) {
     case REDISMODULE_KEYTYPE_STRING: return "string";
     case REDISMODULE_KEYTYPE_LIST: return "list";
@@ -345,7 +345,7 @@ int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
             "run DESK.CHECK or delete the key",
-            RedisModule_StringPtrLen(key, NULL), typeName(actual), typeName(type));
+            RedisModule_StringPtrLen(key, NULL), hdTypeName(actual), hdTypeName(type));
     return 0;
 }
 

@@ -204,6 +204,8 @@ RedisModuleString *hdTicketStateKey(Hd *hd, long long tid); /* ticket:<tid>:stat
 RedisModuleString *hdTicketReportKey(Hd *hd, long long tid); /* ticket:<tid>:report */
 RedisModuleString *hdChatChannel(Hd *hd, long long tid); /* chat:<tid> */
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid); /* flood:children:<tid> */
+RedisModuleString *hdFloodRecentKey(Hd *hd);                  /* flood:recent */
+RedisModuleString *hdFloodMastersKey(Hd *hd);                 /* flood:masters */
 RedisModuleString *hdReportDayKey(Hd *hd, long long day); /* report:<yyyymmdd> */
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid);

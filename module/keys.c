@@ -194,6 +194,21 @@ RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
     return hdKey(hd, "flood:children:%lld", tid);
 }
+/* "<desk>:<suffix>" without formatting: the flood keys are opened on every
+ * TICKET.CREATE (hot path). */
+static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
+    char buf[HD_DESK_MAX + 32];
+    memcpy(buf, hd->dname, hd->dlen);
+    buf[hd->dlen] = ':';
+    memcpy(buf + hd->dlen + 1, suffix, slen);
+    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+}
+RedisModuleString *hdFloodRecentKey(Hd *hd) {
+    return fixedKey(hd, "flood:recent", 12);
+}
+RedisModuleString *hdFloodMastersKey(Hd *hd) {
+    return fixedKey(hd, "flood:masters", 13);
+}
 RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
     return hdKey(hd, "report:%lld", day);
 }

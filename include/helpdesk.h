@@ -19,6 +19,8 @@
  *              reply.c    typed replies (integers, urgency doubles, nil)
  *              keys.c     key names (one builder per key kind), name and
  *                         argument validation, the ticket-member parser
+ *              keyschema.c  the schema read backwards: a key name's kind,
+ *                         its type and whether REPAIR rebuilds it
  *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
  *              text.c     tokeniser/stemmer; textsig.c  flood signature
  *                         (MinHash); lexicon.c  the classifier's data

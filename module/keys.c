@@ -130,7 +130,7 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
 }
 
 /* One builder per key kind (SPEC.md section 2): the schema is spelled here
- * only, and check.c's key-kind table below names the same kinds. */
+ * only, and keyschema.c's key-kind table names the same kinds. */
 RedisModuleString *hdStatsKey(Hd *hd) {
     return hdKey(hd, "stats");
 }

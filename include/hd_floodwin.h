@@ -15,9 +15,6 @@
 typedef struct RecentCache FloodWindow;
 typedef struct RecentEntry FloodMember;
 
-/* "<desk>:<suffix>" for the flood keys' fixed names (no formatting). */
-RedisModuleString *floodKey(Hd *hd, const char *suffix, size_t slen);
-RedisModuleString *windowKey(Hd *hd);
 /* Trims the window to flood-window seconds and room for one more, and
  * returns its copy in step with the key, held until windowRelease. */
 FloodWindow *windowSync(Hd *hd, const DeskConfig *cfg, RedisModuleString *rkey);

@@ -19,6 +19,8 @@
  *              reply.c    typed replies (integers, urgency doubles, nil)
  *              keys.c     key names (one builder per key kind), name and
  *                         argument validation, the ticket-member parser
+ *              keyschema.c  the schema read backwards: a key name's kind,
+ *                         its type and whether REPAIR rebuilds it
  *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
  *              text.c     tokeniser/stemmer; textsig.c  flood signature
  *                         (MinHash); lexicon.c  the classifier's data
@@ -204,6 +206,8 @@ RedisModuleString *hdTicketStateKey(Hd *hd, long long tid); /* ticket:<tid>:stat
 RedisModuleString *hdTicketReportKey(Hd *hd, long long tid); /* ticket:<tid>:report */
 RedisModuleString *hdChatChannel(Hd *hd, long long tid); /* chat:<tid> */
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid); /* flood:children:<tid> */
+RedisModuleString *hdFloodRecentKey(Hd *hd);                  /* flood:recent */
+RedisModuleString *hdFloodMastersKey(Hd *hd);                 /* flood:masters */
 RedisModuleString *hdReportDayKey(Hd *hd, long long day); /* report:<yyyymmdd> */
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid);
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid);
@@ -239,6 +243,8 @@ int hdCheckType(Hd *hd, RedisModuleString *key, int type);
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
 /* The key's REDISMODULE_KEYTYPE_* (EMPTY when missing). */
 int hdKeyType(Hd *hd, RedisModuleString *key);
+/* "hash", "sorted set", ... for a REDISMODULE_KEYTYPE_* ("unknown type" else). */
+const char *hdTypeName(int type);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */
@@ -289,6 +295,10 @@ long long fxIncr(Hd *hd, RedisModuleString *key);
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member);
 void fxDel(Hd *hd, RedisModuleString *key);
+/* <cmd> key a b, a command decided by its arguments alone, applied and
+ * replicated verbatim; its keyspace events are Redis's own. */
+void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
+                    const char *b);
 void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 /* XADD key <auto id> fields...; trims to about maxlen (0 = no trim) and
  * replicates XADD with the explicit id plus an exact XTRIM when it trimmed. */

@@ -80,7 +80,7 @@ void alertMaybe(Hd *hd, const DeskConfig *cfg, const Ticket *t,
     if (c->urgency < cfg->alert_threshold) return;
 
     RedisModuleString *msg = alertJson(hd, t, subject, c->urgency);
-    if (msg) fxPublish(hd, hdKey(hd, "alerts"), msg);
+    if (msg) fxPublish(hd, hdAlertsKey(hd), msg);
     snprintf(urg, sizeof(urg), "%.3f", c->urgency);
     snprintf(prio, sizeof(prio), "%lld", t->priority);
     eventEmit(hd, cfg, "alert", t->id, "urgency", urg, "category", t->category,

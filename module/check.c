@@ -23,6 +23,7 @@
 #include <string.h>
 #include "helpdesk.h"
 #include "hd_people.h"
+#include "hd_keyschema.h"
 
 #define CHECK_MAX_REPORT 1000   /* messages kept; the rest are only counted */
 #define SHOW_MAX 64             /* bytes of stored data quoted in a message */
@@ -216,17 +217,10 @@ static int parseTidString(RedisModuleString *s, long long *tid) {
     return parseTid(p, len, tid);
 }
 
-/* An agent or customer id that can name keys: no ':' (it would name another
- * key) and short enough for "<desk>:user:<id>:tickets" to fit HD_KEY_MAX. */
-static int usableIdBuf(Hd *hd, const char *s, size_t len) {
-    if (len < 1 || hd->dlen + len + 32 > HD_KEY_MAX) return 0;
-    return memchr(s, ':', len) == NULL;
-}
-
 static int usableId(Hd *hd, RedisModuleString *id) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(id, &len);
-    return usableIdBuf(hd, s, len);
+    return hdUsableIdBuf(hd, s, len);
 }
 
 static int nameFits(Hd *hd, size_t len) {
@@ -357,129 +351,6 @@ static int masterValid(Hd *hd, Scratch *sc, const TicketView *v) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Key kinds                                                                 */
-/* ------------------------------------------------------------------------ */
-
-typedef enum {
-    K_OTHER, K_TICKET, K_TICKET_LOG, K_TICKET_CHAT, K_TICKET_STATE,
-    K_QUEUE_PRIORITY, K_QUEUE_SLA, K_QUEUE_ROUTING,
-    K_AGENTS, K_AGENT, K_AGENT_OPEN, K_AGENT_SKILLS, K_SKILL,
-    K_USER, K_USER_TICKETS, K_EMAIL_INDEX,
-    K_STATS, K_EVENTS, K_CONFIG, K_SEQ, K_ADMINS, K_NKINDS
-} KeyKind;
-
-/* The type each kind must have, and whether REPAIR rebuilds it. */
-static const struct {
-    int type;
-    int derived;
-} kindRules[K_NKINDS] = {
-    [K_OTHER] = { REDISMODULE_KEYTYPE_EMPTY, 0 },
-    [K_TICKET] = { REDISMODULE_KEYTYPE_HASH, 0 },
-    [K_TICKET_LOG] = { REDISMODULE_KEYTYPE_LIST, 0 },
-    [K_TICKET_CHAT] = { REDISMODULE_KEYTYPE_STREAM, 0 },
-    [K_TICKET_STATE] = { REDISMODULE_KEYTYPE_HASH, 0 },
-    [K_QUEUE_PRIORITY] = { REDISMODULE_KEYTYPE_ZSET, 1 },
-    [K_QUEUE_SLA] = { REDISMODULE_KEYTYPE_ZSET, 1 },
-    [K_QUEUE_ROUTING] = { REDISMODULE_KEYTYPE_ZSET, 1 },
-    [K_AGENTS] = { REDISMODULE_KEYTYPE_SET, 1 },
-    [K_AGENT] = { REDISMODULE_KEYTYPE_HASH, 0 },
-    [K_AGENT_OPEN] = { REDISMODULE_KEYTYPE_SET, 1 },
-    [K_AGENT_SKILLS] = { REDISMODULE_KEYTYPE_SET, 0 },
-    [K_SKILL] = { REDISMODULE_KEYTYPE_SET, 1 },
-    [K_USER] = { REDISMODULE_KEYTYPE_HASH, 0 },
-    [K_USER_TICKETS] = { REDISMODULE_KEYTYPE_SET, 1 },
-    [K_EMAIL_INDEX] = { REDISMODULE_KEYTYPE_STRING, 1 },
-    [K_STATS] = { REDISMODULE_KEYTYPE_HASH, 1 },
-    [K_EVENTS] = { REDISMODULE_KEYTYPE_STREAM, 0 },
-    [K_CONFIG] = { REDISMODULE_KEYTYPE_HASH, 0 },
-    [K_SEQ] = { REDISMODULE_KEYTYPE_STRING, 0 },
-    [K_ADMINS] = { REDISMODULE_KEYTYPE_SET, 0 },
-};
-
-typedef struct KeyInfo {
-    KeyKind kind;
-    RedisModuleString *key;
-    long long tid;          /* K_TICKET* */
-    const char *id;         /* agent/customer id, skill, category or email */
-    size_t idlen;
-} KeyInfo;
-
-static int eat(const char **s, size_t *len, const char *prefix) {
-    size_t plen = strlen(prefix);
-    if (*len < plen || memcmp(*s, prefix, plen) != 0) return 0;
-    *s += plen;
-    *len -= plen;
-    return 1;
-}
-
-static int is(const char *s, size_t len, const char *word) {
-    return len == strlen(word) && memcmp(s, word, len) == 0;
-}
-
-/* "<id>" or "<id><suffix>": sets ki->id and returns the suffix. */
-static const char *splitId(const char *s, size_t len, KeyInfo *ki, size_t *suflen) {
-    const char *colon = memchr(s, ':', len);
-    ki->id = s;
-    ki->idlen = colon ? (size_t)(colon - s) : len;
-    *suflen = len - ki->idlen;
-    return s + ki->idlen;
-}
-
-static KeyKind classifyTicketKey(const char *s, size_t len, KeyInfo *ki) {
-    size_t sl;
-    const char *suf = splitId(s, len, ki, &sl);
-    if (!parseTid(ki->id, ki->idlen, &ki->tid)) return K_OTHER;
-    if (sl == 0) return K_TICKET;
-    if (is(suf, sl, ":log")) return K_TICKET_LOG;
-    if (is(suf, sl, ":chat")) return K_TICKET_CHAT;
-    if (is(suf, sl, ":state")) return K_TICKET_STATE;
-    return K_OTHER;
-}
-
-static KeyKind classifyIdKey(Hd *hd, const char *s, size_t len, KeyInfo *ki,
-                             KeyKind plain, const char *suffix, KeyKind suffixed,
-                             const char *suffix2, KeyKind suffixed2) {
-    size_t sl;
-    const char *suf = splitId(s, len, ki, &sl);
-    if (!usableIdBuf(hd, ki->id, ki->idlen)) return K_OTHER;
-    if (sl == 0) return plain;
-    if (is(suf, sl, suffix)) return suffixed;
-    if (suffix2 && is(suf, sl, suffix2)) return suffixed2;
-    return K_OTHER;
-}
-
-/* Which key of the schema a name is; K_OTHER for anything else. */
-static KeyKind classifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
-    memset(ki, 0, sizeof(*ki));
-    if (len <= hd->dlen || memcmp(s, hd->dname, hd->dlen) != 0 || s[hd->dlen] != ':')
-        return K_OTHER;
-    s += hd->dlen + 1;
-    len -= hd->dlen + 1;
-
-    if (eat(&s, &len, "ticket:")) return classifyTicketKey(s, len, ki);
-    if (eat(&s, &len, "agent:"))
-        return classifyIdKey(hd, s, len, ki, K_AGENT, ":open_tickets", K_AGENT_OPEN,
-                             ":skills", K_AGENT_SKILLS);
-    if (eat(&s, &len, "user:"))
-        return classifyIdKey(hd, s, len, ki, K_USER, ":tickets", K_USER_TICKETS, NULL, K_OTHER);
-    if (is(s, len, "queue:priority")) return K_QUEUE_PRIORITY;
-    if (is(s, len, "queue:sla")) return K_QUEUE_SLA;
-    if (is(s, len, "agents")) return K_AGENTS;
-    if (is(s, len, "stats")) return K_STATS;
-    if (is(s, len, "events")) return K_EVENTS;
-    if (is(s, len, "config")) return K_CONFIG;
-    if (is(s, len, "admins")) return K_ADMINS;
-    if (eat(&s, &len, "seq:")) return K_SEQ;
-    /* The rest of the name is the category, skill or email. */
-    ki->id = s;
-    ki->idlen = len;
-    if (eat(&ki->id, &ki->idlen, "queue:unassigned:")) return K_QUEUE_ROUTING;
-    if (eat(&ki->id, &ki->idlen, "skill:")) return ki->idlen ? K_SKILL : K_OTHER;
-    if (eat(&ki->id, &ki->idlen, "idx:user_email:")) return ki->idlen ? K_EMAIL_INDEX : K_OTHER;
-    return K_OTHER;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Walking keys and members                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -494,7 +365,7 @@ static void deskWalkStep(const char *name, size_t len, void *privdata) {
     DeskWalk *w = privdata;
     Hd *hd = w->c->hd;
     KeyInfo ki;
-    if ((ki.kind = classifyKey(hd, name, len, &ki)) == K_OTHER) return;
+    if ((ki.kind = hdClassifyKey(hd, name, len, &ki)) == K_OTHER) return;
     ki.key = RedisModule_CreateString(hd->ctx, name, len);
     w->visit(w->c, &ki);
     RedisModule_FreeString(hd->ctx, ki.key);
@@ -1045,17 +916,9 @@ static void checkStats(Check *c) {
 /* Check: one key                                                            */
 /* ------------------------------------------------------------------------ */
 
-static const char *typeWord(int type) {
-    switch (type) {
-    case REDISMODULE_KEYTYPE_STRING: return "a string";
-    case REDISMODULE_KEYTYPE_LIST: return "a list";
-    case REDISMODULE_KEYTYPE_HASH: return "a hash";
-    case REDISMODULE_KEYTYPE_SET: return "a set";
-    case REDISMODULE_KEYTYPE_ZSET: return "a sorted set";
-    case REDISMODULE_KEYTYPE_STREAM: return "a stream";
-    case REDISMODULE_KEYTYPE_MODULE: return "a module value";
-    default: return "of unknown type";
-    }
+/* The article before hdTypeName's word: "a hash", "of unknown type". */
+static const char *typeArticle(int type) {
+    return strcmp(hdTypeName(type), "unknown type") ? "a" : "of";
 }
 
 /* A skills set whose agent is gone is left over from a deleted agent. */
@@ -1064,7 +927,7 @@ static int orphanSkills(Check *c, KeyInfo *ki) {
 }
 
 static void checkKey(Check *c, KeyInfo *ki) {
-    int want = kindRules[ki->kind].type, have = hdKeyType(c->hd, ki->key);
+    int want = hdKindRules[ki->kind].type, have = hdKeyType(c->hd, ki->key);
 
     if (have == REDISMODULE_KEYTYPE_EMPTY) return;      /* expired meanwhile */
     if (orphanSkills(c, ki)) {
@@ -1073,9 +936,10 @@ static void checkKey(Check *c, KeyInfo *ki) {
         return;
     }
     if (have != want) {
-        int derived = kindRules[ki->kind].derived;
-        report(c, derived, "%s is %s, not %s%s", keyName(ki->key), typeWord(have),
-               typeWord(want), derived ? "" : "; fix or delete it by hand");
+        int derived = hdKindRules[ki->kind].derived;
+        report(c, derived, "%s is %s %s, not %s %s%s", keyName(ki->key), typeArticle(have),
+               hdTypeName(have), typeArticle(want), hdTypeName(want),
+               derived ? "" : "; fix or delete it by hand");
         return;
     }
     switch (ki->kind) {
@@ -1129,7 +993,7 @@ static void runCheck(Check *c) {
 
 /* Phase 1: every derived key goes, and so do skills sets of deleted agents. */
 static void deleteDerivedKey(Check *c, KeyInfo *ki) {
-    if (kindRules[ki->kind].derived || orphanSkills(c, ki)) fxDel(c->hd, ki->key);
+    if (hdKindRules[ki->kind].derived || orphanSkills(c, ki)) fxDel(c->hd, ki->key);
 }
 
 /* Bumps updated_at/version like any other change of the ticket and logs

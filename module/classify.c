@@ -749,11 +749,11 @@ static long long hashGetLL(Hd *hd, RedisModuleKey *k, const char *field) {
 /* Opens the desk's trained model; docs == udocs == 0 means there is none. */
 static void modelOpen(Hd *hd, const DeskConfig *cfg, ClModel *m) {
     memset(m, 0, sizeof(*m));
-    m->meta = openHash(hd, hdKey(hd, "model:meta"));
+    m->meta = openHash(hd, hdModelMetaKey(hd));
     m->docs = hashGetLL(hd, m->meta, "docs");
     m->udocs = hashGetLL(hd, m->meta, "udocs");
     if (m->docs == 0 && m->udocs == 0) return;
-    m->words = openHash(hd, hdKey(hd, "model:words"));
+    m->words = openHash(hd, hdModelWordsKey(hd));
     m->vocabSize = m->words ? (long long)RedisModule_ValueLength(m->words) : 0;
     m->mc = mcEntry(hd, m->meta, m->docs, m->udocs, m->vocabSize);
     for (int i = 0; m->docs > 0 && i < cfg->ncat; i++) {
@@ -1233,7 +1233,7 @@ static int categoriesWith(const DeskConfig *cfg, const char *cat, char *out, siz
  * under CL_MODEL_MAX_WORDS, so the model's memory is bounded; the decision
  * depends only on the master's data and travels to replicas as HSETs. */
 static void trainWords(Hd *hd, const ClWork *cw, const char *name) {
-    RedisModuleString *metaKey = hdKey(hd, "model:meta"), *wordsKey = hdKey(hd, "model:words");
+    RedisModuleString *metaKey = hdModelMetaKey(hd), *wordsKey = hdModelWordsKey(hd);
     char field[48];
     long long tokens = 0, vocab = 0;
     mcInvalidate();
@@ -1259,8 +1259,8 @@ static void trainWords(Hd *hd, const ClWork *cw, const char *name) {
 }
 
 static int modelKeysOk(Hd *hd) {
-    return hdCheckType(hd, hdKey(hd, "model:meta"), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdKey(hd, "model:words"), REDISMODULE_KEYTYPE_HASH);
+    return hdCheckType(hd, hdModelMetaKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckType(hd, hdModelWordsKey(hd), REDISMODULE_KEYTYPE_HASH);
 }
 
 /* Words a text offers to learn from (0: nothing to learn). */
@@ -1282,7 +1282,7 @@ static void urgencyCheck(Hd *hd, const DeskConfig *cfg, ClWork *cw, int idx) {
     double uTrained, uWeight, lex = urgencyOf(cw);
     bestCategory(hd, cfg, cw, &uTrained, &uWeight);
     if (uTrained < 0) return;                /* no model yet: nothing to compare */
-    RedisModuleString *metaKey = hdKey(hd, "model:meta");
+    RedisModuleString *metaKey = hdModelMetaKey(hd);
     const char *want = urgLabels[idx] + 1;
     fxHashIncr(hd, metaKey, "ucheck", 1);
     if (!strcmp(urgencyLabel(round(lex * 1000.0) / 1000.0), want))
@@ -1336,7 +1336,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "CAPACITY", "the desk already has %d categories, the most it can "
                        "hold; remove some with DESK.CONFIG SET desk categories", cfg.ncat);
 
-    if (!modelKeysOk(hd) || !hdCheckType(hd, hdKey(hd, "config"), REDISMODULE_KEYTYPE_HASH))
+    if (!modelKeysOk(hd) || !hdCheckType(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH))
         return REDISMODULE_OK;
 
     lexBuild();
@@ -1352,7 +1352,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     /* A new category joins the desk's list, so TICKET.CREATE accepts it and
      * the classifier may answer it. */
     if (isnew)
-        fxHashSetC(hd, hdKey(hd, "config"), "categories",
+        fxHashSetC(hd, hdConfigKey(hd), "categories",
                    RedisModule_CreateString(hd->ctx, cats, strlen(cats)));
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");
 }
@@ -1391,8 +1391,8 @@ const char *classifyPriorityLabel(long long priority) {
 /* DESK.CONFIG SET D model reset: the desk forgets everything it was taught. */
 void classifyModelReset(Hd *hd) {
     mcInvalidate();
-    fxDel(hd, hdKey(hd, "model:words"));
-    fxDel(hd, hdKey(hd, "model:meta"));
+    fxDel(hd, hdModelWordsKey(hd));
+    fxDel(hd, hdModelMetaKey(hd));
 }
 
 /* ------------------------------------------------------------------------ */

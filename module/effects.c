@@ -5,7 +5,8 @@
  * with an explicit id, ...). Redis wraps everything a command replicated in
  * MULTI/EXEC, so replicas and the AOF see the command's effects atomically and
  * never recompute a clock, an id or a routing choice. Sets have no low-level
- * API, so SADD/SREM go through RedisModule_Call and are replicated the same way.
+ * API, so SADD/SREM go through RedisModule_Call and are replicated the same way,
+ * as are flood's window trims (fxCallVerbatim).
  *
  * Callers have already checked key types (hdCheckType), so a write here does
  * not fail half-way.
@@ -260,6 +261,16 @@ void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", "!ss", key, member);
+    if (r) RedisModule_FreeCallReply(r);
+    cmdWrites.wrote = 1;
+}
+
+/* A command decided by its arguments alone (flood's ZREMRANGEBY* trims),
+ * applied and replicated verbatim ("!") through RedisModule_Call, which also
+ * raises the command's own keyspace events on master and replica alike. */
+void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
+                    const char *b) {
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
 }

@@ -33,12 +33,6 @@
 /* Keys and small helpers                                                    */
 /* ------------------------------------------------------------------------ */
 
-static RedisModuleString *mastersKey(Hd *hd) { return floodKey(hd, "flood:masters", 13); }
-
-static RedisModuleString *childrenKey(Hd *hd, long long mtid) {
-    return hdKey(hd, "flood:children:%lld", mtid);
-}
-
 static int isMaster(const Ticket *t) {
     size_t len;
     const char *m = t->master ? RedisModule_StringPtrLen(t->master, &len) : NULL;
@@ -63,7 +57,7 @@ static int ticketLoadQuiet(Hd *hd, long long tid, Ticket *t) {
  * create has checked), tested without replying. */
 static int ticketKeysQuiet(Hd *hd, const Ticket *t) {
     return hdTypeOk(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
-           hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", t->id), REDISMODULE_KEYTYPE_LIST) &&
+           hdTypeOk(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST) &&
            (!t->agent ||
             (hdTypeOk(hd, hdAgentKey(hd, t->agent), REDISMODULE_KEYTYPE_HASH) &&
              hdTypeOk(hd, hdAgentOpenKey(hd, t->agent), REDISMODULE_KEYTYPE_SET)));
@@ -105,7 +99,7 @@ static void mergeInto(Hd *hd, const DeskConfig *cfg, Ticket *t, long long mtid,
     fv[3] = RedisModule_CreateString(hd->ctx, master, strlen(master));
     ticketWrite(hd, t, fv, 4);
     t->master = fv[3];
-    fxSAdd(hd, childrenKey(hd, mtid), hdTicketMember(hd, t->id));
+    fxSAdd(hd, hdFloodChildrenKey(hd, mtid), hdTicketMember(hd, t->id));
     if (agent[0]) ticketLog(hd, t->id, "merged into %lld (%s; was assigned to %s)",
                             mtid, reason, agent);
     else ticketLog(hd, t->id, "merged into %lld (%s)", mtid, reason);
@@ -116,7 +110,7 @@ static void mergeInto(Hd *hd, const DeskConfig *cfg, Ticket *t, long long mtid,
 
 /* Children of master mtid, ascending ids. */
 static size_t childIds(Hd *hd, long long mtid, long long **ids) {
-    return hdSetTicketIds(hd, childrenKey(hd, mtid), ids);
+    return hdSetTicketIds(hd, hdFloodChildrenKey(hd, mtid), ids);
 }
 
 /* Loads child cid of mtid; 1 only when it is still merged into mtid. */
@@ -132,7 +126,7 @@ static int loadMergedChild(Hd *hd, long long mtid, long long cid, Ticket *c) {
 /* Highest priority of the desk's active tickets (0 when none). */
 static long long maxPriorityInUse(Hd *hd) {
     long long best = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdKey(hd, "queue:priority"), REDISMODULE_READ);
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueuePriorityKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
         RedisModule_ZsetLastInScoreRange(k, REDISMODULE_NEGATIVE_INFINITE,
                                          REDISMODULE_POSITIVE_INFINITE, 0, 0) == REDISMODULE_OK) {
@@ -202,7 +196,7 @@ static void openIncident(Hd *hd, const DeskConfig *cfg, const Flood *f, long lon
         eventEmit(hd, cfg, "incident", m->id, "priority", p, "category", m->category,
                   "tickets", cnt, "reason", "flood", NULL);
     }
-    fxHashSetC(hd, mastersKey(hd), RedisModule_StringPtrLen(
+    fxHashSetC(hd, hdFloodMastersKey(hd), RedisModule_StringPtrLen(
                    RedisModule_CreateStringFromLongLong(hd->ctx, m->id), NULL),
                RedisModule_CreateString(hd->ctx, sighex, siglen));
     hdg.tickets_created++;
@@ -212,7 +206,7 @@ static void openIncident(Hd *hd, const DeskConfig *cfg, const Flood *f, long lon
  * master is no longer open are dropped on the way. */
 static long long findOpenMaster(Hd *hd, const Sketch *sk) {
     long long found = 0;
-    RedisModuleString *stale[64], *mkey = mastersKey(hd);
+    RedisModuleString *stale[64], *mkey = hdFloodMastersKey(hd);
     int nstale = 0;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, mkey, REDISMODULE_READ);
     int none = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY;
@@ -244,7 +238,7 @@ static long long findOpenMaster(Hd *hd, const Sketch *sk) {
                 if (nstale < 64) stale[nstale++] = field;
                 continue;
             }
-            if (hdTypeOk(hd, childrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) found = mtid;
+            if (hdTypeOk(hd, hdFloodChildrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) found = mtid;
         }
     }
     if (r) RedisModule_FreeCallReply(r);
@@ -308,8 +302,8 @@ static void sketchOfTicket(RedisModuleString *subject, RedisModuleString *body, 
 }
 
 int floodCheckKeys(Hd *hd) {
-    return hdCheckType(hd, windowKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, mastersKey(hd), REDISMODULE_KEYTYPE_HASH);
+    return hdCheckType(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckType(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH);
 }
 
 void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
@@ -332,12 +326,12 @@ void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
         return;
     }
 
-    RedisModuleString *rkey = windowKey(hd);
+    RedisModuleString *rkey = hdFloodRecentKey(hd);
     FloodWindow *c = windowSync(hd, cfg, rkey);
     collectAlike(hd, c, rkey, &sk, t->id, cfg->flood_threshold, &f);
     long long mid = f.n + 1 >= cfg->flood_threshold ? nextTicketId(hd) : 0;
-    if (!mid || !hdTypeOk(hd, childrenKey(hd, mid), REDISMODULE_KEYTYPE_SET) ||
-        !hdTypeOk(hd, hdKey(hd, "ticket:%lld:log", mid), REDISMODULE_KEYTYPE_LIST)) {
+    if (!mid || !hdTypeOk(hd, hdFloodChildrenKey(hd, mid), REDISMODULE_KEYTYPE_SET) ||
+        !hdTypeOk(hd, hdTicketLogKey(hd, mid), REDISMODULE_KEYTYPE_LIST)) {
         windowAdd(hd, c, rkey, t->id, &sk, hex, hexlen);
         windowRelease();
         return;
@@ -360,10 +354,10 @@ int floodCheckChildren(Hd *hd, Ticket *t) {
     long long *ids, mtid = masterOf(t);
     size_t n;
 
-    if (!hdCheckType(hd, windowKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdCheckType(hd, mastersKey(hd), REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, childrenKey(hd, t->id), REDISMODULE_KEYTYPE_SET)) return 0;
-    if (mtid && !hdCheckType(hd, childrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (!hdCheckType(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckType(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckType(hd, hdFloodChildrenKey(hd, t->id), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (mtid && !hdCheckType(hd, hdFloodChildrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) return 0;
     if (!isMaster(t)) return 1;
     /* Closing closes the children, deleting reopens them: both write their
      * hash, log and (reopen) routing queue. */
@@ -404,7 +398,7 @@ static void releaseChildren(Hd *hd, const DeskConfig *cfg, Ticket *t, ChildFn fn
 
     windowForgetTicket(hd, t);
     if (mtid) {
-        fxSRem(hd, childrenKey(hd, mtid), hdTicketMember(hd, t->id));
+        fxSRem(hd, hdFloodChildrenKey(hd, mtid), hdTicketMember(hd, t->id));
         return;
     }
     if (!isMaster(t)) return;
@@ -413,8 +407,8 @@ static void releaseChildren(Hd *hd, const DeskConfig *cfg, Ticket *t, ChildFn fn
         Ticket c;
         if (loadMergedChild(hd, t->id, ids[i], &c)) fn(hd, cfg, &c, t->id);
     }
-    fxDel(hd, childrenKey(hd, t->id));
-    fxHashDel(hd, mastersKey(hd), RedisModule_StringPtrLen(
+    fxDel(hd, hdFloodChildrenKey(hd, t->id));
+    fxHashDel(hd, hdFloodMastersKey(hd), RedisModule_StringPtrLen(
                   RedisModule_CreateStringFromLongLong(hd->ctx, t->id), NULL));
 }
 
@@ -469,7 +463,7 @@ static int checkChildrenMove(Hd *hd, Ticket *t, Ticket **kids, size_t *nkids) {
             !ticketLoad(hd, ids[i], &(*kids)[k])) return 0;
         Ticket *c = &(*kids)[k];
         if (!c->exists || strcmp(c->status, "merged") || masterOf(c) != t->id) continue;
-        if (!hdCheckType(hd, hdKey(hd, "ticket:%lld:log", c->id), REDISMODULE_KEYTYPE_LIST))
+        if (!hdCheckType(hd, hdTicketLogKey(hd, c->id), REDISMODULE_KEYTYPE_LIST))
             return 0;
         k++;
     }
@@ -485,7 +479,7 @@ static void moveChild(Hd *hd, const DeskConfig *cfg, Ticket *c, long long from, 
     fv[0] = RedisModule_CreateString(hd->ctx, "master", 6);
     fv[1] = RedisModule_CreateString(hd->ctx, master, strlen(master));
     ticketWrite(hd, c, fv, 2);
-    fxSAdd(hd, childrenKey(hd, to), hdTicketMember(hd, c->id));
+    fxSAdd(hd, hdFloodChildrenKey(hd, to), hdTicketMember(hd, c->id));
     ticketLog(hd, c->id, "merged into %lld (its master %lld was merged into it)", to, from);
     eventEmit(hd, cfg, "merged", c->id, "master", master, "from", "merged",
               "reason", "master merged", NULL);
@@ -513,8 +507,8 @@ static int cmdTicketMerge(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketCheckKeys(hd, &t) || !ticketCheckKeys(hd, &m) ||
         (t.agent && !agentCheckKeys(hd, t.agent)) ||
         !floodCheckKeys(hd) ||
-        !hdCheckType(hd, childrenKey(hd, m.id), REDISMODULE_KEYTYPE_SET) ||
-        !hdCheckType(hd, childrenKey(hd, t.id), REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+        !hdCheckType(hd, hdFloodChildrenKey(hd, m.id), REDISMODULE_KEYTYPE_SET) ||
+        !hdCheckType(hd, hdFloodChildrenKey(hd, t.id), REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (isMaster(&t) && !checkChildrenMove(hd, &t, &kids, &nkids)) return REDISMODULE_OK;
 
     slaNoteDesk(hd);
@@ -529,8 +523,8 @@ static int cmdTicketMerge(Hd *hd, RedisModuleString **argv, int argc) {
     }
     if (isMaster(&t)) {
         for (size_t i = 0; i < nkids; i++) moveChild(hd, &cfg, &kids[i], t.id, m.id);
-        fxDel(hd, childrenKey(hd, t.id));
-        fxHashDel(hd, mastersKey(hd), RedisModule_StringPtrLen(
+        fxDel(hd, hdFloodChildrenKey(hd, t.id));
+        fxHashDel(hd, hdFloodMastersKey(hd), RedisModule_StringPtrLen(
                       RedisModule_CreateStringFromLongLong(hd->ctx, t.id), NULL));
     }
     windowForgetTicket(hd, &t);

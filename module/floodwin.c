@@ -17,24 +17,6 @@
 
 #define FLOOD_RECENT_MAX 1000   /* tickets kept (and compared) per window */
 
-/* "<desk>:<suffix>" for the fixed names (hot path: no formatting). */
-RedisModuleString *floodKey(Hd *hd, const char *suffix, size_t slen) {
-    char buf[HD_DESK_MAX + 32];
-    memcpy(buf, hd->dname, hd->dlen);
-    buf[hd->dlen] = ':';
-    memcpy(buf + hd->dlen + 1, suffix, slen);
-    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
-}
-
-RedisModuleString *windowKey(Hd *hd) { return floodKey(hd, "flood:recent", 12); }
-
-/* Deletions decided by their arguments alone, replicated verbatim ("!"). */
-static void callWrite(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
-                      const char *b) {
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
-    if (r) RedisModule_FreeCallReply(r);
-}
-
 /* ------------------------------------------------------------------------ */
 /* The window in memory                                                      */
 /* ------------------------------------------------------------------------ */
@@ -537,7 +519,7 @@ int windowAlike(Hd *hd, RecentCache *c, const Sketch *sk, long long self,
 static void trimCall(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
                      const char *b) {
     recentTrimming = 1;
-    callWrite(hd, cmd, key, a, b);
+    fxCallVerbatim(hd, cmd, key, a, b);
     recentTrimming = 0;
 }
 
@@ -642,7 +624,7 @@ void windowForgetTicket(Hd *hd, const Ticket *t) {
     long long created;
     char prefix[32];
     int plen;
-    RedisModuleString *found = NULL, *rkey = windowKey(hd);
+    RedisModuleString *found = NULL, *rkey = hdFloodRecentKey(hd);
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, rkey, REDISMODULE_READ);
 
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_ZSET ||

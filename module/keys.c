@@ -130,7 +130,7 @@ RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
 }
 
 /* One builder per key kind (SPEC.md section 2): the schema is spelled here
- * only, and check.c's key-kind table below names the same kinds. */
+ * only, and keyschema.c's key-kind table names the same kinds. */
 RedisModuleString *hdStatsKey(Hd *hd) {
     return hdKey(hd, "stats");
 }
@@ -193,6 +193,21 @@ RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
 }
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
     return hdKey(hd, "flood:children:%lld", tid);
+}
+/* "<desk>:<suffix>" without formatting: the flood keys are opened on every
+ * TICKET.CREATE (hot path). */
+static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
+    char buf[HD_DESK_MAX + 32];
+    memcpy(buf, hd->dname, hd->dlen);
+    buf[hd->dlen] = ':';
+    memcpy(buf + hd->dlen + 1, suffix, slen);
+    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+}
+RedisModuleString *hdFloodRecentKey(Hd *hd) {
+    return fixedKey(hd, "flood:recent", 12);
+}
+RedisModuleString *hdFloodMastersKey(Hd *hd) {
+    return fixedKey(hd, "flood:masters", 13);
 }
 RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
     return hdKey(hd, "report:%lld", day);
@@ -315,7 +330,7 @@ int hdLower(const char *s, size_t len, char *dst, size_t dstsize) {
     return (int)len;
 }
 
-static const char *typeName(int type) {
+const char *hdTypeName(int type) {
     switch (type) {
     case REDISMODULE_KEYTYPE_STRING: return "string";
     case REDISMODULE_KEYTYPE_LIST: return "list";
@@ -345,7 +360,7 @@ int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
             "run DESK.CHECK or delete the key",
-            RedisModule_StringPtrLen(key, NULL), typeName(actual), typeName(type));
+            RedisModule_StringPtrLen(key, NULL), hdTypeName(actual), hdTypeName(type));
     return 0;
 }
 

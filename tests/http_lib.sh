@@ -20,7 +20,7 @@ HTTP_PORT= GW_PID= BASE=
 
 start_gateway() {
     [ -x "$GATEWAY" ] || { echo "FATAL: $GATEWAY not built (run make)" >&2; exit 1; }
-    local _ attempt
+    local attempt
     for attempt in 1 2 3 4 5; do
         HTTP_PORT=$((32000 + RANDOM % 700))
         while port_busy "$HTTP_PORT"; do HTTP_PORT=$((32000 + RANDOM % 700)); done
@@ -29,17 +29,18 @@ start_gateway() {
         GW_PID=$!
         BASE=http://127.0.0.1:$HTTP_PORT
         trap 'stop_gateway; stop_server' EXIT
-        for _ in $(seq 200); do
-            curl -s -o /dev/null "$BASE/openapi.json" 2>/dev/null && return 0
-            kill -0 "$GW_PID" 2>/dev/null || break
-            sleep 0.05
-        done
+        wait_until gateway_up_or_gone && kill -0 "$GW_PID" 2>/dev/null && return 0
         kill -0 "$GW_PID" 2>/dev/null || continue   # lost the port race: try another
         break
     done
     echo "FATAL: the gateway did not start; log:" >&2
     tail -n 20 "$SERVER_DIR/gateway.log" >&2
     exit 1
+}
+
+# The gateway answers, or its process is gone (no use waiting longer).
+gateway_up_or_gone() {
+    curl -s -o /dev/null "$BASE/openapi.json" 2>/dev/null || ! kill -0 "$GW_PID" 2>/dev/null
 }
 
 # Stops the gateway; a crash or sanitizer report in its log fails the suite.
@@ -114,16 +115,6 @@ assert_desk_clean() {
     local out
     out=$(r DESK.CHECK "${1:-help}")
     assert_eq "DESK.CHECK ${1:-help} clean" "" "$out"
-}
-
-# Poll until a command's output equals the expected value (bounded).
-wait_for() {
-    local want=$1 _; shift
-    for _ in $(seq 200); do
-        [ "$("$@" 2>/dev/null)" = "$want" ] && return 0
-        sleep 0.05
-    done
-    return 1
 }
 
 # DESK.CONFIG SET D name value; a refusal is a failed check, not a silent skip.

@@ -128,6 +128,58 @@ fail() {
         FAILED_SECTIONS="${FAILED_SECTIONS:+$FAILED_SECTIONS }$SECTION"
 }
 
+# ---- polling -------------------------------------------------------------
+# What happens in another process or on a server timer is polled, never
+# slept for: the condition is checked every 0.05 s until it holds. The bound
+# (-t SECONDS, default 10) only stops a broken feature from hanging the
+# suite; a passing run never waits for it, so no test depends on timing.
+#
+#   wait_until [-t SECONDS] CMD [ARGS...]       until CMD succeeds (exit 0)
+#   wait_for   [-t SECONDS] WANT CMD [ARGS...]  until CMD prints exactly WANT
+#   stays_false CHECKS CMD [ARGS...]            CMD fails at each of CHECKS
+#                                               checks, 0.05 s apart
+#
+# Each returns 1 on a timeout (or, for stays_false, as soon as CMD succeeds)
+# after printing a "# ..." line naming what was waited for, so the caller
+# decides what that means: `wait_until is_blocked 1 || fail "..." "..."`, or
+# carry on to the assertion that then fails with the real value. CMD is a
+# command or a suite function; wait_for drops its stderr and leaves its last
+# output in WAIT_GOT.
+WAIT_GOT=
+_wait_steps() { awk -v s="$1" 'BEGIN { n = int(s * 20 + 0.5); print (n < 1 ? 1 : n) }'; }
+wait_until() {
+    local secs=10 n _
+    if [ "$1" = -t ]; then secs=$2; shift 2; fi
+    n=$(_wait_steps "$secs")
+    for _ in $(seq "$n"); do
+        "$@" && return 0
+        sleep 0.05
+    done
+    echo "# wait_until: still false after ${secs} s: $*"
+    return 1
+}
+wait_for() {
+    local secs=10 want n _
+    if [ "$1" = -t ]; then secs=$2; shift 2; fi
+    want=$1; shift
+    n=$(_wait_steps "$secs")
+    for _ in $(seq "$n"); do
+        WAIT_GOT=$("$@" 2>/dev/null)
+        [ "$WAIT_GOT" = "$want" ] && return 0
+        sleep 0.05
+    done
+    echo "# wait_for: '$*' did not print '$want' within ${secs} s (last: '$WAIT_GOT')"
+    return 1
+}
+stays_false() {
+    local n=$1 i; shift
+    for i in $(seq "$n"); do
+        if "$@"; then echo "# stays_false: became true at check $i of $n: $*"; return 1; fi
+        [ "$i" -eq "$n" ] || sleep 0.05
+    done
+    return 0
+}
+
 # ---- sections ------------------------------------------------------------
 # A long suite is a list of sections that stand on their own, so one early
 # failure stays local:
@@ -203,15 +255,10 @@ REPLICA_PORT= REPLICA_PID= REPLICA_DIR=
 # the module is an ASan build, as start_server does). Stopped by stop_replica,
 # which fails the suite if the replica's log shows a crash or sanitizer report.
 start_replica() {
-    local _
     r CONFIG SET repl-diskless-sync-delay 0 >/dev/null   # sync now, not in 5 s
     start_extra replica --enable-debug-command yes --loadmodule "$HELPDESK_SO" \
         --replicaof 127.0.0.1 "$PORT"
-    for _ in $(seq 200); do
-        rr INFO replication 2>/dev/null | grep -q 'master_link_status:up' && return 0
-        kill -0 "$REPLICA_PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    wait_until replica_up_or_gone && [ "$(replica_link)" = up ] && return 0
     echo "FATAL: replica did not sync; log tail:" >&2
     tail -n 20 "$REPLICA_DIR/server.log" >&2
     exit 1
@@ -241,6 +288,10 @@ stop_replica() {
     REPLICA_DIR=
 }
 rr() { redis-cli -p "$REPLICA_PORT" "$@"; }
+# The replica's master_link_status (up/down); start_replica waits until it
+# is up or the replica died (no point waiting for a dead one).
+replica_link() { info_field_of rr replication master_link_status 2>/dev/null; }
+replica_up_or_gone() { [ "$(replica_link)" = up ] || ! kill -0 "$REPLICA_PID" 2>/dev/null; }
 
 # ---- shared probes -------------------------------------------------------
 
@@ -250,5 +301,18 @@ info_field() { info_field_of r "$@"; }
 # info_field_of CLIENT SECTION FIELD: the same through another client
 # function (rr: the replica).
 info_field_of() { "$1" INFO "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'; }
+# server_ms: the server's clock (TIME) in ms. clock_past MS: it is past MS,
+# e.g. `wait_until clock_past "$due"`, or let 1 ms pass with
+# `wait_until clock_past "$(server_ms)"` (the server's clock, not sleep).
+server_ms() { r TIME | { read -r s; read -r us; echo $((s * 1000 + us / 1000)); }; }
+clock_past() { [ "$(server_ms)" -gt "$1" ]; }
+# aof_settled: the AOF is on and no rewrite is running or scheduled (after
+# CONFIG SET appendonly yes: `wait_until aof_settled`), so what follows lands
+# in the AOF.
+aof_settled() {
+    [ "$(info_field persistence aof_enabled)" = 1 ] &&
+        [ "$(info_field persistence aof_rewrite_in_progress)" = 0 ] &&
+        [ "$(info_field persistence aof_rewrite_scheduled)" = 0 ]
+}
 # check_desk DESK: DESK.CHECK finds nothing wrong (one assertion).
 check_desk() { assert_eq "DESK.CHECK $1 is empty" "[]" "$(rj DESK.CHECK "$1")"; }

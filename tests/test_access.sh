@@ -234,10 +234,7 @@ assert_ok "agent W1 on desk q" AGENT.CREATE q W1 Walt SKILLS billing
 r ACL SETUSER W1 on '>pw' '~q*' '+@all' >/dev/null
 as W1 TICKET.NEXT q W1 BLOCK 0 >"$SERVER_DIR/w1.out" &
 w1=$!
-for _ in $(seq 500); do
-    [ "$(r INFO clients | tr -d '\r' | awk -F: '$1 == "blocked_clients" {print $2}')" = 1 ] && break
-    sleep 0.02
-done
+wait_for 1 info_field clients blocked_clients
 TQ=$(r TICKET.CREATE q "card declined" PRIORITY 10 CATEGORY billing)
 wait "$w1"
 assert_eq "W1's blocked NEXT got the new ticket" "$TQ" "$(mapfield id <"$SERVER_DIR/w1.out")"

@@ -17,14 +17,6 @@ stop_helpers() {
 }
 cleanup() { stop_helpers; stop_server; }
 
-# Waits (up to ~5 s) until the command succeeds; for things that happen in
-# another process. Not a timing assertion: it only bounds a hang.
-wait_for() {
-    local _
-    for _ in $(seq 100); do "$@" && return 0; sleep 0.05; done
-    return 1
-}
-
 start_server
 trap cleanup EXIT
 D=shop
@@ -51,14 +43,14 @@ BODIES=$SERVER_DIR/bodies
 : >"$BODIES"
 python3 "$SERVER_DIR/listener.py" "$BODIES" "$SERVER_DIR/lport" &
 LISTENER_PID=$!
-wait_for test -s "$SERVER_DIR/lport" || { echo "FATAL: listener did not start" >&2; exit 1; }
+wait_until test -s "$SERVER_DIR/lport" || { echo "FATAL: listener did not start" >&2; exit 1; }
 HOOK=http://127.0.0.1:$(<"$SERVER_DIR/lport")/hook
 
 # --- subscriber on <desk>:alerts ------------------------------------------
 redis-cli -p "$PORT" SUBSCRIBE "$D:alerts" >"$SERVER_DIR/sub" 2>/dev/null &
 SUB_PID=$!
 subscribed() { [ "$(r PUBSUB NUMSUB "$D:alerts" | tail -n 1)" = 1 ]; }
-wait_for subscribed ||
+wait_until subscribed ||
     { echo "FATAL: subscriber did not subscribe" >&2; exit 1; }
 
 # The bridge's first start creates its group (at the start of the stream).
@@ -89,7 +81,7 @@ assert_eq "INFO helpdesk counts the alert" $((alerts_before + 1)) \
     "$(r INFO helpdesk | tr -d '\r' | sed -n 's/^helpdesk_alerts://p')"
 
 # the PUBLISH: a JSON message with id, subject, category, urgency, priority
-wait_for grep -q "\"id\":$T1," "$SERVER_DIR/sub"
+wait_until grep -q "\"id\":$T1," "$SERVER_DIR/sub"
 msg=$(grep '^{' "$SERVER_DIR/sub")
 assert_eq "PUBLISH on $D:alerts (JSON message)" \
     "{\"id\":$T1,\"subject\":\"$SUBJ\",\"category\":\"technical\",\"urgency\":$U1_JSON,\"priority\":20}" \
@@ -137,7 +129,7 @@ assert_ok "threshold 0 alerts on everything" DESK.CONFIG SET "$D" alert-threshol
 T6=$(r TICKET.CREATE "$D" "Hello there")
 assert_match "calm ticket alerts at threshold 0" "*\"alert\",\"ticket\",\"$T6\"*" \
     "$(rj XRANGE "$D:events" - +)"
-wait_for grep -q "\"id\":$T6," "$SERVER_DIR/sub"
+wait_until grep -q "\"id\":$T6," "$SERVER_DIR/sub"
 assert_match "published JSON for a zero urgency" \
     "{\"id\":$T6,\"subject\":\"Hello there\",\"category\":\"general\",\"urgency\":0.0,\"priority\":1}" \
     "$(grep "\"id\":$T6," "$SERVER_DIR/sub")"
@@ -146,7 +138,7 @@ assert_match "published JSON for a zero urgency" \
 assert_nochange "a subject that is not valid UTF-8 fails INVALID" -c INVALID \
     TICKET.CREATE "$D" "$(printf 'Bad \xff bytes')"
 T7=$(r TICKET.CREATE "$D" "$(printf 'Bad \xc3\xa9 bytes "quoted"')")
-wait_for grep -q "\"id\":$T7," "$SERVER_DIR/sub"
+wait_until grep -q "\"id\":$T7," "$SERVER_DIR/sub"
 assert_eq "UTF-8 kept, quotes escaped" \
     "$(printf '{"id":%s,"subject":"Bad \xc3\xa9 bytes \\"quoted\\"","category":"general","urgency":0.0,"priority":1}' "$T7")" \
     "$(grep "\"id\":$T7," "$SERVER_DIR/sub")"

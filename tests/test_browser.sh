@@ -24,6 +24,10 @@ free_port() {
     echo 31999
 }
 
+# The gateway PID answers /health, or is gone (no use waiting longer).
+health_or_gone() {
+    curl -fs "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 || ! kill -0 "$1" 2>/dev/null
+}
 # The range overlaps the kernel's ephemeral ports, so a port that takes no
 # connections may still be bound by some client socket: on a failed bind,
 # try another.
@@ -37,11 +41,7 @@ start_gateway() {
         "$GATEWAY" "${GW_ARGS[@]}" >>"$GW_DIR/gateway.log" 2>&1 &
         pid=$!
         echo "$pid" >"$GW_PID_FILE"
-        for _ in $(seq 200); do
-            curl -fs "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && return 0
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
-        done
+        wait_until health_or_gone "$pid" && kill -0 "$pid" 2>/dev/null && return 0
         kill -0 "$pid" 2>/dev/null && break
     done
     echo "FATAL: gateway did not answer /health on $HTTP_PORT; log:" >&2

@@ -10,16 +10,6 @@ start_server
 UNI='Grüße 你好 🎉'
 CHAT=d:ticket:1:chat
 
-# Waits (up to ~5 s) until `cmd...` prints `want`; no timing assertion, only
-# a bound so a broken feature fails instead of hanging.
-wait_for() {
-    local want=$1 _; shift
-    for _ in $(seq 100); do
-        [ "$("$@")" = "$want" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 blocked_clients() { r INFO clients | tr -d '\r' | sed -n 's/^blocked_clients://p'; }
 last_event_field() { # field of the newest D:events entry
     r XREVRANGE d:events + - COUNT 1 | awk -v f="$1" 'prev == f { print; exit } { prev = $0 }'

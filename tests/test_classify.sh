@@ -125,9 +125,7 @@ assert_eq "documents per category" "4 1 5" \
 
 # writes replicate as plain HSETs (the AOF is what a replica receives too)
 r CONFIG SET appendonly yes >/dev/null
-aof_ready() { r INFO persistence | tr -d '\r' | grep -qx 'aof_rewrite_in_progress:0' &&
-              r INFO persistence | tr -d '\r' | grep -qx 'aof_rewrite_scheduled:0'; }
-for _ in $(seq 200); do aof_ready && break; sleep 0.05; done
+wait_until aof_settled
 assert_ok "train with AOF on" TICKET.TRAIN "$D" warranty "extended guarantee question"
 aof=$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof 2>/dev/null)
 assert_match "AOF has HSET of the model" "*HSET*$D:model:words*guarante*warranty=1*" "$aof"

@@ -136,19 +136,13 @@ section events ct
 r CONFIG SET notify-keyspace-events KEA >/dev/null
 redis-cli -p "$PORT" PSUBSCRIBE '__keyevent@0__:*' >"$SERVER_DIR/events" 2>/dev/null &
 SUB=$!
-for _ in $(seq 200); do
-    [ "$(r PUBSUB NUMPAT)" = 1 ] && break
-    sleep 0.05
-done
+wait_for 1 r PUBSUB NUMPAT
 t2=$(r TICKET.CREATE $D "Parcel lost" PRIORITY 5 CATEGORY general)
 r TICKET.GET $D "$t2" >/dev/null
 r TICKET.PEEK $D PRIORITY >/dev/null    # refused: no event
 r DESK.CONFIG SET $D flood-window 30 >/dev/null
 r SET ct-stop 1 >/dev/null
-for _ in $(seq 200); do
-    grep -q '^ct-stop$' "$SERVER_DIR/events" && break
-    sleep 0.05
-done
+wait_until grep -q '^ct-stop$' "$SERVER_DIR/events"
 kill "$SUB" 2>/dev/null; wait "$SUB" 2>/dev/null
 # redis-cli prints each message as 4 lines: pmessage, pattern, channel, key.
 events=$(awk '$0 == "pmessage" { getline; getline ch; getline key

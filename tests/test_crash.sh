@@ -20,12 +20,7 @@ mkdir -p "$ACK"
 # that everything from here on is in the AOF.
 assert_ok "CONFIG SET appendonly yes" CONFIG SET appendonly yes
 assert_ok "CONFIG SET appendfsync always" CONFIG SET appendfsync always
-for _ in $(seq 500); do
-    [ "$(info_field persistence aof_rewrite_in_progress)" = 0 ] &&
-    [ "$(info_field persistence aof_rewrite_scheduled)" = 0 ] &&
-    [ "$(info_field persistence aof_enabled)" = 1 ] && break
-    sleep 0.02
-done
+wait_until aof_settled
 assert_eq "the AOF is on" 1 "$(info_field persistence aof_enabled)"
 assert_eq "its first rewrite is done" "0 ok" \
     "$(info_field persistence aof_rewrite_in_progress) $(info_field persistence aof_last_bgrewrite_status)"
@@ -64,10 +59,8 @@ for c in $(seq $CLIENTS); do
     pids+=($!)
 done
 # Wait for enough acknowledged steps (no timing assumption: we count).
-for _ in $(seq 3000); do
-    [ "$(acked)" -ge "$TARGET" ] && break
-    sleep 0.02
-done
+enough_acked() { [ "$(acked)" -ge "$TARGET" ]; }
+wait_until -t 60 enough_acked
 running=0
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && running=$((running + 1)); done
 assert_eq "all $CLIENTS clients are still writing when the server is killed" "$CLIENTS" "$running"

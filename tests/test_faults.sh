@@ -13,11 +13,7 @@ trap 'stop_replica; stop_server' EXIT
 windows() { info_field helpdesk helpdesk_flood_windows; }
 sla_desks() { info_field helpdesk helpdesk_sla_desks; }
 blocked_clients() { info_field clients blocked_clients; }
-wait_until() {
-    local _
-    for _ in $(seq 500); do "$@" && return 0; sleep 0.02; done
-    return 1
-}
+gone() { ! kill -0 "$1" 2>/dev/null; }
 is_blocked() { [ "$(blocked_clients)" = "$1" ]; }
 no_windows() { [ "$(windows)" = 0 ]; }
 declare -A BG
@@ -30,8 +26,8 @@ bg_next() {
 # bg_wait NAME: until that NEXT has its reply (~10 s at most; then it is
 # stopped, and bg_result shows no ticket).
 bg_wait() {
-    local _ pid=${BG[$1]}
-    for _ in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    local pid=${BG[$1]}
+    wait_until gone "$pid"
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
 }

@@ -83,9 +83,10 @@ load_worker() {   # $1 = worker id; 60 creates, each with a unique subject
 pids=()
 for w in 1 2 3 4; do load_worker $w & pids+=($!); done
 # Kill once the load is under way (bounded wait), then restart.
-for _ in $(seq 200); do [ "$(cat "$LOAD"/*.codes 2>/dev/null | wc -l)" -ge 40 ] && break; sleep 0.02; done
+codes_at_least() { [ "$(cat "$LOAD"/*.codes 2>/dev/null | grep -c "^$1")" -ge "$2" ]; }   # PREFIX N
+wait_until codes_at_least '' 40
 own_kill
-for _ in $(seq 200); do [ "$(cat "$LOAD"/*.codes 2>/dev/null | grep -c '^503')" -ge 4 ] && break; sleep 0.02; done
+wait_until codes_at_least 503 4
 own_start
 wait "${pids[@]}"
 acked=$(cat "$LOAD"/*.codes | grep -c '^201')

@@ -18,14 +18,8 @@ sse_open() {
 }
 sse_close() { [ -n "$SSE_PID" ] && kill "$SSE_PID" 2>/dev/null; wait "$SSE_PID" 2>/dev/null; SSE_PID=; }
 # Wait (bounded) until FILE has at least N lines matching PATTERN.
-sse_wait() {
-    local file=$1 pat=$2 n=${3:-1} _
-    for _ in $(seq 200); do
-        [ "$(grep -c -- "$pat" "$file")" -ge "$n" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+sse_has() { [ "$(grep -c -- "$2" "$1")" -ge "${3:-1}" ]; }
+sse_wait() { wait_until sse_has "$@"; }
 # The events of FILE as "id type ticket" lines.
 sse_events() {
     awk '/^id: /{id=$2} /^event: /{ev=$2} /^data: /{sub(/^data: /,""); print id " " ev " " $0}' "$1" |
@@ -64,7 +58,7 @@ sse_open "$F" "$V/events?after=$id1"
 sse_wait "$F" '^event: ' 4
 assert_eq "?after= resumes the same way" 4 "$(grep -c '^event: ' "$F")"
 sse_close
-for _ in $(seq 100); do [ "$(gwconns)" -eq 0 ] && break; sleep 0.05; done
+wait_for 0 gwconns
 assert_eq "closed streams release their Redis connection" 0 "$(gwconns)"
 
 http GET $V/events - -H 'Last-Event-ID: bogus'

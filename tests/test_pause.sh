@@ -12,16 +12,8 @@ start_server
 trap 'stop_replica; stop_server' EXIT
 
 paused_ticks() { info_field helpdesk helpdesk_sla_paused_ticks; }
-now_ms() { r TIME | { read -r s; read -r us; echo $((s * 1000 + us / 1000)); }; }
 alive() { [ "$(r PING 2>/dev/null)" = PONG ]; }
-# Poll (bounded, ~10 s) until "$@" succeeds.
-wait_until() {
-    local _
-    for _ in $(seq 500); do "$@" && return 0; sleep 0.02; done
-    return 1
-}
 ticks_at_least() { local t; t=$(paused_ticks); [ -n "$t" ] && [ "$t" -ge "$1" ]; }
-past() { [ "$(now_ms)" -gt "$1" ]; }
 marked() { [ "$(r HEXISTS "$1" sla_breached)" = 1 ]; }
 breach_events() {
     r XRANGE "$1:events" - + | awk -v id="$2" '
@@ -29,11 +21,6 @@ breach_events() {
         /^[0-9]+-[0-9]+$/ { if (type == "sla_breach" && tk == id) n++; type = ""; tk = "" }
         { prev = $0 }
         END { if (type == "sla_breach" && tk == id) n++; print n + 0 }'
-}
-aof_on() {
-    [ "$(info_field persistence aof_enabled)" = 1 ] &&
-        [ "$(info_field persistence aof_rewrite_in_progress)" = 0 ] &&
-        [ "$(info_field persistence aof_rewrite_scheduled)" = 0 ]
 }
 
 # pause_case DESK: a ticket falls due while clients are paused; the timer
@@ -43,7 +30,7 @@ pause_case() {
     tid=$(r TICKET.CREATE "$d" late CATEGORY billing PRIORITY 5 SLA 1)
     due=$(r HGET "$d:ticket:$tid" sla_due_at)
     assert_ok "$what: CLIENT PAUSE WRITE" CLIENT PAUSE 20000 WRITE
-    wait_until past "$due"
+    wait_until clock_past "$due"
     p0=$(paused_ticks)
     wait_until ticks_at_least $((${p0:-0} + 3))
     if alive; then pass "$what: the server is up while the ticket falls due in the pause"
@@ -61,7 +48,7 @@ pause_case() {
 # ==== AOF on ================================================================
 
 assert_ok "appendonly yes" CONFIG SET appendonly yes
-wait_until aof_on
+wait_until aof_settled
 assert_eq "AOF is on" 1 "$(info_field persistence aof_enabled)"
 assert_ok "sla-timer-ms 10" CONFIG SET helpdesk.sla-timer-ms 10
 r DESK.CONFIG SET shop flood-threshold 0 >/dev/null

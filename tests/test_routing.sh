@@ -33,15 +33,8 @@ ev_tail() {
 mapfield() { awk -v f="$1" 'NR % 2 == 1 && $0 == f { getline; print; exit }'; }
 blocked_clients() { info_field clients blocked_clients; }
 waiters() { info_field helpdesk helpdesk_blocked_next_waiters; }
-# Poll (no fixed sleeps) until the server counts N blocked clients; ~10 s max.
-wait_blocked() {
-    local i
-    for i in $(seq 500); do
-        [ "$(blocked_clients)" = "$1" ] && return 0
-        sleep 0.02
-    done
-    return 1
-}
+# Poll (bounded, no fixed sleeps) until the server counts N blocked clients.
+wait_blocked() { wait_for "$1" blocked_clients; }
 # Start `TICKET.NEXT D aid BLOCK ms` in the background; its reply goes to
 # $SERVER_DIR/$1.out and its pid to BG[$1].
 declare -A BG

@@ -16,11 +16,7 @@ start_replica
 r CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
 # Everything below is appended to an AOF, replayed at the end.
 r CONFIG SET appendonly yes >/dev/null
-for _ in $(seq 200); do
-    r INFO persistence | tr -d '\r' | grep -q '^aof_rewrite_in_progress:0' &&
-        r INFO persistence | tr -d '\r' | grep -q '^aof_rewrite_scheduled:0' && break
-    sleep 0.05
-done
+wait_until aof_settled
 
 # The DESK.CONFIG / DESK.REPAIR spellings live here only, so a change of
 # syntax is a one-line change.
@@ -187,9 +183,10 @@ assert_eq "on hold: resolution paused" 1 "$(slaf $P $tp resolution paused)"
 assert_eq "paused with nothing else pending: queue score +inf" inf "$(r ZSCORE $P:queue:sla ticket:$tp)"
 assert_eq "and nothing scheduled for the timer" "" "$(r ZSCORE $P:sla:timer ticket:$tp)"
 e1=$(slaf $P $tp resolution elapsed)
-sleep 0.05
+elapsed_moved() { [ "$(slaf $P $tp resolution elapsed)" != "$e1" ]; }
+stays_false 3 elapsed_moved
 assert_eq "elapsed does not grow while paused" "$e1" "$(slaf $P $tp resolution elapsed)"
-sleep 0.05
+wait_until clock_past $(($(server_ms) + 1))   # so the pause lasts a counted ms
 r TICKET.STATUS $P $tp open >/dev/null
 paused=$(hget $P:ticket:$tp sla_paused_ms)
 assert_match "the pause was counted" "[1-9]*" "$paused"
@@ -209,17 +206,11 @@ W=warn
 cfg $W sla.first_reply.5 2 >/dev/null
 cfg $W sla-warn-percent 50 >/dev/null
 tw=$(r TICKET.CREATE $W "soon due" PRIORITY 5 CATEGORY general)
-wait_for() {    # wait_for DESK TYPE TID METRIC: poll up to 10 s for the event
-    local _
-    for _ in $(seq 200); do
-        [ "$(events_of "$1" "$2" "$3" "$4")" -ge 1 ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
-wait_for $W sla_warning "$tw" first_reply && pass "sla_warning at 50 % of the first-reply target" ||
+has_event() { [ "$(events_of "$1" "$2" "$3" "$4")" -ge 1 ]; }   # DESK TYPE TID METRIC
+wait_event() { wait_until has_event "$@"; }
+wait_event $W sla_warning "$tw" first_reply && pass "sla_warning at 50 % of the first-reply target" ||
     fail "sla_warning at 50 % of the first-reply target" "no event"
-wait_for $W sla_breach "$tw" first_reply && pass "sla_breach when the first reply is due" ||
+wait_event $W sla_breach "$tw" first_reply && pass "sla_breach when the first reply is due" ||
     fail "sla_breach when the first reply is due" "no event"
 created=$(hget $W:ticket:$tw created_at)
 at=$(r XRANGE $W:events - + | awk '/^type$/{getline; t=$0} /^at$/{getline; if (t=="sla_breach") print; t=""}' | head -1)
@@ -231,16 +222,24 @@ assert_eq "sla_breached names the metric" first_reply "$(hget $W:ticket:$tw sla_
 assert_eq "sla_warned names the metric" first_reply "$(hget $W:ticket:$tw sla_warned)"
 assert_eq "first reply done: the timer waits for the resolution warning" \
     "$(r ZSCORE $W:sla:timer ticket:$tw | cut -d. -f1)" "$(r ZSCORE $W:sla:timer ticket:$tw | cut -d. -f1)"
-sleep 0.1
+more_than_once() { [ "$(events_of $W sla_warning "$tw" first_reply)" -gt 1 ] ||
+                   [ "$(events_of $W sla_breach "$tw" first_reply)" -gt 1 ]; }
+stays_false 5 more_than_once   # some timer ticks (10 ms) later
 assert_eq "exactly one warning and one breach" "1 1" \
     "$(events_of $W sla_warning "$tw" first_reply) $(events_of $W sla_breach "$tw" first_reply)"
 
 # A client pause holds the marks back: nothing is written while it lasts.
 tq=$(r TICKET.CREATE $W "due during a pause" PRIORITY 5 CATEGORY general SLA 1)
-r CLIENT PAUSE 2500 WRITE >/dev/null
-sleep 1.5
+# Held until after its due time and 3 timer ticks that found clients paused
+# (the server counts them), not for a fixed time.
+paused_ticks() { info_field helpdesk helpdesk_sla_paused_ticks; }
+ticks_from() { [ "$(paused_ticks)" -ge $(($1 + 3)) ]; }
+r CLIENT PAUSE 20000 WRITE >/dev/null
+wait_until clock_past "$(hget $W:ticket:$tq sla_due_at)"
+wait_until ticks_from "$(paused_ticks)"
 assert_eq "no breach marked while clients are paused" 0 "$(r HEXISTS $W:ticket:$tq sla_breached)"
-wait_for $W sla_breach "$tq" first_reply && pass "after the pause the breach is marked" ||
+r CLIENT UNPAUSE >/dev/null
+wait_event $W sla_breach "$tq" first_reply && pass "after the pause the breach is marked" ||
     fail "after the pause the breach is marked" "no event"
 
 # ---- skill-timeout and reassign-after ---------------------------------------
@@ -251,7 +250,7 @@ cfg $S flood-threshold 0 >/dev/null
 r AGENT.CREATE $S G1 Gus >/dev/null                  # general only, online
 tl=$(r TICKET.CREATE $S "contract question" PRIORITY 5 CATEGORY legal)
 assert_eq "waiting for a legal agent: in D:sla:relax" 1 "$(r ZSCORE $S:sla:relax ticket:$tl | grep -c .)"
-wait_for $S relaxed "$tl" "" && pass "after skill-timeout the ticket is relaxed (event)" ||
+wait_event $S relaxed "$tl" "" && pass "after skill-timeout the ticket is relaxed (event)" ||
     fail "after skill-timeout the ticket is relaxed (event)" "no event"
 assert_eq "relaxed: moved to the general queue" "1 0" \
     "$(r ZSCORE $S:queue:unassigned:general ticket:$tl | grep -c .) $(r ZCARD $S:queue:unassigned:legal)"
@@ -263,9 +262,7 @@ assert_eq "taken: no longer relaxed" 0 "$(r HEXISTS $S:ticket:$tl relaxed)"
 # A blocked NEXT of an agent without the skill is woken by the relaxation.
 redis-cli -p "$PORT" TICKET.NEXT $S G1 BLOCK 10000 >"$SERVER_DIR/blocked.out" 2>&1 &
 bgpid=$!
-for _ in $(seq 200); do
-    [ "$(r INFO clients | tr -d '\r' | sed -n 's/^blocked_clients://p')" = 1 ] && break; sleep 0.02
-done
+wait_for 1 info_field clients blocked_clients
 tl2=$(r TICKET.CREATE $S "another contract" PRIORITY 5 CATEGORY legal)
 wait "$bgpid"
 assert_eq "a blocked waiter of another skill gets the relaxed ticket" "$tl2" \
@@ -274,7 +271,7 @@ cfg $S reassign-after 1 >/dev/null
 tr=$(r TICKET.CREATE $S "nobody answers" PRIORITY 5 CATEGORY general)
 r TICKET.ASSIGN $S "$tr" G1 >/dev/null
 assert_eq "assigned: the reassign clock runs" 1 "$(r ZSCORE $S:sla:reassign ticket:$tr | grep -c .)"
-wait_for $S unassigned "$tr" "" && pass "after reassign-after without a reply it is unassigned" ||
+wait_event $S unassigned "$tr" "" && pass "after reassign-after without a reply it is unassigned" ||
     fail "after reassign-after without a reply it is unassigned" "no event"
 assert_match "the event says timeout" "*unassigned*ticket*$tr*reason*timeout*" \
     "$(r XREVRANGE $S:events + - COUNT 20 | tr '\n' ' ')"
@@ -282,7 +279,7 @@ assert_eq "back in its queue, unassigned" "1 " \
     "$(r ZSCORE $S:queue:unassigned:general ticket:$tr | grep -c .) $(r HGET $S:ticket:$tr assigned_agent)"
 r TICKET.ASSIGN $S "$tr" G1 >/dev/null
 s1=$(r ZSCORE $S:sla:reassign ticket:$tr)
-sleep 0.01
+wait_until clock_past "$(server_ms)"
 r TICKET.MSG $S "$tr" G1 "on it" >/dev/null
 s2=$(r ZSCORE $S:sla:reassign ticket:$tr)
 if [ "${s2%.*}" -gt "${s1%.*}" ]; then pass "the agent's reply restarts the reassign clock"

@@ -34,15 +34,10 @@ breach_events() {
         { prev = $0 }
         END { if (type == "sla_breach" && tk == id) n++; print n + 0 }'
 }
-# wait_marked CLI... -- KEY: poll up to 5 s until KEY has sla_breached.
+# wait_marked CLI... KEY: poll (bounded) until KEY has sla_breached.
 wait_marked() {
-    local _ key=${*: -1}
-    set -- "${@:1:$#-1}"
-    for _ in $(seq 100); do
-        [ "$("$@" HEXISTS "$key" sla_breached)" = 1 ] && return 0
-        sleep 0.05
-    done
-    return 1
+    local key=${*: -1}
+    wait_for 1 "${@:1:$#-1}" HEXISTS "$key" sla_breached
 }
 
 assert_ok "sla-timer-ms can be set" CONFIG SET helpdesk.sla-timer-ms 10

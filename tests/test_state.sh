@@ -276,7 +276,7 @@ assert_eq "the chat does not refresh the state" "$before" "$(r TICKET.MSG d 1 bo
 r DESK.CONFIG SET d state-ttl 1 >/dev/null
 r TICKET.STATE.SET d 3 '{"facts":{"short":"lived"}}' >/dev/null
 gone=0
-for _ in $(seq 60); do [ "$(r EXISTS "$(skey 3)")" = 0 ] && { gone=1; break; }; sleep 0.05; done
+wait_for -t 3 0 r EXISTS "$(skey 3)" && gone=1
 assert_eq "state expires after state-ttl" 1 "$gone"
 assert_eq "GET of an expired state is nil" null "$(rj TICKET.STATE.GET d 3)"
 assert_eq "a new state starts again at version 1" 1 "$(r TICKET.STATE.SET d 3 '{}' IFVERSION 0)"

@@ -74,10 +74,9 @@ r CONFIG SET helpdesk.enforce-identity no >/dev/null
 # Replicas get the effect, not a re-decision.
 start_replica
 r TICKET.ROUTE $D >/dev/null
-for _ in $(seq 100); do     # bounded poll: the replica applies asynchronously
-    [ "$(dbdigest)" = "$(rr DEBUG DIGEST)" ] && break
-    sleep 0.05
-done
+# bounded poll: the replica applies asynchronously
+replica_caught_up() { [ "$(dbdigest)" = "$(rr DEBUG DIGEST)" ]; }
+wait_until replica_caught_up
 assert_eq "replica digest = master digest" "$(dbdigest)" "$(rr DEBUG DIGEST)"
 assert_eq "replica has the routed assignment" T1 "$(rr HGET $D:ticket:$t4 assigned_agent)"
 stop_replica

@@ -30,10 +30,7 @@ late=$(r TICKET.CREATE $D "Late one" PRIORITY 1 CATEGORY general)
 r TICKET.UPDATE $D "$late" sla_due_at 1 >/dev/null
 r TICKET.CREATE $D "Queued one" PRIORITY 10 CATEGORY billing >/dev/null
 # The SLA timer marks the overdue ticket (sla_breached); poll, no sleep-then-expect.
-for _ in $(seq 200); do
-    [ "$(r HEXISTS $D:ticket:$late sla_breached)" = 1 ] && break
-    sleep 0.05
-done
+wait_for 1 r HEXISTS $D:ticket:$late sla_breached
 assert_eq "the overdue ticket got marked sla_breached" 1 "$(r HEXISTS $D:ticket:$late sla_breached)"
 
 # Debian's python3 (the one python3-redis is installed for), not a pyenv shim.

@@ -10,7 +10,6 @@
 
 start_server
 
-D=shop
 # as USER ARGS...: run a command as that ACL user (every password is "pw").
 as() { local u=$1; shift; r --user "$u" --pass pw --no-auth-warning "$@"; }
 asj() { local u=$1; shift; rj --user "$u" --pass pw --no-auth-warning "$@"; }
@@ -31,30 +30,50 @@ acl_last() {
         tr '\n' ' ' | sed 's/ $//' | tr '[:upper:]' '[:lower:]'
 }
 
-# ---- users and data, created as `default` with enforcement still off --------
-section setup shop
+# access_desk NAME: a section on its own fresh desk NAME (D; its name starts
+# with "shop" so the users' key pattern ~shop* covers it), made as `default`:
+# the ACL users A1 A2 boss stranger, agents A1 and A2 (billing), customer U1,
+# tickets T1 (U1's, priority 20), T2 (10, A2's), T3 T4 (5), T5 (1).
+access_desk() {
+    local u
+    section "$1"
+    for u in A1 A2 boss stranger; do
+        r ACL SETUSER "$u" on '>pw' '~shop*' '+@all' >/dev/null
+    done
+    r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
+    r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
+    assert_ok "$D: agent A1" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 10
+    assert_ok "$D: agent A2" AGENT.CREATE $D A2 "Bob" SKILLS billing CAPACITY 10
+    U1=$(r CUSTOMER.CREATE $D "Carl" carl@example.com)
+    T1=$(r TICKET.CREATE $D "one" PRIORITY 20 CATEGORY billing CUSTOMER "$U1")
+    T2=$(r TICKET.CREATE $D "two" PRIORITY 10 CATEGORY billing)
+    T3=$(r TICKET.CREATE $D "three" PRIORITY 5 CATEGORY billing)
+    T4=$(r TICKET.CREATE $D "four" PRIORITY 5 CATEGORY billing)
+    T5=$(r TICKET.CREATE $D "five" PRIORITY 1 CATEGORY billing)
+    assert_ok "$D: T2 to A2" TICKET.ASSIGN $D "$T2" A2
+}
+# as_allowed_left_it: T1 is A1's (its NEXT), T3 and T4 were A1's and are
+# closed, as the allowed section leaves the desk; then enforcement is on.
+as_allowed_left_it() {
+    r TICKET.ASSIGN $D "$T1" A1 >/dev/null
+    r TICKET.STATUS $D "$T1" on_hold >/dev/null
+    r TICKET.ASSIGN $D "$T3" A1 >/dev/null
+    r TICKET.CLOSE $D "$T3" >/dev/null
+    r TICKET.ASSIGN $D "$T4" A1 >/dev/null
+    r TICKET.CLOSE $D "$T4" RESOLUTION "all done" >/dev/null
+    r CONFIG SET helpdesk.enforce-identity yes >/dev/null
+}
 
-for u in A1 A2 boss stranger; do
-    r ACL SETUSER "$u" on '>pw' '~shop*' '+@all' >/dev/null
-done
-r DESK.CONFIG SET $D flood-threshold 0 >/dev/null
-r DESK.CONFIG SET $D alert-threshold 1 >/dev/null
-assert_ok "setup: agent A1" AGENT.CREATE $D A1 "Ann" SKILLS billing CAPACITY 10
-assert_ok "setup: agent A2" AGENT.CREATE $D A2 "Bob" SKILLS billing CAPACITY 10
-U1=$(r CUSTOMER.CREATE $D "Carl" carl@example.com)
-T1=$(r TICKET.CREATE $D "one" PRIORITY 20 CATEGORY billing CUSTOMER "$U1")
-T2=$(r TICKET.CREATE $D "two" PRIORITY 10 CATEGORY billing)
-T3=$(r TICKET.CREATE $D "three" PRIORITY 5 CATEGORY billing)
-T4=$(r TICKET.CREATE $D "four" PRIORITY 5 CATEGORY billing)
-T5=$(r TICKET.CREATE $D "five" PRIORITY 1 CATEGORY billing)
-assert_ok "setup: T2 to A2" TICKET.ASSIGN $D "$T2" A2
+# ---- users and data, created as `default` with enforcement still off --------
+access_desk shop-setup
 assert_eq "enforcement is off by default" "enforce-identity no" \
     "$(r CONFIG GET helpdesk.enforce-identity | paste -sd' ' | sed 's/^helpdesk\.//')"
 assert_ok "enforcement on" CONFIG SET helpdesk.enforce-identity yes
 assert_eq "CONFIG GET shows it" "yes" "$(r CONFIG GET helpdesk.enforce-identity | tail -n 1)"
 
 # ==== an agent's allowed actions ============================================
-section allowed shop   # the users and tickets of the setup section
+access_desk shop-allowed
+r CONFIG SET helpdesk.enforce-identity yes >/dev/null
 
 got=$(as A1 TICKET.NEXT $D A1)
 assert_eq "A1: TICKET.NEXT for itself gets the most urgent ticket" "$T1" "$(mapfield id <<<"$got")"
@@ -116,7 +135,8 @@ assert_eq "A1 reads: TICKET.STATE.GET of A2's ticket (no state: nil)" null \
     "$(asj A1 TICKET.STATE.GET $D "$T2")"
 
 # ==== an agent's refused actions ============================================
-section refused shop   # the users and tickets of the setup section
+access_desk shop-refused
+as_allowed_left_it
 
 # T2 belongs to A2; T5 is unassigned; T1 is A1's.
 log0=$(acl_log_len)
@@ -170,7 +190,7 @@ assert_eq "every refusal above is in ACL LOG" $((log0 + 39)) "$(acl_log_len)"
 # A user who is neither agent nor admin of the desk: refused even reads.
 log0=$(acl_log_len)
 as_denied "stranger may not TICKET.GET" stranger TICKET.GET $D "$T1"
-assert_match "... the message says why" "DENIED user 'stranger' is neither an agent nor an admin of desk 'shop'" \
+assert_match "... the message says why" "DENIED user 'stranger' is neither an agent nor an admin of desk '$D'" \
     "$(rerrmsg --user stranger --pass pw --no-auth-warning TICKET.GET $D "$T1")"
 as_denied "stranger may not TICKET.PEEK" stranger TICKET.PEEK $D
 as_denied "stranger may not TICKET.CREATE" stranger TICKET.CREATE $D "x"
@@ -192,7 +212,8 @@ assert_err "A1 closing its own closed ticket: DENIED (no longer its ticket)" DEN
     --user A1 --pass pw --no-auth-warning TICKET.CLOSE $D "$T4"
 
 # ==== DESK.ADMIN ============================================================
-section admin shop   # the users and tickets of the setup section
+access_desk shop-admin
+as_allowed_left_it
 
 assert_eq "DESK.ADMIN LIST is empty at first" "[]" "$(rj DESK.ADMIN $D LIST)"
 as_denied "boss is not an admin yet" boss AGENT.CREATE $D A3 "Cid"
@@ -241,8 +262,14 @@ assert_eq "W1's blocked NEXT got the new ticket" "$TQ" "$(mapfield id <"$SERVER_
 check_desk q
 
 # ==== enforcement off: everything works as before ===========================
-section off shop   # the users and tickets of the setup section
+access_desk shop-off
+as_allowed_left_it
 
+# Another desk PURGE must not touch, with an agent and a ticket; and T7 as
+# the admin section leaves it (the most urgent unassigned ticket).
+r AGENT.CREATE q-$D W1 Walt SKILLS billing >/dev/null
+r TICKET.CREATE q-$D "card declined" PRIORITY 10 CATEGORY billing >/dev/null
+T7=$(r TICKET.CREATE $D "seven" PRIORITY 5 CATEGORY billing)
 assert_ok "enforcement off" CONFIG SET helpdesk.enforce-identity no
 log0=$(acl_log_len)
 assert_eq "A1: AGENT.CREATE works" OK "$(as A1 AGENT.CREATE $D A9 "Nine" SKILLS billing)"
@@ -261,6 +288,7 @@ assert_eq "stranger: DESK.ADMIN ADD works" OK "$(as stranger DESK.ADMIN $D ADD x
 assert_eq "no ACL LOG entry without enforcement" "$log0" "$(acl_log_len)"
 n=$(r DBSIZE)
 assert_eq "A1: DESK.PURGE works" "$n" "$(( $(as A1 DESK.PURGE $D) + $(r DBSIZE) ))"
-assert_eq "... desk gone" 0 "$(r --scan --pattern 'shop:*' | wc -l)"
-check_desk q
+assert_eq "... desk gone" 0 "$(r --scan --pattern "$D:*" | wc -l)"
+assert_eq "... the other desk is not" W1 "$(r AGENT.GET q-$D W1 | mapfield id)"
+check_desk q-$D
 finish

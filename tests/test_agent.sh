@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 start_server
-D=desk1
 
 rep() { printf "%${2}s" '' | tr ' ' "$1"; }
 # Field of a ticket hash.
@@ -21,8 +20,34 @@ lastevent() {
         grep -v '^at=' | paste -sd' '
 }
 
+# agent_desk NAME: a section on its own fresh desk NAME (D), remembered for
+# the consistency check at the end.
+AGENT_DESKS=
+agent_desk() { section "$1"; AGENT_DESKS="$AGENT_DESKS $D"; }
+# four_agents: the agents the create section makes (and checks): A1 Ann (no
+# skills), A2 'Bo B' (billing, technical, capacity 3), A3 Cy (legal,
+# capacity 0), A4 Di (billing, capacity 4).
+four_agents() {
+    r AGENT.CREATE $D A1 Ann >/dev/null
+    r AGENT.CREATE $D A2 'Bo B' CAPACITY 3 SKILLS technical billing EMAIL bo@example.com >/dev/null
+    r AGENT.CREATE $D A3 Cy SKILLS legal CAPACITY 0 >/dev/null
+    r AGENT.CREATE $D A4 Di SKILLS billing CAPACITY 4 >/dev/null
+    assert_eq "$D: four agents" "A1 A2 A3 A4" "$(r SMEMBERS $D:agents | sort | paste -sd' ')"
+}
+# a2_three_tickets: A2 holds t1 (billing, open, priority 10), t2 (technical,
+# in_progress, 20) and t3 (billing, on_hold, 1).
+a2_three_tickets() {
+    local t
+    t1=$(r TICKET.CREATE $D "one" CATEGORY billing PRIORITY 10)
+    t2=$(r TICKET.CREATE $D "two" CATEGORY technical PRIORITY 20)
+    t3=$(r TICKET.CREATE $D "three" CATEGORY billing PRIORITY 1)
+    for t in "$t1" "$t2" "$t3"; do r TICKET.ASSIGN $D "$t" A2 >/dev/null; done
+    r TICKET.STATUS $D "$t2" in_progress >/dev/null
+    r TICKET.STATUS $D "$t3" on_hold >/dev/null
+}
+
 # ---------------------------------------------------------------- CREATE
-section create desk1
+agent_desk create
 assert_ok "CREATE with defaults" AGENT.CREATE $D A1 Ann
 assert_eq "GET of a new agent: defaults (capacity 15, online, no skills)" \
     '{"id":"A1","name":"Ann","email":null,"load":0,"capacity":15,"availability":"online","assigned_total":0,"skills":[],"open_tickets":[]}' \
@@ -71,7 +96,8 @@ assert_nochange "an unknown option fails ERR" -c ERR AGENT.CREATE $D A9 X LEVEL 
 assert_nochange "CREATE without a name fails ERR" -c ERR AGENT.CREATE $D A9
 
 # ---------------------------------------------------------------- SKILLS
-section skills desk1   # on the state the sections before it left
+agent_desk skills
+four_agents
 assert_eq "SKILLS ADD returns the skills after the change" "account billing legal" \
     "$(r AGENT.SKILLS $D A1 ADD Legal billing ACCOUNT legal | paste -sd' ')"
 assert_eq "the inverse index got A1" "A1 A2 A4" "$(r SMEMBERS $D:skill:billing | sort | paste -sd' ')"
@@ -89,7 +115,8 @@ assert_nochange "SKILLS with a bad agent id fails INVALID" -c INVALID AGENT.SKIL
 assert_nochange "SKILLS without a skill fails ERR" -c ERR AGENT.SKILLS $D A1 ADD
 
 # ---------------------------------------------------------------- AVAILABILITY
-section availability desk1   # on the state the sections before it left
+agent_desk availability
+four_agents
 assert_ok "AVAILABILITY away" AGENT.AVAILABILITY $D A1 away
 assert_eq "availability stored" away "$(r HGET $D:agent:A1 availability)"
 assert_ok "AVAILABILITY OFFLINE (case ignored)" AGENT.AVAILABILITY $D A1 OFFLINE
@@ -120,17 +147,14 @@ r AGENT.AVAILABILITY $D A4 online >/dev/null
 r TICKET.DEL $D "$t" >/dev/null
 
 # RELEASE: A2 (billing, technical, capacity 3) gets three tickets.
-t1=$(r TICKET.CREATE $D "one" CATEGORY billing PRIORITY 10)
-t2=$(r TICKET.CREATE $D "two" CATEGORY technical PRIORITY 20)
-t3=$(r TICKET.CREATE $D "three" CATEGORY billing PRIORITY 1)
-for t in "$t1" "$t2" "$t3"; do r TICKET.ASSIGN $D "$t" A2 >/dev/null; done
-r TICKET.STATUS $D "$t2" in_progress >/dev/null
-r TICKET.STATUS $D "$t3" on_hold >/dev/null
+a2_three_tickets
 assert_eq "A2 holds three tickets" "3 $t1 $t2 $t3" \
     "$(echo "$(r HGET $D:agent:A2 load) $(rj AGENT.GET $D A2 | sed -E 's/.*"open_tickets":\[([0-9,]*)\].*/\1/' | tr , ' ')")"
 
 # ---------------------------------------------------------------- TICKETS
-section tickets desk1   # on the state the sections before it left
+agent_desk tickets
+four_agents
+a2_three_tickets
 assert_eq "TICKETS: most urgent first, with id, subject, status, priority" \
     "[{\"id\":$t2,\"subject\":\"two\",\"status\":\"in_progress\",\"priority\":20},{\"id\":$t1,\"subject\":\"one\",\"status\":\"open\",\"priority\":10},{\"id\":$t3,\"subject\":\"three\",\"status\":\"on_hold\",\"priority\":1}]" \
     "$(rj AGENT.TICKETS $D A2)"
@@ -139,7 +163,9 @@ assert_nochange "TICKETS of a missing agent fails NOTFOUND" -c NOTFOUND AGENT.TI
 assert_nochange "TICKETS with a bad agent id fails INVALID" -c INVALID AGENT.TICKETS $D 'x:y'
 
 # ---------------------------------------------------------------- LIST
-section list desk1   # on the state the sections before it left
+agent_desk list
+four_agents
+a2_three_tickets
 r AGENT.DEL $D "$(rep x 64)" >/dev/null
 r AGENT.DEL $D a.b_c-d@e >/dev/null
 r TICKET.ASSIGN $D "$(r TICKET.CREATE $D "four" CATEGORY billing)" A4 >/dev/null
@@ -157,7 +183,9 @@ assert_nochange "LIST SKILL with extra arguments fails ERR" -c ERR AGENT.LIST $D
 assert_nochange "LIST SKILL with an invalid skill fails INVALID" -c INVALID AGENT.LIST $D SKILL 'a b'
 
 # ---------------------------------------------------------------- RELEASE
-section release desk1   # on the state the sections before it left
+agent_desk release
+four_agents
+a2_three_tickets
 r XTRIM $D:events MAXLEN 0 >/dev/null
 assert_ok "AVAILABILITY away RELEASE" AGENT.AVAILABILITY $D A2 away RELEASE
 assert_eq "A2 is away" away "$(r HGET $D:agent:A2 availability)"
@@ -182,7 +210,10 @@ assert_ok "RELEASE again with nothing to release" AGENT.AVAILABILITY $D A2 away 
 assert_eq "RELEASE with nothing to give back writes nothing" "$before" "$(dbdigest)"
 
 # ---------------------------------------------------------------- DEL
-section del desk1   # on the state the sections before it left
+agent_desk del
+four_agents
+a2_three_tickets
+r AGENT.AVAILABILITY $D A2 away RELEASE >/dev/null   # as the release section leaves it
 r AGENT.AVAILABILITY $D A2 online >/dev/null
 r TICKET.ASSIGN $D "$t1" A2 >/dev/null
 r XTRIM $D:events MAXLEN 0 >/dev/null
@@ -210,7 +241,11 @@ assert_nochange "AGENT.DEL with a bad agent id fails INVALID" -c INVALID AGENT.D
 assert_eq "a deleted agent's ticket can go to someone else" OK "$(r TICKET.ASSIGN $D "$t1" A4)"
 
 # ---------------------------------------------------------------- wrong key types
-section wrong desk1   # on the state the sections before it left
+agent_desk wrong
+four_agents
+r AGENT.DEL $D A2 >/dev/null                    # A1 A3 A4 are left, as after del
+t1=$(r TICKET.CREATE $D "one" CATEGORY billing PRIORITY 10)
+r TICKET.ASSIGN $D "$t1" A4 >/dev/null          # A4 holds t1
 r SET $D:agents x >/dev/null
 assert_nochange "CREATE with D:agents a string fails INVALID" -c INVALID AGENT.CREATE $D A9 X
 assert_nochange "DEL with D:agents a string fails INVALID" -c INVALID AGENT.DEL $D A3
@@ -261,7 +296,8 @@ r SREM $D:agent:A1:open_tickets ticket:999 >/dev/null
 r DEL $D:ticket:999 >/dev/null
 
 # ---------------------------------------------------------------- desk names, arity
-section desk desk1   # on the state the sections before it left
+agent_desk desk
+four_agents
 assert_nochange "a desk name with ':' fails INVALID" -c INVALID AGENT.CREATE 'x:y' A1 Ann
 assert_nochange "a 65-byte desk name fails INVALID" -c INVALID AGENT.CREATE "$(rep d 65)" A1 Ann
 assert_ok "a 64-byte desk name is fine" AGENT.CREATE "$(rep d 64)" A1 Ann
@@ -273,6 +309,9 @@ for c in "AGENT.CREATE $D A9" "AGENT.GET $D" "AGENT.GET $D A1 x" "AGENT.SKILLS $
 done
 
 # ---------------------------------------------------------------- consistency
-section consistency desk1   # on the state the sections before it left
-assert_eq "DESK.CHECK finds nothing wrong" '[]' "$(rj DESK.CHECK $D)"
+# Every section's desk, as it left it.
+section consistency
+for d in $AGENT_DESKS; do
+    assert_eq "DESK.CHECK $d finds nothing wrong" '[]' "$(rj DESK.CHECK "$d")"
+done
 finish

@@ -23,6 +23,19 @@
 #   rj GET nope -> null, rj HGETALL h -> {"f":"v"}, errors -> error:"MSG".
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every suite answers --help (this file sees the suite's arguments): its
+# header comment, how to run it and what it prints.
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+    echo "usage: [SERVER=redis|valkey] bash $0 [--help]"
+    echo
+    awk 'NR > 1 && /^# shellcheck/ { next } NR > 1 && /^#/ { sub(/^# ?/, ""); print; next }
+         NR > 1 { exit }' "$0"
+    echo
+    echo "Prints 'ok - CHECK' or 'FAIL - CHECK: why' per check, '# ...' notes, and as"
+    echo "the last line 'N passed, N failed'; exits 0 only when nothing failed."
+    echo "tests/run runs every suite (tests/run --help)."
+    exit 0
+fi
 # The launcher tests, bench and run-server share: SERVER_BIN, the ASan
 # preload, free ports, the PING wait (hd_* functions and port_busy).
 # shellcheck source=scripts/server.sh

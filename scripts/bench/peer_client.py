@@ -3,7 +3,7 @@
 redis-py (Debian's python3-redis), against the module called from the same
 client, so only the server side differs.
 
-    peer_client.py PORT DESK MODE N [CUSTOMER]
+usage: peer_client.py PORT DESK MODE N [CUSTOMER]    (--help: this text)
 
 MODE
   multi   INCR D:seq:tickets, then one MULTI/EXEC pipeline with the writes of
@@ -21,7 +21,11 @@ import os
 import sys
 import time
 
-import redis
+if __name__ == "__main__" and sys.argv[1:2] in (["-h"], ["--help"]):
+    print(__doc__.strip())      # before importing redis: help needs no client
+    sys.exit(0)
+
+import redis  # noqa: E402  (after the --help answer above)
 
 SUBJECT = "Charged twice for order %d"
 BODY = "My card was billed two times"

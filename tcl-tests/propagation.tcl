@@ -240,3 +240,43 @@ start_server [list tags {"helpdesk propagation"} overrides $pr_module] {
         }
     }
 }
+
+# A second way to attach at runtime: on Valkey its dual-channel sync (the
+# RDB channel sends SYNC, the main channel PSYNC), on Redis a disk-based
+# sync (BGSAVE to a file, then the transfer).
+start_server [list tags {"helpdesk propagation"} overrides $pr_module] {
+    start_server [list overrides $pr_module] {
+        set m [srv -1 client]
+        set r [srv 0 client]
+        set valkey [expr {[status $m server_name] eq "valkey"}]
+
+        test {propagation: a replica attaching by dual-channel (Valkey) or disk-based (Redis) sync} {
+            lassign [hd_random_workload $m pd1 43 300] ok refused
+            assert_equal 0 [pr_info $m replication_listening]
+            if {$valkey} {
+                foreach c [list $m $r] { $c config set dual-channel-replication-enabled yes }
+                $m config set repl-diskless-sync yes
+            } else {
+                $m config set repl-diskless-sync no
+            }
+            # The snapshot is slowed down (1 ms a key): writes land during it.
+            $m config set rdb-key-save-delay 1000
+            $r replicaof [srv -1 host] [srv -1 port]
+            wait_for_condition 100 100 {
+                [pr_info $m replication_listening] == 1
+            } else {
+                fail "the replica's sync was not seen"
+            }
+            set during 0
+            while {![string match {*master_link_status:up*} [$r info replication]]} {
+                $m ticket.create pd2 "during sync $during" PRIORITY 20 CATEGORY billing
+                incr during
+                if {$during > 20000} { fail "replica did not finish its sync" }
+                if {$during == 50} { $m config set rdb-key-save-delay 0 }
+            }
+            assert {$during > 0}
+            lassign [hd_random_workload $m pd3 47 200] ok refused
+            pr_same $m $r {pd1 pd2 pd3}
+        }
+    }
+}

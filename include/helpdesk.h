@@ -311,8 +311,10 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
-/* At load: watches for anything that could receive replication (role
- * changes, SYNC/PSYNC) and looks at the server's state once. */
+/* At load: looks at the server's replication state once, then watches for
+ * anything that could receive replication (role changes, SYNC/PSYNC). On a
+ * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
+ * effects always replicate there. */
 void fxReplicationInit(RedisModuleCtx *ctx);
 /* Every fx* write raises the keyspace event of the command it replicates.
  * The dispatcher brackets each command with these two: when the command

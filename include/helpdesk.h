@@ -139,6 +139,12 @@ typedef struct HdGlobals {
     long long tickets_created, tickets_closed, tickets_merged, alerts;
     long long claims, blocked_waiters, sla_breaches;
     long long sla_paused_ticks;     /* SLA ticks held off: clients were paused */
+    /* Replication that something may receive (effects.c): set when AOF is
+     * on, the server is or was a replica, has or had replicas or a backlog,
+     * or a SYNC/PSYNC arrived; never cleared until restart. While clear,
+     * effects are applied but not built for replication. */
+    int replication_listening;
+    long long effects_unreplicated; /* effects not built: nothing listened */
 } HdGlobals;
 extern HdGlobals hdg;
 
@@ -305,6 +311,11 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
+/* At load: looks at the server's replication state once, then watches for
+ * anything that could receive replication (role changes, SYNC/PSYNC). On a
+ * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
+ * effects always replicate there. */
+void fxReplicationInit(RedisModuleCtx *ctx);
 /* Every fx* write raises the keyspace event of the command it replicates.
  * The dispatcher brackets each command with these two: when the command
  * wrote anything, hdNotifyCommand raises one module event (class `d`, the

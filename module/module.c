@@ -332,6 +332,8 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
     RedisModule_InfoAddFieldLongLong(ctx, "sla_paused_ticks", hdg.sla_paused_ticks);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_desks", slaDeskCount());
     RedisModule_InfoAddFieldLongLong(ctx, "flood_windows", floodWindowCount());
+    RedisModule_InfoAddFieldLongLong(ctx, "replication_listening", hdg.replication_listening);
+    RedisModule_InfoAddFieldLongLong(ctx, "effects_unreplicated", hdg.effects_unreplicated);
     if (for_crash_report) return;
 
     RedisModule_InfoAddSection(ctx, "latency");
@@ -378,6 +380,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     /* Last: nothing below can fail, and Redis does not cancel a module's
      * timers when OnLoad fails. */
     routingInit(ctx);
+    fxReplicationInit(ctx);
     slaTimerStart(ctx);
     classifyInit(ctx);
     return REDISMODULE_OK;

@@ -208,7 +208,7 @@ def workload(n):
     are predictable: the pool is 1..P, claims take the lowest id first."""
     agents_c = (n + HELD - 1) // HELD
     pool = 2 * n + HELD + agents_c * HELD + n
-    setup = [resp("DESK.CONFIG", "m", "SET", "flood-threshold", "0"),
+    setup = [resp("DESK.CONFIG", "SET", "m", "flood-threshold", "0"),
              resp("CUSTOMER.CREATE", "m", "Ada Lovelace", "ada@example.com", "ID", "1"),
              resp("AGENT.CREATE", "m", "B1", "Agent B1", "SKILLS", "billing", "CAPACITY", "15"),
              resp("AGENT.CREATE", "m", "N1", "Agent N1", "SKILLS", "billing",

@@ -420,6 +420,16 @@ void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
 typedef void (*HdQueuedHook)(Hd *hd, const char *cat, size_t clen);
 void queueSetQueuedHook(HdQueuedHook fn);
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
+/* The service levels (a layer above) keep D:queue:sla, D:sla:timer and the
+ * skill-timeout clock in step with the queues through these hooks; sla.c
+ * registers them at load (slaInit), so the queues never call up. */
+typedef struct HdQueueSlaHooks {
+    void (*schedule)(Hd *hd, const DeskConfig *cfg, long long tid);  /* slaSchedule */
+    int (*isRelaxed)(Hd *hd, long long tid);                         /* slaIsRelaxed */
+    void (*routingEntered)(Hd *hd, long long tid, const char *cat, size_t clen);
+    void (*routingLeft)(Hd *hd, long long tid);
+} HdQueueSlaHooks;
+void queueSetSlaHooks(const HdQueueSlaHooks *hooks);
 
 /* ------------------------------------------------------------------------ */
 /* The ticket record (record.c): primitives under the TICKET.* commands      */
@@ -455,6 +465,18 @@ typedef struct AgentInfo {
 } AgentInfo;
 int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a);
 int agentHasSkill(Hd *hd, RedisModuleString *aid, const char *cat, size_t len);
+/* The service levels (a layer above) follow the record through these hooks,
+ * registered at load by sla.c (slaInit): the record never calls up. */
+typedef struct HdRecordSlaHooks {
+    /* Type checks of the service keys a ticket write may touch. */
+    int (*checkKeys)(Hd *hd, long long tid);
+    /* A new ticket's hash is written: score it in D:queue:sla, D:sla:timer. */
+    void (*inserted)(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
+                     long long first_reply_due, long long sla_due);
+    void (*assigned)(Hd *hd, long long tid);    /* reassign-after clock starts */
+    void (*unassigned)(Hd *hd, long long tid);  /* ... and stops */
+} HdRecordSlaHooks;
+void recordSetSlaHooks(const HdRecordSlaHooks *hooks);
 /* Type checks of every key a ticket write / an agent write may touch. */
 int ticketCheckKeys(Hd *hd, Ticket *t);
 int agentCheckKeys(Hd *hd, RedisModuleString *aid);
@@ -637,6 +659,9 @@ int reportCheckKeys(Hd *hd, long long tid, long long at);
 int reportKeysOk(Hd *hd, long long tid, long long at);     /* the same, silent */
 
 /* Starts the SLA breach timer (module load). */
+/* At load: attaches the service levels to the record and the queues (their
+ * hooks), before any command runs. */
+void slaInit(void);
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);
 /* MODULE UNLOAD: frees floodwin.c's in-memory windows. */

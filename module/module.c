@@ -378,6 +378,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     /* Last: nothing below can fail, and Redis does not cancel a module's
      * timers when OnLoad fails. */
     routingInit(ctx);
+    slaInit();
     slaTimerStart(ctx);
     classifyInit(ctx);
     return REDISMODULE_OK;

@@ -336,7 +336,7 @@ void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
 
 /* ------------------------------------------------------------------------ */
-/* Desk settings (desk.c)                                                    */
+/* Desk settings (deskconfig.c) and counters (stats.c)                      */
 /* ------------------------------------------------------------------------ */
 
 #define HD_MAX_SLA 64
@@ -381,12 +381,31 @@ long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 /* Target in seconds of one metric (SLA_*) for a priority; 0 = no target. */
 long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority);
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
-/* D:stats counters */
+/* Longest setting value accepted or stored: room for HD_MAX_CATEGORIES
+ * categories of 32 bytes with separators, so a normalised list is never cut
+ * short. */
+#define HD_SETTING_VALUE_MAX 4096
+/* The i-th setting DESK.CONFIG GET lists (NULL past the last). */
+const char *deskSettingName(int i);
+/* 1 when name (lower case) is a setting: a listed one, a target
+ * (sla.[metric.]<priority>), category.<name>.keywords or model. */
+int deskSettingKnown(const char *name);
+/* Parses value v of setting name into c, the same for stored values and
+ * DESK.CONFIG SET's. Returns 1, or 0 with the reason in err. */
+int deskSettingApply(DeskConfig *c, const char *name, const char *v, char *err, size_t errlen);
+/* The stored (and listed) form of a setting, into out. */
+void deskSettingFormat(const DeskConfig *c, const char *name, char *out, size_t outlen);
+/* The name a setting is stored under (sla.resolution.<p> is sla.<p>), in
+ * place; name has 64 bytes. */
+void deskSettingCanonical(char *name);
+/* D:stats counters (stats.c) */
 /* A ticket moved from one status (or category) to another. */
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
                const char *to, size_t tlen);
 /* A ticket with this status and category appeared (+1) or went away (-1). */
 void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta);
+/* The counter of one status or category (kind "status" or "category"). */
+long long statsGet(Hd *hd, const char *kind, const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Events and ticket log (events.c)                                          */

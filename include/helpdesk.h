@@ -329,6 +329,16 @@ long long hdZCard(Hd *hd, RedisModuleString *key);
 /* Calls fn for each member of a SET (no order; nothing when missing). */
 typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
 void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
+/* Members of the SET at key, sorted bytewise (sets.c, through hdSetForEach).
+ * Returns the count and sets *out to an array allocated with
+ * RedisModule_PoolAlloc (freed when the command returns; NULL when empty). A
+ * missing key, or one of another type, reads as empty. */
+size_t hdSetMembersSorted(Hd *hd, RedisModuleString *key, RedisModuleString ***out);
+/* Ticket ids of a SET of "ticket:<tid>" members, ascending; members that do
+ * not parse are skipped. Allocation as for hdSetMembersSorted. */
+size_t hdSetTicketIds(Hd *hd, RedisModuleString *key, long long **out);
+/* Replies with the array of ticket ids of such a SET, ascending. */
+void hdReplyTicketIds(Hd *hd, RedisModuleString *key);
 /* Calls fn with the name of every key of the desk ("<desk>:*", by SCAN: a
  * key may come twice). fn may write other keys, not delete unseen ones. */
 void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);

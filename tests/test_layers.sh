@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 # Bottom up; one line per layer: its name, then its files (module/<f>.c).
 LAYERS=(
-    "ground    globals errors reply keys keyschema tzfile bizhours text textsig lexicon"
+    "ground    globals errors reply keys keyschema tzfile bizhours text textsig lexicon jsonutf8"
     "effects   effects sets"
     "desk      deskconfig stats events alerts queue access"
     "record    record"

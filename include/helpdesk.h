@@ -11,40 +11,52 @@
  * never re-run module logic. Handlers validate everything first and write
  * second: a command that replies with an error has written nothing.
  *
- * Layers, bottom up (a file calls only files on its own line or below; the
- * README's "Architecture" section has the same list):
+ * Layers, bottom up (a file calls only files in its own layer or below;
+ * tests/test_layers.sh checks it; the README's "Architecture" section has
+ * the same list). A lower file tells a higher one through a hook the higher
+ * one registers at load.
  *
  *   ground     globals.c  hdg: module settings and INFO counters
  *              errors.c   hdError/hdSyntax: "CODE sentence" error replies
  *              reply.c    typed replies (integers, urgency doubles, nil)
  *              keys.c     key names (one builder per key kind), name and
- *                         argument validation, the ticket-member parser
+ *                         argument validation, the ticket-id parsers
  *              keyschema.c  the schema read backwards: a key name's kind,
- *                         its type and whether REPAIR rebuilds it
- *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
- *              text.c     tokeniser/stemmer; textsig.c  flood signature
- *                         (MinHash); lexicon.c  the classifier's data
- *                         (no Redis calls: unit-tested alone)
+ *                         its type, whether REPAIR rebuilds it, canonical ids
+ *              tzfile.c   TZif zone files
+ *              bizhours.c business-hours sums
+ *              text.c     tokeniser/stemmer
+ *              textsig.c  flood signature (MinHash)
+ *              lexicon.c  the classifier's data
+ *              jsonutf8.c any bytes to valid UTF-8 for JSON (the gateway too)
+ *                         (these six make no Redis calls: unit-tested alone)
  *   effects    effects.c  fx* writes (apply + replicate + keyspace events)
- *                         and the small reads (hdHashGet, hdStringGet, ...)
- *   desk       desk.c     DeskConfig (D:config), D:stats, DESK.* commands
- *              events.c   D:events and the ticket logs; alerts.c  D:alerts
- *              queue.c    priority, SLA and routing queues; routing's wake-up
- *                         arrives through a hook it registers (queueSetQueuedHook)
- *   service    sla.c, slametrics.c, slaroute.c, report.c   service levels,
- *              the SLA timer, skill timeout/reassign, per-day reports
+ *                         and the small reads (hdHashGet, hdSetForEach, ...)
+ *              sets.c     a set read whole: sorted members, ticket ids
+ *   desk       deskconfig.c  DeskConfig: D:config defaults, parsing, loading
+ *              stats.c    the D:stats counters
+ *              events.c   D:events and the ticket logs
+ *              alerts.c   D:alerts
+ *              queue.c    priority, SLA and routing queues; the service
+ *                         levels and routing follow them through hooks
+ *                         (queueSetSlaHooks, queueSetQueuedHook)
+ *              access.c   the identity check, accessIsAdmin, DESK.ADMIN
  *   record     record.c   the ticket record: load/write/insert/assign/
- *                         unassign/retire, status, ids, the ticket reply
- *   text       classify.c the classifier; floodwin.c  the flood window and
- *              its copy in memory; flood.c  incidents, merging, TICKET.MERGE
- *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, routing.c,
- *              chat.c, state.c, check.c (DESK.CHECK/REPAIR), access.c
- *              (DESK.ADMIN and the access check)
+ *                         unassign/retire, status, ids, the ticket reply;
+ *                         the service levels follow it (recordSetSlaHooks)
+ *   service    sla.c      the SLA timer; slaInit registers the hooks above
+ *              slametrics.c  reply/resolution metrics, TICKET.SLA
+ *              slaroute.c skill timeout and reassign-after
+ *              report.c   per-day reports, DESK.REPORT
+ *   routing    routing.c  routingOffer, waiters, TICKET.NEXT/CLAIM/ROUTE
+ *   text       classify.c the classifier
+ *              floodwin.c the flood window and its copy in memory
+ *              flood.c    incidents, merging, TICKET.MERGE
+ *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, chat.c,
+ *              state.c, check.c (DESK.CHECK/REPAIR), desk.c (DESK.CONFIG,
+ *              DESK.STATS, DESK.PURGE)
  *   entry      module.c   OnLoad, the dispatcher, registration, configs, INFO
- *
- * Known exceptions still to remove: the service files and record.c call each
- * other (the record runs SLA hooks, slametrics/slaroute load tickets), and
- * desk.c holds both the settings (below) and the DESK.* commands (above). */
+ */
 #ifndef HELPDESK_H
 #define HELPDESK_H
 

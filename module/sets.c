@@ -13,18 +13,34 @@
 typedef struct SetCollect {
     Hd *hd;
     size_t n, cap;
-    RedisModuleString **members;    /* hdSetMembersSorted */
-    long long *ids;                 /* hdSetTicketIds */
+    void *arr;          /* RedisModuleString *[] or long long [] */
 } SetCollect;
 
 static void collectMember(const char *m, size_t len, void *privdata) {
     SetCollect *c = privdata;
-    if (c->n < c->cap) c->members[c->n++] = RedisModule_CreateString(c->hd->ctx, m, len);
+    RedisModuleString **members = c->arr;
+    if (c->n < c->cap) members[c->n++] = RedisModule_CreateString(c->hd->ctx, m, len);
 }
 
 static void collectTicketId(const char *m, size_t len, void *privdata) {
     SetCollect *c = privdata;
-    if (c->n < c->cap && hdParseTicketMember(m, len, &c->ids[c->n])) c->n++;
+    long long *ids = c->arr;
+    if (c->n < c->cap && hdParseTicketMember(m, len, &ids[c->n])) c->n++;
+}
+
+/* Walks the set at key with fn into an array of elements of size bytes;
+ * returns the array (NULL when the set is empty or missing), c->n the count. */
+static void *collectSet(Hd *hd, RedisModuleString *key, size_t size, HdMemberFn fn,
+                        SetCollect *c) {
+    long long card = hdSCard(hd, key);
+    c->hd = hd;
+    c->n = 0;
+    c->cap = card > 0 ? (size_t)card : 0;
+    c->arr = NULL;
+    if (!c->cap) return NULL;
+    c->arr = RedisModule_PoolAlloc(hd->ctx, c->cap * size);
+    hdSetForEach(hd, key, fn, c);
+    return c->arr;
 }
 
 static int cmpStrings(const void *a, const void *b) {
@@ -42,26 +58,18 @@ static int cmpLongLong(const void *a, const void *b) {
 }
 
 size_t hdSetMembersSorted(Hd *hd, RedisModuleString *key, RedisModuleString ***out) {
-    long long card = hdSCard(hd, key);
-    SetCollect c = { hd, 0, card > 0 ? (size_t)card : 0, NULL, NULL };
-    *out = NULL;
-    if (!c.cap) return 0;
-    c.members = RedisModule_PoolAlloc(hd->ctx, c.cap * sizeof(*c.members));
-    hdSetForEach(hd, key, collectMember, &c);
-    qsort(c.members, c.n, sizeof(*c.members), cmpStrings);
-    *out = c.n ? c.members : NULL;
+    SetCollect c;
+    RedisModuleString **members = collectSet(hd, key, sizeof(*members), collectMember, &c);
+    if (c.n) qsort(members, c.n, sizeof(*members), cmpStrings);
+    *out = c.n ? members : NULL;
     return c.n;
 }
 
 size_t hdSetTicketIds(Hd *hd, RedisModuleString *key, long long **out) {
-    long long card = hdSCard(hd, key);
-    SetCollect c = { hd, 0, card > 0 ? (size_t)card : 0, NULL, NULL };
-    *out = NULL;
-    if (!c.cap) return 0;
-    c.ids = RedisModule_PoolAlloc(hd->ctx, c.cap * sizeof(*c.ids));
-    hdSetForEach(hd, key, collectTicketId, &c);
-    qsort(c.ids, c.n, sizeof(*c.ids), cmpLongLong);
-    *out = c.n ? c.ids : NULL;
+    SetCollect c;
+    long long *ids = collectSet(hd, key, sizeof(*ids), collectTicketId, &c);
+    if (c.n) qsort(ids, c.n, sizeof(*ids), cmpLongLong);
+    *out = c.n ? ids : NULL;
     return c.n;
 }
 

@@ -34,7 +34,10 @@ OBJS   := $(patsubst module/%.c,$(OUT)/obj/%.o,$(SRCS))
 MODULE := $(OUT)/helpdesk.so
 # The HTTP gateway (gateway/, SPEC section 10).
 GW_SRCS := $(wildcard gateway/*.c)
-GW_OBJS := $(patsubst gateway/%.c,$(OUT)/gwobj/%.o,$(GW_SRCS))
+# Pure module files the gateway shares (no Redis calls): built again for it.
+GW_SHARED := jsonutf8
+GW_OBJS := $(patsubst gateway/%.c,$(OUT)/gwobj/%.o,$(GW_SRCS)) \
+           $(patsubst %,$(OUT)/gwobj/%.o,$(GW_SHARED))
 GATEWAY := $(OUT)/helpdesk-http
 
 # Recursive (=) on purpose: pkg-config may only exist after setup-deps ran,
@@ -71,7 +74,7 @@ $(OUT)/obj/%.o: module/%.c $(HDRS) | setup
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -c -o $@ $<
 
 # The HTTP gateway (SPEC section 10): C99 on libevent, hiredis async, jansson.
-GW_CFLAGS := -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+GW_CFLAGS := -std=c99 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude \
              $(SANFLAGS) $(EXTRA_CFLAGS)
 GW_LIBS = $(shell pkg-config --libs libevent hiredis jansson 2>/dev/null || \
             echo -levent -lhiredis -ljansson)
@@ -79,9 +82,13 @@ GW_LIBS = $(shell pkg-config --libs libevent hiredis jansson 2>/dev/null || \
 $(GATEWAY): $(GW_OBJS) | setup
 	$(CC) $(SANFLAGS) -o $@ $(GW_OBJS) $(GW_LIBS)
 
-$(OUT)/gwobj/%.o: gateway/%.c gateway/gw.h | setup
+$(OUT)/gwobj/%.o: gateway/%.c gateway/gw.h include/hd_jsonutf8.h | setup
 	@mkdir -p $(@D)
 	$(CC) $(GW_CFLAGS) $(JANSSON_CFLAGS) -c -o $@ $<
+
+$(OUT)/gwobj/%.o: module/%.c include/hd_%.h | setup
+	@mkdir -p $(@D)
+	$(CC) $(GW_CFLAGS) -c -o $@ $<
 
 # redis-server and the gateway side by side (HTTP_PORT=8080); Ctrl-C stops both.
 HTTP_PORT ?= 8080

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "gw.h"
+#include "hd_jsonutf8.h"
 
 /* Fields that the module replies as a double (a decimal string in RESP2). */
 static int isDoubleField(const char *k, size_t len) {
@@ -20,22 +21,8 @@ static int isDoubleField(const char *k, size_t len) {
 static json_t *stringToJson(const char *s, size_t len) {
     json_t *j = json_stringn(s, len);
     if (j) return j;
-    char *buf = malloc(len * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = 1;
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0xc2 && c <= 0xf4) n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (c != 0 && (c < 0x80 || (n > 1 && i + n <= len && validUtf8(s + i, n)))) {
-            memcpy(buf + o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(buf + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
+    char *buf = malloc(JSON_UTF8_CLEAN_MAX(len) + 1);
+    size_t o = jsonUtf8Clean(s, len, buf, 0);
     j = json_stringn_nocheck(buf, o);
     free(buf);
     return j;

@@ -36,5 +36,8 @@ KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki);
 /* An agent or customer id that can name keys: no ':' (it would name another
  * key) and short enough for "<desk>:user:<id>:tickets" to fit HD_KEY_MAX. */
 int hdUsableIdBuf(Hd *hd, const char *s, size_t len);
+/* A ticket id as DESK.CHECK reads key names and members: canonical (1-18
+ * digits, no leading zero), hdParseTicketId's stricter mode. */
+int hdCanonicalTid(const char *s, size_t len, long long *tid);
 
 #endif

@@ -11,40 +11,52 @@
  * never re-run module logic. Handlers validate everything first and write
  * second: a command that replies with an error has written nothing.
  *
- * Layers, bottom up (a file calls only files on its own line or below; the
- * README's "Architecture" section has the same list):
+ * Layers, bottom up (a file calls only files in its own layer or below;
+ * tests/test_layers.sh checks it; the README's "Architecture" section has
+ * the same list). A lower file tells a higher one through a hook the higher
+ * one registers at load.
  *
  *   ground     globals.c  hdg: module settings and INFO counters
  *              errors.c   hdError/hdSyntax: "CODE sentence" error replies
  *              reply.c    typed replies (integers, urgency doubles, nil)
  *              keys.c     key names (one builder per key kind), name and
- *                         argument validation, the ticket-member parser
+ *                         argument validation, the ticket-id parsers
  *              keyschema.c  the schema read backwards: a key name's kind,
- *                         its type and whether REPAIR rebuilds it
- *              tzfile.c   TZif zone files; bizhours.c  business-hours sums
- *              text.c     tokeniser/stemmer; textsig.c  flood signature
- *                         (MinHash); lexicon.c  the classifier's data
- *                         (no Redis calls: unit-tested alone)
+ *                         its type, whether REPAIR rebuilds it, canonical ids
+ *              tzfile.c   TZif zone files
+ *              bizhours.c business-hours sums
+ *              text.c     tokeniser/stemmer
+ *              textsig.c  flood signature (MinHash)
+ *              lexicon.c  the classifier's data
+ *              jsonutf8.c any bytes to valid UTF-8 for JSON (the gateway too)
+ *                         (these six make no Redis calls: unit-tested alone)
  *   effects    effects.c  fx* writes (apply + replicate + keyspace events)
- *                         and the small reads (hdHashGet, hdStringGet, ...)
- *   desk       desk.c     DeskConfig (D:config), D:stats, DESK.* commands
- *              events.c   D:events and the ticket logs; alerts.c  D:alerts
- *              queue.c    priority, SLA and routing queues; routing's wake-up
- *                         arrives through a hook it registers (queueSetQueuedHook)
- *   service    sla.c, slametrics.c, slaroute.c, report.c   service levels,
- *              the SLA timer, skill timeout/reassign, per-day reports
+ *                         and the small reads (hdHashGet, hdSetForEach, ...)
+ *              sets.c     a set read whole: sorted members, ticket ids
+ *   desk       deskconfig.c  DeskConfig: D:config defaults, parsing, loading
+ *              stats.c    the D:stats counters
+ *              events.c   D:events and the ticket logs
+ *              alerts.c   D:alerts
+ *              queue.c    priority, SLA and routing queues; the service
+ *                         levels and routing follow them through hooks
+ *                         (queueSetSlaHooks, queueSetQueuedHook)
+ *              access.c   the identity check, accessIsAdmin, DESK.ADMIN
  *   record     record.c   the ticket record: load/write/insert/assign/
- *                         unassign/retire, status, ids, the ticket reply
- *   text       classify.c the classifier; floodwin.c  the flood window and
- *              its copy in memory; flood.c  incidents, merging, TICKET.MERGE
- *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, routing.c,
- *              chat.c, state.c, check.c (DESK.CHECK/REPAIR), access.c
- *              (DESK.ADMIN and the access check)
+ *                         unassign/retire, status, ids, the ticket reply;
+ *                         the service levels follow it (recordSetSlaHooks)
+ *   service    sla.c      the SLA timer; slaInit registers the hooks above
+ *              slametrics.c  reply/resolution metrics, TICKET.SLA
+ *              slaroute.c skill timeout and reassign-after
+ *              report.c   per-day reports, DESK.REPORT
+ *   routing    routing.c  routingOffer, waiters, TICKET.NEXT/CLAIM/ROUTE
+ *   text       classify.c the classifier
+ *              floodwin.c the flood window and its copy in memory
+ *              flood.c    incidents, merging, TICKET.MERGE
+ *   commands   ticket.c   TICKET.* handlers; agent.c, customer.c, chat.c,
+ *              state.c, check.c (DESK.CHECK/REPAIR), desk.c (DESK.CONFIG,
+ *              DESK.STATS, DESK.PURGE)
  *   entry      module.c   OnLoad, the dispatcher, registration, configs, INFO
- *
- * Known exceptions still to remove: the service files and record.c call each
- * other (the record runs SLA hooks, slametrics/slaroute load tickets), and
- * desk.c holds both the settings (below) and the DESK.* commands (above). */
+ */
 #ifndef HELPDESK_H
 #define HELPDESK_H
 
@@ -340,6 +352,16 @@ long long hdZCard(Hd *hd, RedisModuleString *key);
 /* Calls fn for each member of a SET (no order; nothing when missing). */
 typedef void (*HdMemberFn)(const char *member, size_t len, void *privdata);
 void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata);
+/* Members of the SET at key, sorted bytewise (sets.c, through hdSetForEach).
+ * Returns the count and sets *out to an array allocated with
+ * RedisModule_PoolAlloc (freed when the command returns; NULL when empty). A
+ * missing key, or one of another type, reads as empty. */
+size_t hdSetMembersSorted(Hd *hd, RedisModuleString *key, RedisModuleString ***out);
+/* Ticket ids of a SET of "ticket:<tid>" members, ascending; members that do
+ * not parse are skipped. Allocation as for hdSetMembersSorted. */
+size_t hdSetTicketIds(Hd *hd, RedisModuleString *key, long long **out);
+/* Replies with the array of ticket ids of such a SET, ascending. */
+void hdReplyTicketIds(Hd *hd, RedisModuleString *key);
 /* Calls fn with the name of every key of the desk ("<desk>:*", by SCAN: a
  * key may come twice). fn may write other keys, not delete unseen ones. */
 void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);
@@ -347,7 +369,7 @@ void hdDeskScan(Hd *hd, HdMemberFn fn, void *privdata);
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score);
 
 /* ------------------------------------------------------------------------ */
-/* Desk settings (desk.c)                                                    */
+/* Desk settings (deskconfig.c) and counters (stats.c)                      */
 /* ------------------------------------------------------------------------ */
 
 #define HD_MAX_SLA 64
@@ -392,12 +414,31 @@ long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 /* Target in seconds of one metric (SLA_*) for a priority; 0 = no target. */
 long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority);
 int deskCategoryKnown(const DeskConfig *cfg, const char *cat, size_t len);
-/* D:stats counters */
+/* Longest setting value accepted or stored: room for HD_MAX_CATEGORIES
+ * categories of 32 bytes with separators, so a normalised list is never cut
+ * short. */
+#define HD_SETTING_VALUE_MAX 4096
+/* The i-th setting DESK.CONFIG GET lists (NULL past the last). */
+const char *deskSettingName(int i);
+/* 1 when name (lower case) is a setting: a listed one, a target
+ * (sla.[metric.]<priority>), category.<name>.keywords or model. */
+int deskSettingKnown(const char *name);
+/* Parses value v of setting name into c, the same for stored values and
+ * DESK.CONFIG SET's. Returns 1, or 0 with the reason in err. */
+int deskSettingApply(DeskConfig *c, const char *name, const char *v, char *err, size_t errlen);
+/* The stored (and listed) form of a setting, into out. */
+void deskSettingFormat(const DeskConfig *c, const char *name, char *out, size_t outlen);
+/* The name a setting is stored under (sla.resolution.<p> is sla.<p>), in
+ * place; name has 64 bytes. */
+void deskSettingCanonical(char *name);
+/* D:stats counters (stats.c) */
 /* A ticket moved from one status (or category) to another. */
 void statsMove(Hd *hd, const char *kind, const char *from, size_t flen,
                const char *to, size_t tlen);
 /* A ticket with this status and category appeared (+1) or went away (-1). */
 void statsTicket(Hd *hd, const char *status, const char *cat, size_t clen, long long delta);
+/* The counter of one status or category (kind "status" or "category"). */
+long long statsGet(Hd *hd, const char *kind, const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* Events and ticket log (events.c)                                          */
@@ -431,6 +472,16 @@ void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
 typedef void (*HdQueuedHook)(Hd *hd, const char *cat, size_t clen);
 void queueSetQueuedHook(HdQueuedHook fn);
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
+/* The service levels (a layer above) keep D:queue:sla, D:sla:timer and the
+ * skill-timeout clock in step with the queues through these hooks; sla.c
+ * registers them at load (slaInit), so the queues never call up. */
+typedef struct HdQueueSlaHooks {
+    void (*schedule)(Hd *hd, const DeskConfig *cfg, long long tid);  /* slaSchedule */
+    int (*isRelaxed)(Hd *hd, long long tid);                         /* slaIsRelaxed */
+    void (*routingEntered)(Hd *hd, long long tid, const char *cat, size_t clen);
+    void (*routingLeft)(Hd *hd, long long tid);
+} HdQueueSlaHooks;
+void queueSetSlaHooks(const HdQueueSlaHooks *hooks);
 
 /* ------------------------------------------------------------------------ */
 /* The ticket record (record.c): primitives under the TICKET.* commands      */
@@ -466,6 +517,18 @@ typedef struct AgentInfo {
 } AgentInfo;
 int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a);
 int agentHasSkill(Hd *hd, RedisModuleString *aid, const char *cat, size_t len);
+/* The service levels (a layer above) follow the record through these hooks,
+ * registered at load by sla.c (slaInit): the record never calls up. */
+typedef struct HdRecordSlaHooks {
+    /* Type checks of the service keys a ticket write may touch. */
+    int (*checkKeys)(Hd *hd, long long tid);
+    /* A new ticket's hash is written: score it in D:queue:sla, D:sla:timer. */
+    void (*inserted)(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
+                     long long first_reply_due, long long sla_due);
+    void (*assigned)(Hd *hd, long long tid);    /* reassign-after clock starts */
+    void (*unassigned)(Hd *hd, long long tid);  /* ... and stops */
+} HdRecordSlaHooks;
+void recordSetSlaHooks(const HdRecordSlaHooks *hooks);
 /* Type checks of every key a ticket write / an agent write may touch. */
 int ticketCheckKeys(Hd *hd, Ticket *t);
 int agentCheckKeys(Hd *hd, RedisModuleString *aid);
@@ -648,6 +711,9 @@ int reportCheckKeys(Hd *hd, long long tid, long long at);
 int reportKeysOk(Hd *hd, long long tid, long long at);     /* the same, silent */
 
 /* Starts the SLA breach timer (module load). */
+/* At load: attaches the service levels to the record and the queues (their
+ * hooks), before any command runs. */
+void slaInit(void);
 void slaTimerStart(RedisModuleCtx *ctx);
 void slaTimerStop(RedisModuleCtx *ctx);
 /* MODULE UNLOAD: frees floodwin.c's in-memory windows. */

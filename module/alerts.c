@@ -10,41 +10,14 @@
 #include <string.h>
 #include <jansson.h>
 #include "helpdesk.h"
-#include "hd_text.h"
+#include "hd_jsonutf8.h"
 
 /* Copy of s with invalid UTF-8 replaced by U+FFFD (jansson wants valid
  * UTF-8). Caller frees with RedisModule_Free. */
 static char *utf8Clean(const char *s, size_t len, size_t *outlen) {
-    char *out = RedisModule_Alloc(len * 3 + 1);
-    size_t o = 0, i = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : textUtf8SeqLen(c);
-        int ok = c < 0x80 || (n > 1 && i + n <= len);
-        for (size_t k = 1; ok && k < n; k++)
-            if (((unsigned char)s[i + k] & 0xC0) != 0x80) ok = 0;
-        /* overlong forms and surrogates */
-        if (ok && n == 2 && c < 0xC2) ok = 0;
-        if (ok && n == 3) {
-            unsigned char c1 = (unsigned char)s[i + 1];
-            if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0)) ok = 0;
-        }
-        if (ok && n == 4) {
-            unsigned char c1 = (unsigned char)s[i + 1];
-            if ((c == 0xF0 && c1 < 0x90) || c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) ok = 0;
-        }
-        if (ok) {
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    *outlen = o;
+    char *out = RedisModule_Alloc(JSON_UTF8_CLEAN_MAX(len) + 1);
+    *outlen = jsonUtf8Clean(s, len, out, JSON_UTF8_KEEP_NUL);
+    out[*outlen] = '\0';
     return out;
 }
 

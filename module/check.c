@@ -200,21 +200,16 @@ static int strIs(RedisModuleString *a, const char *cstr) {
 /* Ids and names                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* A canonical ticket id: 1-18 digits, no leading zero. */
-static int parseTid(const char *s, size_t len, long long *tid) {
-    return hdParseTicketId(s, len, 1, tid);
-}
-
 static int parseTicketMember(RedisModuleString *m, long long *tid) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(m, &len);
-    return len > 7 && memcmp(s, "ticket:", 7) == 0 && parseTid(s + 7, len - 7, tid);
+    return len > 7 && memcmp(s, "ticket:", 7) == 0 && hdCanonicalTid(s + 7, len - 7, tid);
 }
 
 static int parseTidString(RedisModuleString *s, long long *tid) {
     size_t len;
     const char *p = RedisModule_StringPtrLen(s, &len);
-    return parseTid(p, len, tid);
+    return hdCanonicalTid(p, len, tid);
 }
 
 static int usableId(Hd *hd, RedisModuleString *id) {

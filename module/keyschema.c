@@ -34,8 +34,7 @@ int hdUsableIdBuf(Hd *hd, const char *s, size_t len) {
     return memchr(s, ':', len) == NULL;
 }
 
-/* A canonical ticket id: 1-18 digits, no leading zero. */
-static int parseTid(const char *s, size_t len, long long *tid) {
+int hdCanonicalTid(const char *s, size_t len, long long *tid) {
     return hdParseTicketId(s, len, 1, tid);
 }
 
@@ -63,7 +62,7 @@ static const char *splitId(const char *s, size_t len, KeyInfo *ki, size_t *sufle
 static KeyKind classifyTicketKey(const char *s, size_t len, KeyInfo *ki) {
     size_t sl;
     const char *suf = splitId(s, len, ki, &sl);
-    if (!parseTid(ki->id, ki->idlen, &ki->tid)) return K_OTHER;
+    if (!hdCanonicalTid(ki->id, ki->idlen, &ki->tid)) return K_OTHER;
     if (sl == 0) return K_TICKET;
     if (is(suf, sl, ":log")) return K_TICKET_LOG;
     if (is(suf, sl, ":chat")) return K_TICKET_CHAT;

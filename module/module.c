@@ -381,6 +381,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
      * timers when OnLoad fails. */
     routingInit(ctx);
     fxReplicationInit(ctx);
+    slaInit();
     slaTimerStart(ctx);
     classifyInit(ctx);
     return REDISMODULE_OK;

@@ -17,12 +17,19 @@ double queueRoutingScore(long long priority, long long tid) {
     return (double)band * (double)(1LL << ROUTING_ID_BITS) + (double)tid;
 }
 
+/* The service levels' hooks (slaInit registers them at load). */
+static HdQueueSlaHooks slaHooks;
+
+void queueSetSlaHooks(const HdQueueSlaHooks *hooks) {
+    slaHooks = *hooks;
+}
+
 void queueAddActive(Hd *hd, long long tid, long long priority, long long sla_due) {
     RedisModuleString *m = hdTicketMember(hd, tid);
     fxZAdd(hd, hdQueuePriorityKey(hd), (double)priority, m);
     /* D:queue:sla and D:sla:timer are scored from the ticket hash, which
      * callers have written already (sla_due is among its fields). */
-    slaSchedule(hd, NULL, tid);
+    if (slaHooks.schedule) slaHooks.schedule(hd, NULL, tid);
 }
 
 void queueRemoveActive(Hd *hd, long long tid) {
@@ -46,8 +53,8 @@ void queueSetQueuedHook(HdQueuedHook fn) {
  * current command has finished. */
 void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long long priority) {
     /* A relaxed ticket is for every agent; others start their skill wait. */
-    if (slaIsRelaxed(hd, tid)) { cat = "general"; clen = 7; }
-    else slaRoutingEntered(hd, tid, cat, clen);
+    if (slaHooks.isRelaxed && slaHooks.isRelaxed(hd, tid)) { cat = "general"; clen = 7; }
+    else if (slaHooks.routingEntered) slaHooks.routingEntered(hd, tid, cat, clen);
     queueAddRoutingPlain(hd, tid, cat, clen, priority);
 }
 
@@ -64,5 +71,5 @@ void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {
     fxZRem(hd, hdRoutingKey(hd, cat, clen), m);
     if (!(clen == 7 && !memcmp(cat, "general", 7)) && hdZScore(hd, general, m, &(double){0}))
         fxZRem(hd, general, m);             /* relaxed */
-    slaRoutingLeft(hd, tid);
+    if (slaHooks.routingLeft) slaHooks.routingLeft(hd, tid);
 }

@@ -8,7 +8,8 @@
  * section 8). Callers validate first; nothing here replies except the
  * loaders, on a damaged key. The record does not know the layers above it:
  * flood and routing hooks are run by the commands (or, for waking routing
- * waiters, by queue.c through a hook routing registers). */
+ * waiters, by queue.c through a hook routing registers), and the service
+ * levels follow it through hooks sla.c registers at load (slaInit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,13 @@ static const char *ticketFields[] = {
     "created_at", "updated_at", "assigned_agent", "sla_due_at", "closed_at",
     "master", "version", NULL
 };
+
+/* The service levels' hooks (slaInit registers them at load). */
+static HdRecordSlaHooks slaHooks;
+
+void recordSetSlaHooks(const HdRecordSlaHooks *hooks) {
+    slaHooks = *hooks;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Loading and small helpers                                                 */
@@ -146,7 +154,7 @@ int ticketCheckKeys(Hd *hd, Ticket *t) {
     return hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           reportCheckKeys(hd, t->id, hd->now) && slaRouteCheckKeys(hd) &&
+           (!slaHooks.checkKeys || slaHooks.checkKeys(hd, t->id)) &&
            hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
@@ -164,7 +172,7 @@ int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
 
 static void detachFromAgent(Hd *hd, Ticket *t) {
     RedisModuleString *aid = t->agent;
-    slaAssignCleared(hd, t->id);
+    if (slaHooks.unassigned) slaHooks.unassigned(hd, t->id);
     fxSRem(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
     fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
 }
@@ -183,7 +191,7 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
     fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
     /* Taken: a relaxation is over, the reassign-after clock starts. */
     fxHashDel(hd, t->key, "relaxed");
-    slaAssignClock(hd, t->id);
+    if (slaHooks.assigned) slaHooks.assigned(hd, t->id);
     fv[0] = hdConstString(hd, "assigned_agent");
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);
@@ -301,7 +309,9 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
     fxHashSet(hd, t->key, fv, n);
     /* queueAddActive without reading back what was just written. */
     fxZAdd(hd, hdQueuePriorityKey(hd), (double)nt->priority, hdTicketMember(hd, tid));
-    slaScheduleNew(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at, nt->sla_due_at);
+    if (slaHooks.inserted)
+        slaHooks.inserted(hd, nt->cfg, tid, nt->priority, nt->first_reply_due_at,
+                          nt->sla_due_at);
     if (nt->cfg && nt->cfg->skill_timeout <= 0) {
         /* queueAddRouting's relaxed and skill-timeout checks, known here. */
         queueAddRoutingPlain(hd, tid, nt->category, nt->catlen, nt->priority);

@@ -620,32 +620,30 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
 
 /* Best agent for a category: online, skilled (anyone for `general`), under
  * capacity, least loaded; ties by fewest assignments so far, then id. */
+typedef struct BestAgent { Hd *hd; RedisModuleString *best; AgentInfo ba; } BestAgent;
+
+static void considerAgent(const char *id, size_t len, void *privdata) {
+    BestAgent *b = privdata;
+    AgentInfo a;
+    RedisModuleString *aid = RedisModule_CreateString(b->hd->ctx, id, len);
+    if (!agentLoad(b->hd, aid, &a) || strcmp(a.availability, "online") != 0 ||
+        a.load >= a.capacity || !hdTypeOk(b->hd, a.open_key, REDISMODULE_KEYTYPE_SET))
+        return;
+    if (!b->best || a.load < b->ba.load ||
+        (a.load == b->ba.load && (a.assigned_total < b->ba.assigned_total ||
+         (a.assigned_total == b->ba.assigned_total &&
+          RedisModule_StringCompare(aid, b->best) < 0)))) {
+        b->best = aid;
+        b->ba = a;
+    }
+}
+
 static RedisModuleString *bestAgentFor(Hd *hd, const char *cat, size_t clen) {
     RedisModuleString *setKey = (clen == 7 && !memcmp(cat, "general", 7))
         ? hdAgentsKey(hd) : hdSkillKey(hd, cat, clen);
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", setKey);
-    RedisModuleString *best = NULL;
-    AgentInfo ba = { 0 };
-
-    if (!r || RedisModule_CallReplyType(r) != REDISMODULE_REPLY_ARRAY) return NULL;
-    size_t n = RedisModule_CallReplyLength(r);
-    for (size_t i = 0; i < n; i++) {
-        AgentInfo a;
-        RedisModuleString *aid = RedisModule_CreateStringFromCallReply(
-            RedisModule_CallReplyArrayElement(r, i));
-        if (!agentLoad(hd, aid, &a) || strcmp(a.availability, "online") != 0 ||
-            a.load >= a.capacity || !hdTypeOk(hd, a.open_key, REDISMODULE_KEYTYPE_SET))
-            continue;
-        if (!best || a.load < ba.load ||
-            (a.load == ba.load && (a.assigned_total < ba.assigned_total ||
-             (a.assigned_total == ba.assigned_total &&
-              RedisModule_StringCompare(aid, best) < 0)))) {
-            best = aid;
-            ba = a;
-        }
-    }
-    RedisModule_FreeCallReply(r);
-    return best;
+    BestAgent b = { hd, NULL, { 0 } };
+    hdSetForEach(hd, setKey, considerAgent, &b);
+    return b.best;
 }
 
 void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {

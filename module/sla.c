@@ -307,6 +307,35 @@ static void slaTick(RedisModuleCtx *ctx, void *data) {
     slaPass(ctx, (long long)RedisModule_Milliseconds());
 }
 
+/* ------------------------------------------------------------------------ */
+/* Attaching to the record and the queues                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The service keys a ticket write may touch: the day's report and the
+ * skill-timeout / reassign-after clocks. */
+static int serviceCheckKeys(Hd *hd, long long tid) {
+    return reportCheckKeys(hd, tid, hd->now) && slaRouteCheckKeys(hd);
+}
+
+/* The record and the queues sit below the service levels: they tell them
+ * what happened through these hooks instead of calling up. */
+void slaInit(void) {
+    static const HdRecordSlaHooks recordHooks = {
+        .checkKeys = serviceCheckKeys,
+        .inserted = slaScheduleNew,
+        .assigned = slaAssignClock,
+        .unassigned = slaAssignCleared,
+    };
+    static const HdQueueSlaHooks queueHooks = {
+        .schedule = slaSchedule,
+        .isRelaxed = slaIsRelaxed,
+        .routingEntered = slaRoutingEntered,
+        .routingLeft = slaRoutingLeft,
+    };
+    recordSetSlaHooks(&recordHooks);
+    queueSetSlaHooks(&queueHooks);
+}
+
 void slaTimerStart(RedisModuleCtx *ctx) {
     slaDesks = RedisModule_CreateDict(NULL);
     /* GENERIC: keys that arrive by RESTORE or MIGRATE ("restore"), RENAME

@@ -256,7 +256,7 @@ int hdLower(const char *s, size_t len, char *dst, size_t dstsize);
 
 /* Key type checks for the validate-first phase: 1 when the key is missing or
  * has the given REDISMODULE_KEYTYPE_*, otherwise replies INVALID and returns 0. */
-int hdCheckType(Hd *hd, RedisModuleString *key, int type);
+int hdCheckTypeOrReply(Hd *hd, RedisModuleString *key, int type);
 /* The same test without replying. */
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type);
 /* The key's REDISMODULE_KEYTYPE_* (EMPTY when missing). */
@@ -266,13 +266,13 @@ const char *hdTypeName(int type);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */
-int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
+int hdArgLongLongOrReply(Hd *hd, RedisModuleString *arg, const char *what,
                   long long min, long long max, long long *out);
-int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid);
-int hdArgText(Hd *hd, RedisModuleString *arg, const char *what,
+int hdArgTicketIdOrReply(Hd *hd, RedisModuleString *arg, long long *tid);
+int hdArgTextOrReply(Hd *hd, RedisModuleString *arg, const char *what,
               size_t maxlen, int allow_empty);
 int hdArgIs(RedisModuleString *arg, const char *token); /* case-insensitive */
-/* hdArgText also refuses text that is not valid UTF-8 (INVALID naming it). */
+/* hdArgTextOrReply also refuses text that is not valid UTF-8 (INVALID naming it). */
 int hdValidUtf8(const char *s, size_t len);
 /* Options: each may be given once (ERR "option X given twice"; bit is the
  * option's flag in *seen), and an option at argv[i] that takes a value needs

@@ -97,7 +97,7 @@ int accessCheck(Hd *hd, const HdCommand *c, RedisModuleString **argv, int argc) 
 static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *key = hdAdminsKey(hd);
     if (argc == 3 && hdArgIs(argv[2], "LIST")) {
-        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+        if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
         RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SMEMBERS", "s", key);
         if (!r) return RedisModule_ReplyWithEmptyArray(hd->ctx);
         RedisModule_ReplyWithCallReply(hd->ctx, r);
@@ -112,7 +112,7 @@ static int cmdDeskAdmin(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "INVALID", "user name must be 1-128 bytes, got %zu", len);
     if (!hdValidUtf8(u, len))
         return hdError(hd, "INVALID", "user name must be valid UTF-8 text");
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (hdArgIs(argv[2], "ADD")) fxSAdd(hd, key, argv[3]);
     else fxSRem(hd, key, argv[3]);
     return RedisModule_ReplyWithSimpleString(hd->ctx, "OK");

@@ -79,22 +79,22 @@ static RedisModuleString *skillKey(Hd *hd, RedisModuleString *skill) {
 /* The inverse index sets a skill change will write. */
 static int checkSkillIndexes(Hd *hd, RedisModuleString **skills, int n) {
     for (int i = 0; i < n; i++)
-        if (!hdCheckType(hd, skillKey(hd, skills[i]), REDISMODULE_KEYTYPE_SET)) return 0;
+        if (!hdCheckTypeOrReply(hd, skillKey(hd, skills[i]), REDISMODULE_KEYTYPE_SET)) return 0;
     return 1;
 }
 
 /* The agent's own keys. */
 static int checkAgentKeys(Hd *hd, RedisModuleString *aid) {
-    return hdCheckType(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdAgentSkillsKey(hd, aid), REDISMODULE_KEYTYPE_SET) &&
-           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
+    return hdCheckTypeOrReply(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckTypeOrReply(hd, hdAgentSkillsKey(hd, aid), REDISMODULE_KEYTYPE_SET) &&
+           hdCheckTypeOrReply(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
 }
 
 /* ... plus D:agents, for the commands that add or remove an agent. Reads of
  * one agent do not touch D:agents, so a damaged one does not fail them. */
 static int checkAgentAndListKeys(Hd *hd, RedisModuleString *aid) {
     return checkAgentKeys(hd, aid) &&
-           hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET);
+           hdCheckTypeOrReply(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET);
 }
 
 static int notFound(Hd *hd, RedisModuleString *aid) {
@@ -211,7 +211,7 @@ static int parseCreateOptionsOrReply(Hd *hd, RedisModuleString **argv, int argc,
                 }
                 na->email = argv[i + 1];
             } else {
-                if (!hdArgLongLong(hd, argv[i + 1], "CAPACITY", 0, CAPACITY_MAX,
+                if (!hdArgLongLongOrReply(hd, argv[i + 1], "CAPACITY", 0, CAPACITY_MAX,
                                    &na->capacity)) return 0;
                 na->has_capacity = 1;
             }
@@ -238,7 +238,7 @@ static int cmdAgentCreate(Hd *hd, RedisModuleString **argv, int argc) {
     int n = 0;
 
     if (!checkAid(hd, aid)) return REDISMODULE_OK;
-    if (!hdArgText(hd, name, "agent name", HD_NAME_MAX, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, name, "agent name", HD_NAME_MAX, 0)) return REDISMODULE_OK;
     if (!parseCreateOptionsOrReply(hd, argv, argc, &na)) return REDISMODULE_OK;
     if (!checkAgentAndListKeys(hd, aid) || !checkSkillIndexes(hd, na.skills, na.nskills))
         return REDISMODULE_OK;
@@ -439,7 +439,7 @@ static int ticketRowRead(Hd *hd, long long tid, TicketRow *row) {
     RedisModuleKey *k;
     int found;
 
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
     k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     found = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH;
     memset(row, 0, sizeof(*row));
@@ -512,7 +512,7 @@ static int cmdAgentList(Hd *hd, RedisModuleString **argv, int argc) {
     } else if (argc != 2) {
         return hdSyntax(hd, "AGENT.LIST takes only the option SKILL skill");
     }
-    if (!hdCheckType(hd, source, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, source, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
 
     /* Ids without a valid agent hash are skipped; DESK.CHECK reports them. */
     n = hdSetMembersSorted(hd, source, &ids);
@@ -564,7 +564,7 @@ static int cmdAgentDel(Hd *hd, RedisModuleString **argv, int argc) {
         size_t len;
         const char *s = RedisModule_StringPtrLen(skills[i], &len);
         if (!hdValidCategory(s, len)) skills[i] = NULL;
-        else if (!hdCheckType(hd, skillKey(hd, skills[i]), REDISMODULE_KEYTYPE_SET))
+        else if (!hdCheckTypeOrReply(hd, skillKey(hd, skills[i]), REDISMODULE_KEYTYPE_SET))
             return REDISMODULE_OK;
     }
 

@@ -104,7 +104,7 @@ static int parseMsgAtOrReply(Hd *hd, RedisModuleString **argv, int argc, Ticket 
         hdSyntax(hd, "syntax: TICKET.MSG desk tid sender text [AT ms]");
         return 0;
     }
-    if (!hdArgLongLong(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
+    if (!hdArgLongLongOrReply(hd, argv[6], "AT (Unix ms, not in the future)", 0, hd->now, at) ||
         !slaImportAllowed(hd, "TICKET.MSG"))
         return 0;
     slaRead(hd, t->id, &s);
@@ -133,13 +133,13 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!validSender(hd, argv[3])) return REDISMODULE_OK;
-    if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     if (!parseMsgAtOrReply(hd, argv, argc, &t, &at)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (at >= 0) hd->now = at;
     chat = hdTicketChatKey(hd, t.id);
-    if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
-        !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) ||
+    if (!hdCheckTypeOrReply(hd, chat, REDISMODULE_KEYTYPE_STREAM) ||
+        !hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) ||
         !slaCheckKeys(hd, t.id))
         return REDISMODULE_OK;
     if (!(jsender = utf8String(hd, "sender", sender, slen))) return REDISMODULE_OK;
@@ -195,7 +195,7 @@ static int parseMsgsArgs(Hd *hd, RedisModuleString **argv, int argc,
             *has_after = 1;
         } else if (hdArgIs(argv[i], "COUNT")) {
             if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a number")) return 0;
-            if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
+            if (!hdArgLongLongOrReply(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; syntax: TICKET.MSGS desk tid "
                      "[AFTER id] [COUNT n]", RedisModule_StringPtrLen(argv[i], NULL));
@@ -255,7 +255,7 @@ static int cmdTicketMsgs(Hd *hd, RedisModuleString **argv, int argc) {
     if (!parseMsgsArgs(hd, argv, argc, &after, &has_after, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     chat = hdTicketChatKey(hd, t.id);
-    if (!hdCheckType(hd, chat, REDISMODULE_KEYTYPE_STREAM)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, chat, REDISMODULE_KEYTYPE_STREAM)) return REDISMODULE_OK;
 
     k = RedisModule_OpenKey(hd->ctx, chat, REDISMODULE_READ);
     /* Fails on an empty key, and on AFTER the largest possible id: both mean

@@ -1141,7 +1141,7 @@ static int cmdTicketClassify(Hd *hd, RedisModuleString **argv, int argc) {
     Classification c;
     char urg[16];
 
-    if (!hdArgText(hd, argv[2], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, argv[2], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     /* A text of several lines reads like a ticket: the first line is the
      * subject (weighted as in TICKET.CREATE), the rest the body. */
@@ -1259,8 +1259,8 @@ static void trainWords(Hd *hd, const ClWork *cw, const char *name) {
 }
 
 static int modelKeysOk(Hd *hd) {
-    return hdCheckType(hd, hdModelMetaKey(hd), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdModelWordsKey(hd), REDISMODULE_KEYTYPE_HASH);
+    return hdCheckTypeOrReply(hd, hdModelMetaKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckTypeOrReply(hd, hdModelWordsKey(hd), REDISMODULE_KEYTYPE_HASH);
 }
 
 /* Words a text offers to learn from (0: nothing to learn). */
@@ -1298,7 +1298,7 @@ static int trainUrgency(Hd *hd, RedisModuleString **argv) {
     if (idx < 0)
         return hdError(hd, "INVALID", "urgency label must be low, medium or high, got '%.*s'",
                        (int)(llen > 40 ? 40 : llen), l);
-    if (!hdArgText(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, argv[4], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     DeskConfig cfg;
     if (!deskConfigLoad(hd, &cfg) || !modelKeysOk(hd)) return REDISMODULE_OK;
     lexBuild();
@@ -1327,7 +1327,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
     if (clen > 32 || hdLower(c, clen, cat, sizeof(cat)) < 0 || !hdValidCategory(cat, clen))
         return hdError(hd, "INVALID", "category must be 1-32 bytes of [a-z0-9_-], got '%.*s'",
                        (int)(clen > 40 ? 40 : clen), c);
-    if (!hdArgText(hd, argv[3], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, argv[3], "text", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
 
     isnew = !deskCategoryKnown(&cfg, cat, clen);
@@ -1336,7 +1336,7 @@ static int cmdTicketTrain(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "CAPACITY", "the desk already has %d categories, the most it can "
                        "hold; remove some with DESK.CONFIG SET desk categories", cfg.ncat);
 
-    if (!modelKeysOk(hd) || !hdCheckType(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH))
+    if (!modelKeysOk(hd) || !hdCheckTypeOrReply(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH))
         return REDISMODULE_OK;
 
     lexBuild();

@@ -73,7 +73,7 @@ static int checkUid(Hd *hd, RedisModuleString *uid) {
 }
 
 static int checkName(Hd *hd, RedisModuleString *name) {
-    return hdArgText(hd, name, "customer name", HD_NAME_MAX, 0);
+    return hdArgTextOrReply(hd, name, "customer name", HD_NAME_MAX, 0);
 }
 
 static int checkEmail(Hd *hd, RedisModuleString *email) {
@@ -234,7 +234,7 @@ static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
     if (nc.uid && !checkUid(hd, nc.uid)) return REDISMODULE_OK;
 
     idx = emailIndexKey(hd, nc.email);
-    if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
     if ((owner = emailOwner(hd, idx)) != NULL)
         return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
                        RedisModule_StringPtrLen(nc.email, NULL),
@@ -242,13 +242,13 @@ static int cmdCustomerCreate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (nc.uid) {
         RedisModuleString *key = hdUserKey(hd, nc.uid);
-        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+        if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
         if (hdKeyExists(hd, key))
             return hdError(hd, "EXISTS", "customer '%s' already exists",
                            RedisModule_StringPtrLen(nc.uid, NULL));
         uid = nc.uid;
     } else {
-        if (!hdCheckType(hd, seqkey, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+        if (!hdCheckTypeOrReply(hd, seqkey, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
         if ((uid = nextFreeUid(hd, seqkey)) == NULL) return REDISMODULE_OK;
     }
 
@@ -279,7 +279,7 @@ static int cmdCustomerGet(Hd *hd, RedisModuleString **argv, int argc) {
     Customer c;
 
     if (!checkUid(hd, uid)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithNull(hd->ctx);
     replyCustomer(hd, uid, &c);
     return REDISMODULE_OK;
@@ -298,14 +298,14 @@ static int cmdCustomerFind(Hd *hd, RedisModuleString **argv, int argc) {
         return hdError(hd, "INVALID", "email must be 1-%d bytes, got %zu",
                        HD_EMAIL_MAX, len);
     idx = emailIndexKey(hd, argv[2]);
-    if (!hdCheckType(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, idx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
     uid = hdStringGet(hd, idx, NULL);
     if (!uid) return RedisModule_ReplyWithNull(hd->ctx);
 
     /* A stale index (customer gone) reads as "not found"; DESK.CHECK reports it. */
     s = RedisModule_StringPtrLen(uid, &len);
     if (!hdValidId(s, len)) return RedisModule_ReplyWithNull(hd->ctx);
-    if (!hdCheckType(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, hdUserKey(hd, uid), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithNull(hd->ctx);
     replyCustomer(hd, uid, &c);
     return REDISMODULE_OK;
@@ -387,7 +387,7 @@ static int cmdCustomerUpdate(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!checkUid(hd, uid)) return REDISMODULE_OK;
     if (!parseUpdate(hd, argv, argc, &ch)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!customerRead(hd, uid, &c))
         return hdError(hd, "NOTFOUND", "customer '%s' does not exist",
                        RedisModule_StringPtrLen(uid, NULL));
@@ -395,7 +395,7 @@ static int cmdCustomerUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (ch.email) {
         RedisModuleString *owner;
         newidx = emailIndexKey(hd, ch.email);
-        if (!hdCheckType(hd, newidx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
+        if (!hdCheckTypeOrReply(hd, newidx, REDISMODULE_KEYTYPE_STRING)) return REDISMODULE_OK;
         owner = emailOwner(hd, newidx);
         if (owner && RedisModule_StringCompare(owner, uid) != 0)
             return hdError(hd, "EXISTS", "email '%s' already belongs to customer '%s'",
@@ -431,13 +431,13 @@ static int loadTicketsToDetach(Hd *hd, RedisModuleString *uid, long long **out) 
     size_t n = hdSetTicketIds(hd, hdUserTicketsKey(hd, uid), &ids);
     int count = 0;
 
-    if (n && !hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM)) return -1;
+    if (n && !hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM)) return -1;
     for (size_t i = 0; i < n; i++) {
         RedisModuleString *key = hdTicketKey(hd, ids[i]), *owner;
-        if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
+        if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH)) return -1;
         owner = hdHashGet(hd, key, "user_id");
         if (!owner || RedisModule_StringCompare(owner, uid) != 0) continue;
-        if (!hdCheckType(hd, hdTicketLogKey(hd, ids[i]), REDISMODULE_KEYTYPE_LIST))
+        if (!hdCheckTypeOrReply(hd, hdTicketLogKey(hd, ids[i]), REDISMODULE_KEYTYPE_LIST))
             return -1;
         ids[count++] = ids[i];
     }
@@ -471,8 +471,8 @@ static int cmdCustomerDel(Hd *hd, RedisModuleString **argv, int argc) {
     Customer c;
 
     if (!checkUid(hd, uid)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckTypeOrReply(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (!customerRead(hd, uid, &c)) return RedisModule_ReplyWithLongLong(hd->ctx, 0);
     if (hdSCard(hd, tickets) > 0) {
         if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
@@ -494,8 +494,8 @@ static int cmdCustomerTickets(Hd *hd, RedisModuleString **argv, int argc) {
     RedisModuleString *tickets = hdUserTicketsKey(hd, uid);
 
     if (!checkUid(hd, uid)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckTypeOrReply(hd, tickets, REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (!hdKeyExists(hd, key))
         return hdError(hd, "NOTFOUND", "customer '%s' does not exist",
                        RedisModule_StringPtrLen(uid, NULL));

@@ -153,10 +153,10 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     if (!strcmp(name, "timezone") && !slaZoneCheck(cfg.timezone, err, sizeof(err)))
         return hdError(hd, "INVALID", "timezone %s, got '%.*s'", err,
                        (int)(vlen > 40 ? 40 : vlen), v);
-    if (!hdCheckType(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
-        if (ngone && !hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
+        if (ngone && !hdCheckTypeOrReply(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
             return REDISMODULE_OK;
     }
     deskSettingCanonical(name);
@@ -254,11 +254,11 @@ static void statsCategories(Hd *hd, const DeskConfig *cfg, StatCats *sc) {
 /* Every key DESK.STATS reads must have its type: a damaged desk is reported,
  * not summed as zeros. */
 static int statsCheckKeys(Hd *hd, const StatCats *sc) {
-    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdCheckType(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (!hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckTypeOrReply(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckTypeOrReply(hd, hdAgentsKey(hd), REDISMODULE_KEYTYPE_SET)) return 0;
     for (int i = 0; i < sc->n; i++)
-        if (!hdCheckType(hd, hdRoutingKey(hd, sc->cats[i], strlen(sc->cats[i])),
+        if (!hdCheckTypeOrReply(hd, hdRoutingKey(hd, sc->cats[i], strlen(sc->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
     return 1;
 }
@@ -271,7 +271,7 @@ static int cmdDeskStats(Hd *hd, RedisModuleString **argv, int argc) {
     int nstat = sizeof(statuses) / sizeof(statuses[0]);
 
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     statsCategories(hd, &cfg, &sc);
     if (!statsCheckKeys(hd, &sc)) return REDISMODULE_OK;
     for (int i = 0; i < sc.n; i++)

@@ -375,7 +375,7 @@ int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
     if (!k) return 1;
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
         RedisModule_CloseKey(k);
-        return hdCheckType(hd, kname, REDISMODULE_KEYTYPE_HASH);
+        return hdCheckTypeOrReply(hd, kname, REDISMODULE_KEYTYPE_HASH);
     }
     RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
     while (RedisModule_ScanKey(k, cur, loadField, &ls));

@@ -8,7 +8,7 @@
  * API, so SADD/SREM go through RedisModule_Call and are replicated the same way,
  * as are flood's window trims (fxCallVerbatim).
  *
- * Callers have already checked key types (hdCheckType), so a write here does
+ * Callers have already checked key types (hdCheckTypeOrReply), so a write here does
  * not fail half-way.
  *
  * Keyspace notifications: the low-level key API raises none, so each helper

@@ -302,8 +302,8 @@ static void sketchOfTicket(RedisModuleString *subject, RedisModuleString *body, 
 }
 
 int floodCheckKeys(Hd *hd) {
-    return hdCheckType(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH);
+    return hdCheckTypeOrReply(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH);
 }
 
 void floodOnCreate(Hd *hd, const DeskConfig *cfg, Ticket *t,
@@ -354,17 +354,17 @@ int floodCheckChildren(Hd *hd, Ticket *t) {
     long long *ids, mtid = masterOf(t);
     size_t n;
 
-    if (!hdCheckType(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
-        !hdCheckType(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH) ||
-        !hdCheckType(hd, hdFloodChildrenKey(hd, t->id), REDISMODULE_KEYTYPE_SET)) return 0;
-    if (mtid && !hdCheckType(hd, hdFloodChildrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (!hdCheckTypeOrReply(hd, hdFloodRecentKey(hd), REDISMODULE_KEYTYPE_ZSET) ||
+        !hdCheckTypeOrReply(hd, hdFloodMastersKey(hd), REDISMODULE_KEYTYPE_HASH) ||
+        !hdCheckTypeOrReply(hd, hdFloodChildrenKey(hd, t->id), REDISMODULE_KEYTYPE_SET)) return 0;
+    if (mtid && !hdCheckTypeOrReply(hd, hdFloodChildrenKey(hd, mtid), REDISMODULE_KEYTYPE_SET)) return 0;
     if (!isMaster(t)) return 1;
     /* Closing closes the children, deleting reopens them: both write their
      * hash, log and (reopen) routing queue. */
     n = childIds(hd, t->id, &ids);
     for (size_t i = 0; i < n; i++) {
         Ticket c;
-        if (!hdCheckType(hd, hdTicketKey(hd, ids[i]), REDISMODULE_KEYTYPE_HASH) ||
+        if (!hdCheckTypeOrReply(hd, hdTicketKey(hd, ids[i]), REDISMODULE_KEYTYPE_HASH) ||
             !ticketLoad(hd, ids[i], &c)) return 0;
         if (c.exists && !ticketCheckKeys(hd, &c)) return 0;
     }
@@ -444,7 +444,7 @@ void floodOnDelete(Hd *hd, const DeskConfig *cfg, Ticket *t) {
 
 static int loadForMerge(Hd *hd, RedisModuleString *arg, Ticket *t, const char *what) {
     long long tid;
-    if (!hdArgTicketId(hd, arg, &tid) || !ticketLoad(hd, tid, t)) return 0;
+    if (!hdArgTicketIdOrReply(hd, arg, &tid) || !ticketLoad(hd, tid, t)) return 0;
     if (!t->exists)
         return hdError(hd, "NOTFOUND", "%s %lld does not exist on desk '%.*s'", what, tid,
                        (int)hd->dlen, hd->dname), 0;
@@ -459,11 +459,11 @@ static int checkChildrenMove(Hd *hd, Ticket *t, Ticket **kids, size_t *nkids) {
 
     *kids = n ? RedisModule_PoolAlloc(hd->ctx, n * sizeof(Ticket)) : NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!hdCheckType(hd, hdTicketKey(hd, ids[i]), REDISMODULE_KEYTYPE_HASH) ||
+        if (!hdCheckTypeOrReply(hd, hdTicketKey(hd, ids[i]), REDISMODULE_KEYTYPE_HASH) ||
             !ticketLoad(hd, ids[i], &(*kids)[k])) return 0;
         Ticket *c = &(*kids)[k];
         if (!c->exists || strcmp(c->status, "merged") || masterOf(c) != t->id) continue;
-        if (!hdCheckType(hd, hdTicketLogKey(hd, c->id), REDISMODULE_KEYTYPE_LIST))
+        if (!hdCheckTypeOrReply(hd, hdTicketLogKey(hd, c->id), REDISMODULE_KEYTYPE_LIST))
             return 0;
         k++;
     }
@@ -507,8 +507,8 @@ static int cmdTicketMerge(Hd *hd, RedisModuleString **argv, int argc) {
     if (!ticketCheckKeys(hd, &t) || !ticketCheckKeys(hd, &m) ||
         (t.agent && !agentCheckKeys(hd, t.agent)) ||
         !floodCheckKeys(hd) ||
-        !hdCheckType(hd, hdFloodChildrenKey(hd, m.id), REDISMODULE_KEYTYPE_SET) ||
-        !hdCheckType(hd, hdFloodChildrenKey(hd, t.id), REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
+        !hdCheckTypeOrReply(hd, hdFloodChildrenKey(hd, m.id), REDISMODULE_KEYTYPE_SET) ||
+        !hdCheckTypeOrReply(hd, hdFloodChildrenKey(hd, t.id), REDISMODULE_KEYTYPE_SET)) return REDISMODULE_OK;
     if (isMaster(&t) && !checkChildrenMove(hd, &t, &kids, &nkids)) return REDISMODULE_OK;
 
     slaNoteDesk(hd);

@@ -355,7 +355,7 @@ int hdTypeOk(Hd *hd, RedisModuleString *key, int type) {
     return actual == REDISMODULE_KEYTYPE_EMPTY || actual == type;
 }
 
-int hdCheckType(Hd *hd, RedisModuleString *key, int type) {
+int hdCheckTypeOrReply(Hd *hd, RedisModuleString *key, int type) {
     int actual = hdKeyType(hd, key);
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
@@ -372,7 +372,7 @@ int hdArgIs(RedisModuleString *arg, const char *token) {
     return strlen(token) == len && strncasecmp(s, token, len) == 0;
 }
 
-int hdArgLongLong(Hd *hd, RedisModuleString *arg, const char *what,
+int hdArgLongLongOrReply(Hd *hd, RedisModuleString *arg, const char *what,
                   long long min, long long max, long long *out) {
     long long v;
     size_t len;
@@ -398,7 +398,7 @@ int hdTicketIdArg(RedisModuleString *arg, long long *tid) {
     return 1;
 }
 
-int hdArgTicketId(Hd *hd, RedisModuleString *arg, long long *tid) {
+int hdArgTicketIdOrReply(Hd *hd, RedisModuleString *arg, long long *tid) {
     long long v;
     size_t len;
     const char *s = RedisModule_StringPtrLen(arg, &len);
@@ -464,7 +464,7 @@ int hdOptionValue(Hd *hd, unsigned *seen, unsigned bit, RedisModuleString **argv
            hdOptionHasValue(hd, i, argc, argv[i], what);
 }
 
-int hdArgText(Hd *hd, RedisModuleString *arg, const char *what, size_t maxlen,
+int hdArgTextOrReply(Hd *hd, RedisModuleString *arg, const char *what, size_t maxlen,
               int allow_empty) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(arg, &len);

@@ -55,7 +55,7 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
     }
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
         RedisModule_CloseKey(k);
-        return hdCheckType(hd, t->key, REDISMODULE_KEYTYPE_HASH);
+        return hdCheckTypeOrReply(hd, t->key, REDISMODULE_KEYTYPE_HASH);
     }
     /* Shared field-name strings: with C field names Redis makes and frees
      * a string object per field. */
@@ -86,7 +86,7 @@ int ticketIsActive(const Ticket *t) {
 
 int ticketLoadExisting(Hd *hd, RedisModuleString *arg, Ticket *t) {
     long long tid;
-    if (!hdArgTicketId(hd, arg, &tid)) return 0;
+    if (!hdArgTicketIdOrReply(hd, arg, &tid)) return 0;
     if (!ticketLoad(hd, tid, t)) return 0;
     if (!t->exists) {
         hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
@@ -151,19 +151,19 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
 
 /* Type checks of the keys every ticket write may touch. */
 int ticketCheckKeys(Hd *hd, Ticket *t) {
-    return hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+    return hdCheckTypeOrReply(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            (!slaHooks.checkKeys || slaHooks.checkKeys(hd, t->id)) &&
-           hdCheckType(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST);
+           hdCheckTypeOrReply(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckTypeOrReply(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST);
 }
 
 int agentCheckKeys(Hd *hd, RedisModuleString *aid) {
-    return hdCheckType(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
+    return hdCheckTypeOrReply(hd, hdAgentKey(hd, aid), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckTypeOrReply(hd, hdAgentOpenKey(hd, aid), REDISMODULE_KEYTYPE_SET);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -379,7 +379,7 @@ void ticketReply(Hd *hd, long long tid) {
     }
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
         RedisModule_CloseKey(k);
-        hdCheckType(hd, key, REDISMODULE_KEYTYPE_HASH);
+        hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH);
         return;
     }
     while (ticketFields[nf] && nf < REPLY_FIXED_MAX) nf++;

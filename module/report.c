@@ -64,8 +64,8 @@ int reportKeysOk(Hd *hd, long long tid, long long at) {
 }
 
 int reportCheckKeys(Hd *hd, long long tid, long long at) {
-    return hdCheckType(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
-           hdCheckType(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
+    return hdCheckTypeOrReply(hd, dayKey(hd, dayOf(at)), REDISMODULE_KEYTYPE_HASH) &&
+           hdCheckTypeOrReply(hd, hdTicketReportKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -248,11 +248,11 @@ static int parseReportOrReply(Hd *hd, RedisModuleString **argv, int argc, long l
     for (int i = 2; i < argc; i++) {
         int more = i + 1 < argc;
         if (hdArgIs(argv[i], "FROM") && more && !has_from) {
-            if (!hdArgLongLong(hd, argv[++i], "FROM (Unix ms)", 0, 253402300799999LL, from))
+            if (!hdArgLongLongOrReply(hd, argv[++i], "FROM (Unix ms)", 0, 253402300799999LL, from))
                 return 0;
             has_from = 1;
         } else if (hdArgIs(argv[i], "TO") && more && !has_to) {
-            if (!hdArgLongLong(hd, argv[++i], "TO (Unix ms)", 0, 253402300799999LL, to))
+            if (!hdArgLongLongOrReply(hd, argv[++i], "TO (Unix ms)", 0, 253402300799999LL, to))
                 return 0;
             has_to = 1;
         } else if (hdArgIs(argv[i], "BY") && more && !has_by) {
@@ -293,7 +293,7 @@ static int cmdDeskReport(Hd *hd, RedisModuleString **argv, int argc) {
 
     if (!parseReportOrReply(hd, argv, argc, &from, &to, &dim)) return REDISMODULE_OK;
     for (long long d = dayOf(from); d <= dayOf(to); d++)
-        if (!hdCheckType(hd, dayKey(hd, d), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+        if (!hdCheckTypeOrReply(hd, dayKey(hd, d), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     ta.dim = dim;
     ta.dimlen = strlen(dim);
     ta.groups = RedisModule_CreateDict(hd->ctx);

@@ -251,10 +251,10 @@ static int loadPicked(Hd *hd, long long tid, Ticket *t) {
 
 static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
     for (int i = 0; i < l->n; i++)
-        if (!hdCheckType(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
+        if (!hdCheckTypeOrReply(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return 0;
-    return hdCheckType(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckType(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
+    return hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
+           hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            agentCheckKeys(hd, aid);
 }
 
@@ -518,7 +518,7 @@ static void blockForNext(Hd *hd, RedisModuleString *aid, long long ms) {
 static int cmdTicketNext(Hd *hd, RedisModuleString **argv, int argc) {
     long long ms = -1;
     if (argc == 5 && hdArgIs(argv[3], "BLOCK")) {
-        if (!hdArgLongLong(hd, argv[4], "BLOCK milliseconds", 0, BLOCK_MAX_MS, &ms))
+        if (!hdArgLongLongOrReply(hd, argv[4], "BLOCK milliseconds", 0, BLOCK_MAX_MS, &ms))
             return REDISMODULE_OK;
     } else if (argc == 4 && hdArgIs(argv[3], "BLOCK")) {
         return hdSyntax(hd, "BLOCK needs a number of milliseconds");
@@ -577,7 +577,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     for (int i = 3; i < argc; i++) {
         if (hdArgIs(argv[i], "COUNT")) {
             if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return REDISMODULE_OK;
-            if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
+            if (!hdArgLongLongOrReply(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
                 return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "ORDER")) {
             if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "PRIORITY or CREATED"))
@@ -671,7 +671,7 @@ static long long mostUrgentUnassigned(Hd *hd, const DeskConfig *cfg) {
     catAdd(&l, "general", 7);
     for (int i = 0; i < cfg->ncat; i++) catAdd(&l, cfg->cats[i], strlen(cfg->cats[i]));
     for (int i = 0; i < l.n; i++)
-        if (!hdCheckType(hd, hdRoutingKey(hd, l.cats[i], strlen(l.cats[i])),
+        if (!hdCheckTypeOrReply(hd, hdRoutingKey(hd, l.cats[i], strlen(l.cats[i])),
                          REDISMODULE_KEYTYPE_ZSET)) return -1;
     return pickTicket(hd, &l);
 }

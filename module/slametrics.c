@@ -348,10 +348,10 @@ long long slaFirstReplyDue(const DeskConfig *cfg, long long priority, long long 
 
 /* Type checks of every key the SLA hooks of a message may write. Replies. */
 int slaCheckKeys(Hd *hd, long long tid) {
-    return hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST) &&
+    return hdCheckTypeOrReply(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST) &&
            reportCheckKeys(hd, tid, hd->now);
 }
 

@@ -64,9 +64,9 @@ void slaAssignCleared(Hd *hd, long long tid) {
 }
 
 int slaRouteCheckKeys(Hd *hd) {
-    return hdCheckType(hd, hdSlaRelaxKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckType(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET);
+    return hdCheckTypeOrReply(hd, hdSlaRelaxKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET);
 }
 
 /* ------------------------------------------------------------------------ */

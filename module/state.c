@@ -224,7 +224,7 @@ static int stateLoadOrReply(Hd *hd, RedisModuleString *arg, State *st) {
     RedisModuleKey *k;
 
     memset(st, 0, sizeof(*st));
-    if (!hdArgTicketId(hd, arg, &st->tid)) return 0;
+    if (!hdArgTicketIdOrReply(hd, arg, &st->tid)) return 0;
     if (!ticketLoad(hd, st->tid, &t)) return 0;
     if (!t.exists) {
         hdError(hd, "NOTFOUND", "ticket %lld does not exist on desk '%.*s'",
@@ -232,7 +232,7 @@ static int stateLoadOrReply(Hd *hd, RedisModuleString *arg, State *st) {
         return 0;
     }
     st->key = hdTicketStateKey(hd, st->tid);
-    if (!hdCheckType(hd, st->key, REDISMODULE_KEYTYPE_HASH)) return 0;
+    if (!hdCheckTypeOrReply(hd, st->key, REDISMODULE_KEYTYPE_HASH)) return 0;
 
     k = RedisModule_OpenKey(hd->ctx, st->key, REDISMODULE_READ);
     st->exists = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH;
@@ -350,7 +350,7 @@ static int parseIfVersionOrReply(Hd *hd, RedisModuleString **argv, int argc, int
     *ifv = -1;
     if (argc == at) return 1;
     if (argc == at + 2 && hdArgIs(argv[at], "IFVERSION"))
-        return hdArgLongLong(hd, argv[at + 1], "IFVERSION", 0, LLONG_MAX, ifv);
+        return hdArgLongLongOrReply(hd, argv[at + 1], "IFVERSION", 0, LLONG_MAX, ifv);
     if (argc == at + 1 && hdArgIs(argv[at], "IFVERSION")) {
         hdSyntax(hd, "IFVERSION needs a version number");
         return 0;

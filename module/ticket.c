@@ -60,33 +60,33 @@ static int parseCreate(Hd *hd, const DeskConfig *cfg, RedisModuleString **argv,
     a->subject = argv[2];
     a->priority = 0;
     a->at = -1;
-    if (!hdArgText(hd, a->subject, "subject", HD_SUBJECT_MAX, 0)) return 0;
+    if (!hdArgTextOrReply(hd, a->subject, "subject", HD_SUBJECT_MAX, 0)) return 0;
     unsigned seen = 0;
     for (int i = 3; i < argc; i++) {
         if (hdArgIs(argv[i], "BODY")) {
             if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a text")) return 0;
             a->body = argv[++i];
-            if (!hdArgText(hd, a->body, "body", (size_t)hdg.max_text, 1)) return 0;
+            if (!hdArgTextOrReply(hd, a->body, "body", (size_t)hdg.max_text, 1)) return 0;
         } else if (hdArgIs(argv[i], "CUSTOMER")) {
             if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a customer id")) return 0;
             a->customer = argv[++i];
         } else if (hdArgIs(argv[i], "PRIORITY")) {
             if (!hdOptionValue(hd, &seen, 4, argv, argc, i, "a number")) return 0;
-            if (!hdArgLongLong(hd, argv[++i], "PRIORITY", HD_PRIORITY_MIN,
+            if (!hdArgLongLongOrReply(hd, argv[++i], "PRIORITY", HD_PRIORITY_MIN,
                                HD_PRIORITY_MAX, &a->priority)) return 0;
         } else if (hdArgIs(argv[i], "CATEGORY")) {
             if (!hdOptionValue(hd, &seen, 8, argv, argc, i, "a category")) return 0;
             if (!parseCategoryArg(hd, cfg, argv[++i], a->category, &a->catlen)) return 0;
         } else if (hdArgIs(argv[i], "SLA")) {
             if (!hdOptionValue(hd, &seen, 16, argv, argc, i, "a number of seconds")) return 0;
-            if (!hdArgLongLong(hd, argv[++i], "SLA seconds", 1, 10LL * 365 * 86400,
+            if (!hdArgLongLongOrReply(hd, argv[++i], "SLA seconds", 1, 10LL * 365 * 86400,
                                &a->sla_secs)) return 0;
         } else if (hdArgIs(argv[i], "ROUTE")) {
             if (!hdOptionOnce(hd, &seen, 32, argv[i])) return 0;
             a->route = 1;
         } else if (hdArgIs(argv[i], "AT")) {
             if (!hdOptionValue(hd, &seen, 64, argv, argc, i, "a time in Unix ms")) return 0;
-            if (!hdArgLongLong(hd, argv[++i], "AT (Unix ms, not in the future)", 0, hd->now,
+            if (!hdArgLongLongOrReply(hd, argv[++i], "AT (Unix ms, not in the future)", 0, hd->now,
                                &a->at)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; TICKET.CREATE desk subject [BODY text] "
@@ -129,8 +129,8 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
         if (!hdValidId(u, ulen) || !hdKeyExists(hd, hdUserKey(hd, a.customer)))
             return hdError(hd, "NOTFOUND", "customer '%.*s' does not exist; create it "
                            "with CUSTOMER.CREATE", (int)(ulen > 64 ? 64 : ulen), u);
-        if (!hdCheckType(hd, hdUserKey(hd, a.customer), REDISMODULE_KEYTYPE_HASH) ||
-            !hdCheckType(hd, hdUserTicketsKey(hd, a.customer), REDISMODULE_KEYTYPE_SET))
+        if (!hdCheckTypeOrReply(hd, hdUserKey(hd, a.customer), REDISMODULE_KEYTYPE_HASH) ||
+            !hdCheckTypeOrReply(hd, hdUserTicketsKey(hd, a.customer), REDISMODULE_KEYTYPE_SET))
             return REDISMODULE_OK;
     }
     /* Classified once the customer is known to exist: the routing queue to
@@ -138,7 +138,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     Classification cls;
     classifyCreate(hd, &cfg, &a, &cls);
     memset(&t, 0, sizeof(t));
-    if (!hdCheckType(hd, hdSeqTicketsKey(hd), REDISMODULE_KEYTYPE_STRING))
+    if (!hdCheckTypeOrReply(hd, hdSeqTicketsKey(hd), REDISMODULE_KEYTYPE_STRING))
         return REDISMODULE_OK;
     long long seq;
     /* A damaged counter would hand out the ids of deleted tickets again. */
@@ -194,7 +194,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
 
 static int cmdTicketGet(Hd *hd, RedisModuleString **argv, int argc) {
     long long tid;
-    if (!hdArgTicketId(hd, argv[2], &tid)) return REDISMODULE_OK;
+    if (!hdArgTicketIdOrReply(hd, argv[2], &tid)) return REDISMODULE_OK;
     ticketReply(hd, tid);
     return REDISMODULE_OK;
 }
@@ -247,20 +247,20 @@ static int parseUpdateOrReply(Hd *hd, const DeskConfig *cfg, RedisModuleString *
         RedisModuleString *f = argv[i], *v = argv[i + 1];
         if (!hdOptionOnce(hd, &seen, updateFieldBit(f), f)) return 0;
         if (hdArgIs(f, "IFVERSION")) {
-            if (!hdArgLongLong(hd, v, "IFVERSION", 0, INT64_MAX, &u->ifversion)) return 0;
+            if (!hdArgLongLongOrReply(hd, v, "IFVERSION", 0, INT64_MAX, &u->ifversion)) return 0;
         } else if (hdArgIs(f, "subject")) {
-            if (!hdArgText(hd, v, "subject", HD_SUBJECT_MAX, 0)) return 0;
+            if (!hdArgTextOrReply(hd, v, "subject", HD_SUBJECT_MAX, 0)) return 0;
             u->subject = v;
         } else if (hdArgIs(f, "body")) {
-            if (!hdArgText(hd, v, "body", (size_t)hdg.max_text, 1)) return 0;
+            if (!hdArgTextOrReply(hd, v, "body", (size_t)hdg.max_text, 1)) return 0;
             u->body = v;
         } else if (hdArgIs(f, "priority")) {
-            if (!hdArgLongLong(hd, v, "priority", HD_PRIORITY_MIN, HD_PRIORITY_MAX,
+            if (!hdArgLongLongOrReply(hd, v, "priority", HD_PRIORITY_MIN, HD_PRIORITY_MAX,
                                &u->priority)) return 0;
         } else if (hdArgIs(f, "category")) {
             if (!parseCategoryArg(hd, cfg, v, u->category, &u->catlen)) return 0;
         } else if (hdArgIs(f, "sla_due_at")) {
-            if (!hdArgLongLong(hd, v, "sla_due_at (Unix ms)", 0, 253402300799999LL,
+            if (!hdArgLongLongOrReply(hd, v, "sla_due_at (Unix ms)", 0, 253402300799999LL,
                                &u->sla_due_at)) return 0;
         } else {
             hdError(hd, "INVALID", "field '%s' cannot be updated; use subject, body, "
@@ -325,7 +325,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (!parseUpdateOrReply(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
     if (!versionMatchesOrReply(hd, &t, u.ifversion)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
-    if (u.catlen && !hdCheckType(hd, hdRoutingKey(hd, u.category, u.catlen),
+    if (u.catlen && !hdCheckTypeOrReply(hd, hdRoutingKey(hd, u.category, u.catlen),
                                  REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
 
     Ticket old = t;
@@ -421,10 +421,10 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
     for (int i = 3; i < argc; i += 2) {
         if (hdArgIs(argv[i], "RESOLUTION") && !resolution) {
             resolution = argv[i + 1];
-            if (!hdArgText(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
+            if (!hdArgTextOrReply(hd, resolution, "resolution", (size_t)hdg.max_text, 1))
                 return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "AT") && at < 0) {
-            if (!hdArgLongLong(hd, argv[i + 1], "AT (Unix ms, not in the future)", 0, hd->now,
+            if (!hdArgLongLongOrReply(hd, argv[i + 1], "AT (Unix ms, not in the future)", 0, hd->now,
                                &at)) return REDISMODULE_OK;
         } else {
             return hdSyntax(hd, "unexpected or repeated argument '%s'; expected RESOLUTION "
@@ -475,11 +475,11 @@ static int cmdTicketStatus(Hd *hd, RedisModuleString **argv, int argc) {
         if (hdArgIs(argv[i], "NOTE")) {
             if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a text")) return REDISMODULE_OK;
             note = argv[i + 1];
-            if (!hdArgText(hd, note, "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+            if (!hdArgTextOrReply(hd, note, "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "IFVERSION")) {
             if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a version number"))
                 return REDISMODULE_OK;
-            if (!hdArgLongLong(hd, argv[i + 1], "IFVERSION", 0, INT64_MAX, &ifversion))
+            if (!hdArgLongLongOrReply(hd, argv[i + 1], "IFVERSION", 0, INT64_MAX, &ifversion))
                 return REDISMODULE_OK;
         } else {
             return hdSyntax(hd, "unexpected argument '%s'; expected NOTE or IFVERSION",
@@ -622,7 +622,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
     Ticket t;
     long long tid;
 
-    if (!hdArgTicketId(hd, argv[2], &tid)) return REDISMODULE_OK;
+    if (!hdArgTicketIdOrReply(hd, argv[2], &tid)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoad(hd, tid, &t)) return REDISMODULE_OK;
     if (!t.exists) return RedisModule_ReplyWithLongLong(hd->ctx, 0);
@@ -633,7 +633,7 @@ static int cmdTicketDel(Hd *hd, RedisModuleString **argv, int argc) {
         size_t ulen;
         const char *u = RedisModule_StringPtrLen(t.user_id, &ulen);
         if (hdValidId(u, ulen) &&
-            !hdCheckType(hd, hdUserTicketsKey(hd, t.user_id), REDISMODULE_KEYTYPE_SET))
+            !hdCheckTypeOrReply(hd, hdUserTicketsKey(hd, t.user_id), REDISMODULE_KEYTYPE_SET))
             return REDISMODULE_OK;
     }
 
@@ -665,7 +665,7 @@ static int parseCount(Hd *hd, RedisModuleString **argv, int argc, int from,
     for (int i = from; i < argc; i++) {
         if (hdArgIs(argv[i], "COUNT")) {
             if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return 0;
-            if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
+            if (!hdArgLongLongOrReply(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, count)) return 0;
         } else {
             hdSyntax(hd, "unexpected argument '%s'; expected COUNT n",
                      RedisModule_StringPtrLen(argv[i], NULL));
@@ -684,7 +684,7 @@ static int cmdTicketLog(Hd *hd, RedisModuleString **argv, int argc) {
     if (!parseCount(hd, argv, argc, 3, &count)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     key = hdTicketLogKey(hd, t.id);
-    if (!hdCheckType(hd, key, REDISMODULE_KEYTYPE_LIST)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_LIST)) return REDISMODULE_OK;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     len = k ? (long long)RedisModule_ValueLength(k) : 0;
     start = (count >= 0 && count < len) ? len - count : 0;
@@ -699,7 +699,7 @@ static int cmdTicketNote(Hd *hd, RedisModuleString **argv, int argc) {
     DeskConfig cfg;
     Ticket t;
 
-    if (!hdArgText(hd, argv[3], "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
+    if (!hdArgTextOrReply(hd, argv[3], "note", (size_t)hdg.max_text, 0)) return REDISMODULE_OK;
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
@@ -806,7 +806,7 @@ static int cmdTicketPeek(Hd *hd, RedisModuleString **argv, int argc) {
     for (int i = 2; i < argc; i++) {
         if (hdArgIs(argv[i], "COUNT")) {
             if (!hdOptionValue(hd, &seen, 1, argv, argc, i, "a number")) return REDISMODULE_OK;
-            if (!hdArgLongLong(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
+            if (!hdArgLongLongOrReply(hd, argv[++i], "COUNT", 1, HD_COUNT_MAX, &count))
                 return REDISMODULE_OK;
         } else if (hdArgIs(argv[i], "CATEGORY")) {
             if (!hdOptionValue(hd, &seen, 2, argv, argc, i, "a category")) return REDISMODULE_OK;
@@ -819,7 +819,7 @@ static int cmdTicketPeek(Hd *hd, RedisModuleString **argv, int argc) {
                             "[CATEGORY c] [UNASSIGNED]", RedisModule_StringPtrLen(argv[i], NULL));
         }
     }
-    if (!hdCheckType(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET))
+    if (!hdCheckTypeOrReply(hd, hdQueuePriorityKey(hd), REDISMODULE_KEYTYPE_ZSET))
         return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
     if (catlen) n = peekRouting(hd, cat, 1, count);
@@ -833,7 +833,7 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
     long long count = 10, n = 0;
 
     if (!parseCount(hd, argv, argc, 2, &count)) return REDISMODULE_OK;
-    if (!hdCheckType(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
     RedisModule_ReplyWithArray(hd->ctx, REDISMODULE_POSTPONED_LEN);
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdQueueSlaKey(hd), REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET) {
@@ -854,7 +854,7 @@ static int cmdTicketOverdue(Hd *hd, RedisModuleString **argv, int argc) {
 static int cmdTicketCounts(Hd *hd, RedisModuleString **argv, int argc) {
     int n = 0;
     RedisModuleString *stats = hdStatsKey(hd);
-    if (!hdCheckType(hd, stats, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
+    if (!hdCheckTypeOrReply(hd, stats, REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     while (statusNames[n]) n++;
     RedisModule_ReplyWithMap(hd->ctx, n);
     for (int i = 0; i < n; i++) {

@@ -151,6 +151,7 @@ typedef struct HdGlobals {
     long long tickets_created, tickets_closed, tickets_merged, alerts;
     long long claims, blocked_waiters, sla_breaches;
     long long sla_paused_ticks;     /* SLA ticks held off: clients were paused */
+    long long queue_seeks;          /* routing-queue seeks of NEXT/CLAIM/ROUTE picks */
     /* Replication that something may receive (effects.c): set when AOF is
      * on, the server is or was a replica, has or had replicas or a backlog,
      * or a SYNC/PSYNC arrived; never cleared until restart. While clear,
@@ -234,6 +235,8 @@ RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid);
 RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid);
 RedisModuleString *hdEmailKey(Hd *hd, const char *email_lower, size_t len);
 RedisModuleString *hdRoutingKey(Hd *hd, const char *category, size_t len);
+/* The same tickets as hdRoutingKey's, scored by ticket id (ORDER CREATED). */
+RedisModuleString *hdCreatedKey(Hd *hd, const char *category, size_t len);
 RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len);
 
 /* Validation of names. Return 1 when valid. */
@@ -472,6 +475,17 @@ void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
 typedef void (*HdQueuedHook)(Hd *hd, const char *cat, size_t clen);
 void queueSetQueuedHook(HdQueuedHook fn);
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen);
+/* The raw writes under the three above, for callers that keep their own
+ * bookkeeping (relaxing, DESK.REPAIR): a ticket enters or leaves the routing
+ * queue of cat and its creation-order twin (hdCreatedKey) together. Put
+ * returns the routing key, for callers to signal. */
+RedisModuleString *queueRoutingPut(Hd *hd, const char *cat, size_t clen, double score,
+                                   RedisModuleString *member, long long tid);
+void queueRoutingDrop(Hd *hd, const char *cat, size_t clen, RedisModuleString *member);
+/* Both keys of cat's routing queue are sorted sets or absent; the OrReply
+ * form replies WRONGTYPE naming the key. */
+int queueRoutingTypeOk(Hd *hd, const char *cat, size_t clen);
+int queueCheckRoutingOrReply(Hd *hd, const char *cat, size_t clen);
 /* The service levels (a layer above) keep D:queue:sla, D:sla:timer and the
  * skill-timeout clock in step with the queues through these hooks; sla.c
  * registers them at load (slaInit), so the queues never call up. */
@@ -525,7 +539,9 @@ typedef struct HdRecordSlaHooks {
     /* A new ticket's hash is written: score it in D:queue:sla, D:sla:timer. */
     void (*inserted)(Hd *hd, const DeskConfig *cfg, long long tid, long long priority,
                      long long first_reply_due, long long sla_due);
-    void (*assigned)(Hd *hd, long long tid);    /* reassign-after clock starts */
+    /* The reassign-after clock starts; cfg is the caller's, so that a CLAIM
+     * of K tickets parses the desk config once, not K times. */
+    void (*assigned)(Hd *hd, const DeskConfig *cfg, long long tid);
     void (*unassigned)(Hd *hd, long long tid);  /* ... and stops */
 } HdRecordSlaHooks;
 void recordSetSlaHooks(const HdRecordSlaHooks *hooks);
@@ -693,7 +709,7 @@ extern HdCommand hdSlaCommands[];       /* slametrics.c: TICKET.SLA */
 int slaIsRelaxed(Hd *hd, long long tid);
 void slaRoutingEntered(Hd *hd, long long tid, const char *cat, size_t clen);
 void slaRoutingLeft(Hd *hd, long long tid);
-void slaAssignClock(Hd *hd, long long tid);
+void slaAssignClock(Hd *hd, const DeskConfig *cfg, long long tid);
 void slaAssignCleared(Hd *hd, long long tid);
 int slaRouteCheckKeys(Hd *hd);
 /* Relaxes and reassigns what waited too long; returns the tickets handled. */

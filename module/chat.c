@@ -170,7 +170,7 @@ static int cmdTicketMsg(Hd *hd, RedisModuleString **argv, int argc) {
     slaOnMessage(hd, &cfg, &t, senderIsAgent(hd, argv[3]));
     /* The assigned agent's reply restarts its reassign-after clock. */
     if (t.agent && RedisModule_StringCompare(t.agent, argv[3]) == 0 && ticketIsActive(&t))
-        slaAssignClock(hd, t.id);
+        slaAssignClock(hd, &cfg, t.id);
     return RedisModule_ReplyWithCString(hd->ctx, idbuf);
 }
 

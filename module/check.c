@@ -15,7 +15,7 @@
  * plain commands. What it cannot invent (an unparsable priority, a hash of the
  * wrong type, two customers sharing an email) is reported "cannot fix: ...".
  *
- * Derived keys: D:queue:priority, D:queue:sla, D:queue:unassigned:*,
+ * Derived keys: D:queue:priority, D:queue:sla, D:queue:unassigned:*, D:queue:created:*,
  * D:agent:*:open_tickets and the agents' load field, D:agents, D:skill:*,
  * D:idx:user_email:*, D:user:*:tickets, D:stats. */
 #include <stdio.h>
@@ -330,12 +330,24 @@ static int belongsInQueues(const TicketView *v) {
     return v->active && v->prio_ok && v->sla_ok && v->cat_ok;
 }
 
+/* The category whose routing queue an unassigned ticket waits in. */
+static const char *routingCatOf(Hd *hd, const TicketView *v, size_t *len) {
+    const char *cat = RedisModule_StringPtrLen(v->category, len);
+    /* A relaxed ticket waits in the general queue (slaroute.c). */
+    if (slaIsRelaxed(hd, v->tid)) { cat = "general"; *len = 7; }
+    return cat;
+}
+
 static RedisModuleString *routingKeyOf(Hd *hd, Scratch *sc, const TicketView *v) {
     size_t len;
-    const char *cat = RedisModule_StringPtrLen(v->category, &len);
-    /* A relaxed ticket waits in the general queue (slaroute.c). */
-    if (slaIsRelaxed(hd, v->tid)) { cat = "general"; len = 7; }
+    const char *cat = routingCatOf(hd, v, &len);
     return keep(sc, hdRoutingKey(hd, cat, len));
+}
+
+static RedisModuleString *createdKeyOf(Hd *hd, Scratch *sc, const TicketView *v) {
+    size_t len;
+    const char *cat = routingCatOf(hd, v, &len);
+    return keep(sc, hdCreatedKey(hd, cat, len));
 }
 
 /* A merged ticket must point at another existing ticket. */
@@ -454,9 +466,10 @@ static void checkTicketQueues(Check *c, Scratch *sc, const TicketView *v) {
     expectInQueue(c, v, keep(sc, hdQueuePriorityKey(hd)), (double)v->prio, "priority");
     expectInQueue(c, v, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v),
                   "the earliest pending SLA due time");
-    if (!v->agent)
-        expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
-                      "the routing order");
+    if (v->agent) return;
+    expectInQueue(c, v, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid),
+                  "the routing order");
+    expectInQueue(c, v, createdKeyOf(hd, sc, v), (double)v->tid, "the ticket id");
 }
 
 /* An active ticket with an SLA warning or breach to come is in D:sla:timer,
@@ -555,6 +568,8 @@ static void checkQueueMember(Check *c, KeyInfo *ki, RedisModuleString *m) {
     TicketView v;
     long long tid;
     Shown s = show(m);
+    /* A creation-order queue holds exactly what its routing queue does. */
+    int routing = ki->kind == K_QUEUE_ROUTING || ki->kind == K_QUEUE_CREATED;
 
     if (!parseTicketMember(m, &tid)) {
         report(c, 1, "%s: member '%.*s' is not ticket:<id>", q, s.n, s.p);
@@ -568,14 +583,14 @@ static void checkQueueMember(Check *c, KeyInfo *ki, RedisModuleString *m) {
         report(c, 1, "%s: ticket %lld is %.*s", q, tid, st.n, st.p);
     } else if (!belongsInQueues(&v)) {
         report(c, 1, "%s: ticket %lld has unusable fields and must not be queued", q, tid);
-    } else if (ki->kind == K_QUEUE_ROUTING && v.agent) {
+    } else if (routing && v.agent) {
         Shown a = show(v.agent);
         report(c, 1, "%s: ticket %lld is assigned to %.*s", q, tid, a.n, a.p);
-    } else if (ki->kind == K_QUEUE_ROUTING && slaIsRelaxed(hd, tid)) {
+    } else if (routing && slaIsRelaxed(hd, tid)) {
         /* Relaxed tickets wait in the general queue only (slaroute.c). */
         if (!(ki->idlen == 7 && !memcmp(ki->id, "general", 7)))
             report(c, 1, "%s: ticket %lld is relaxed and belongs in the general queue", q, tid);
-    } else if (ki->kind == K_QUEUE_ROUTING && !strEq(v.category, ki->id, ki->idlen)) {
+    } else if (routing && !strEq(v.category, ki->id, ki->idlen)) {
         Shown cat = show(v.category);
         report(c, 1, "%s: ticket %lld has category %.*s", q, tid, cat.n, cat.p);
     }
@@ -942,6 +957,7 @@ static void checkKey(Check *c, KeyInfo *ki) {
     case K_QUEUE_PRIORITY:
     case K_QUEUE_SLA:
     case K_QUEUE_ROUTING: checkQueue(c, ki); break;
+    case K_QUEUE_CREATED: checkQueue(c, ki); break;
     case K_AGENTS: forEachMember(c, ki, checkAgentsMember); break;
     case K_AGENT: checkAgent(c, ki); break;
     case K_AGENT_OPEN: checkAgentOpen(c, ki); break;
@@ -1044,8 +1060,10 @@ static void placeTicket(Check *c, Scratch *sc, const TicketView *v) {
         fxZAdd(hd, keep(sc, hdQueueSlaKey(hd)), slaScoreOf(hd, v), v->member);
         /* D:sla:timer: the ticket's next SLA warning or breach. */
         slaSchedule(hd, NULL, v->tid);
-        if (!v->agent) fxZAdd(hd, routingKeyOf(hd, sc, v),
-                              queueRoutingScore(v->prio, v->tid), v->member);
+        if (!v->agent) {
+            fxZAdd(hd, routingKeyOf(hd, sc, v), queueRoutingScore(v->prio, v->tid), v->member);
+            fxZAdd(hd, createdKeyOf(hd, sc, v), (double)v->tid, v->member);
+        }
     }
     /* Kept assignments name an existing agent (fixTicketHash). */
     if (v->agent) fxSAdd(hd, keep(sc, hdAgentOpenKey(hd, v->agent)), v->member);

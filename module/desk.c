@@ -156,7 +156,7 @@ static int cmdDeskConfigSet(Hd *hd, RedisModuleString **argv, int argc) {
     if (!hdCheckTypeOrReply(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) return REDISMODULE_OK;
     if (!strcmp(name, "categories")) {
         if (!checkCategoryRemoval(hd, &old, &cfg, force, gone, &ngone)) return REDISMODULE_OK;
-        if (ngone && !hdCheckTypeOrReply(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET))
+        if (ngone && !queueCheckRoutingOrReply(hd, "general", 7))
             return REDISMODULE_OK;
     }
     deskSettingCanonical(name);

@@ -56,7 +56,7 @@ static int ticketLoadQuiet(Hd *hd, long long tid, Ticket *t) {
 /* The keys merging or reopening t writes (besides the desk-wide ones a
  * create has checked), tested without replying. */
 static int ticketKeysQuiet(Hd *hd, const Ticket *t) {
-    return hdTypeOk(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
+    return queueRoutingTypeOk(hd, t->category, t->catlen) &&
            hdTypeOk(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST) &&
            (!t->agent ||
             (hdTypeOk(hd, hdAgentKey(hd, t->agent), REDISMODULE_KEYTYPE_HASH) &&

@@ -248,6 +248,9 @@ RedisModuleString *hdEmailKey(Hd *hd, const char *email, size_t len) {
 RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
     return hdKey(hd, "queue:unassigned:%.*s", (int)len, cat);
 }
+RedisModuleString *hdCreatedKey(Hd *hd, const char *cat, size_t len) {
+    return hdKey(hd, "queue:created:%.*s", (int)len, cat);
+}
 RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len) {
     return hdKey(hd, "skill:%.*s", (int)len, skill);
 }

@@ -14,6 +14,7 @@ const HdKindRule hdKindRules[K_NKINDS] = {
     [K_QUEUE_PRIORITY] = { REDISMODULE_KEYTYPE_ZSET, 1 },
     [K_QUEUE_SLA] = { REDISMODULE_KEYTYPE_ZSET, 1 },
     [K_QUEUE_ROUTING] = { REDISMODULE_KEYTYPE_ZSET, 1 },
+    [K_QUEUE_CREATED] = { REDISMODULE_KEYTYPE_ZSET, 1 },
     [K_AGENTS] = { REDISMODULE_KEYTYPE_SET, 1 },
     [K_AGENT] = { REDISMODULE_KEYTYPE_HASH, 0 },
     [K_AGENT_OPEN] = { REDISMODULE_KEYTYPE_SET, 1 },
@@ -107,6 +108,7 @@ KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
     ki->id = s;
     ki->idlen = len;
     if (eat(&ki->id, &ki->idlen, "queue:unassigned:")) return K_QUEUE_ROUTING;
+    if (eat(&ki->id, &ki->idlen, "queue:created:")) return K_QUEUE_CREATED;
     if (eat(&ki->id, &ki->idlen, "skill:")) return ki->idlen ? K_SKILL : K_OTHER;
     if (eat(&ki->id, &ki->idlen, "idx:user_email:")) return ki->idlen ? K_EMAIL_INDEX : K_OTHER;
     return K_OTHER;

@@ -330,6 +330,7 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
     RedisModule_InfoAddFieldLongLong(ctx, "blocked_next_waiters", hdg.blocked_waiters);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_breaches", hdg.sla_breaches);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_paused_ticks", hdg.sla_paused_ticks);
+    RedisModule_InfoAddFieldLongLong(ctx, "queue_seeks", hdg.queue_seeks);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_desks", slaDeskCount());
     RedisModule_InfoAddFieldLongLong(ctx, "flood_windows", floodWindowCount());
     RedisModule_InfoAddFieldLongLong(ctx, "replication_listening", hdg.replication_listening);

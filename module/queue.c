@@ -4,7 +4,10 @@
  * pending SLA due time, slametrics.c) hold every ticket that is not closed or
  * merged; D:sla:timer holds the ones with an SLA warning or breach to come.
  * D:queue:unassigned:<cat> holds the unassigned ones, scored so that the lowest score is the next to
- * route: priority descending, then creation order (ticket id) ascending. */
+ * route: priority descending, then creation order (ticket id) ascending.
+ * D:queue:created:<cat> holds the same tickets scored by id alone, so that
+ * TICKET.CLAIM ... ORDER CREATED finds the oldest with one cursor per
+ * category instead of one per priority band (routing.c). */
 #include <string.h>
 #include "helpdesk.h"
 
@@ -58,18 +61,41 @@ void queueAddRouting(Hd *hd, long long tid, const char *cat, size_t clen, long l
     queueAddRoutingPlain(hd, tid, cat, clen, priority);
 }
 
+int queueRoutingTypeOk(Hd *hd, const char *cat, size_t clen) {
+    return hdTypeOk(hd, hdRoutingKey(hd, cat, clen), REDISMODULE_KEYTYPE_ZSET) &&
+           hdTypeOk(hd, hdCreatedKey(hd, cat, clen), REDISMODULE_KEYTYPE_ZSET);
+}
+
+int queueCheckRoutingOrReply(Hd *hd, const char *cat, size_t clen) {
+    return hdCheckTypeOrReply(hd, hdRoutingKey(hd, cat, clen), REDISMODULE_KEYTYPE_ZSET) &&
+           hdCheckTypeOrReply(hd, hdCreatedKey(hd, cat, clen), REDISMODULE_KEYTYPE_ZSET);
+}
+
+RedisModuleString *queueRoutingPut(Hd *hd, const char *cat, size_t clen, double score,
+                                   RedisModuleString *member, long long tid) {
+    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
+    fxZAdd(hd, key, score, member);
+    fxZAdd(hd, hdCreatedKey(hd, cat, clen), (double)tid, member);
+    return key;
+}
+
+void queueRoutingDrop(Hd *hd, const char *cat, size_t clen, RedisModuleString *member) {
+    fxZRem(hd, hdRoutingKey(hd, cat, clen), member);
+    fxZRem(hd, hdCreatedKey(hd, cat, clen), member);
+}
+
 void queueAddRoutingPlain(Hd *hd, long long tid, const char *cat, size_t clen,
                           long long priority) {
-    RedisModuleString *key = hdRoutingKey(hd, cat, clen);
-    fxZAdd(hd, key, queueRoutingScore(priority, tid), hdTicketMember(hd, tid));
+    RedisModuleString *key = queueRoutingPut(hd, cat, clen, queueRoutingScore(priority, tid),
+                                             hdTicketMember(hd, tid), tid);
     RedisModule_SignalKeyAsReady(hd->ctx, key);
     if (queuedHook) queuedHook(hd, cat, clen);
 }
 
 void queueRemoveRouting(Hd *hd, long long tid, const char *cat, size_t clen) {
     RedisModuleString *m = hdTicketMember(hd, tid), *general = hdRoutingKey(hd, "general", 7);
-    fxZRem(hd, hdRoutingKey(hd, cat, clen), m);
+    queueRoutingDrop(hd, cat, clen, m);
     if (!(clen == 7 && !memcmp(cat, "general", 7)) && hdZScore(hd, general, m, &(double){0}))
-        fxZRem(hd, general, m);             /* relaxed */
+        queueRoutingDrop(hd, "general", 7, m);      /* relaxed */
     if (slaHooks.routingLeft) slaHooks.routingLeft(hd, tid);
 }

@@ -155,7 +155,7 @@ int ticketCheckKeys(Hd *hd, Ticket *t) {
            hdCheckTypeOrReply(hd, hdQueueSlaKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckTypeOrReply(hd, hdSlaTimerKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            (!slaHooks.checkKeys || slaHooks.checkKeys(hd, t->id)) &&
-           hdCheckTypeOrReply(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
+           queueCheckRoutingOrReply(hd, t->category, t->catlen) &&
            hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
            hdCheckTypeOrReply(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST);
@@ -191,7 +191,7 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
     fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
     /* Taken: a relaxation is over, the reassign-after clock starts. */
     fxHashDel(hd, t->key, "relaxed");
-    if (slaHooks.assigned) slaHooks.assigned(hd, t->id);
+    if (slaHooks.assigned) slaHooks.assigned(hd, cfg, t->id);
     fv[0] = hdConstString(hd, "assigned_agent");
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);

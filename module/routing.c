@@ -68,6 +68,7 @@ static long long queueFirst(Hd *hd, RedisModuleString *key, double min, int excl
                             double max, double *score) {
     long long tid = 0;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    hdg.queue_seeks++;
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
         RedisModule_ZsetFirstInScoreRange(k, min, max, exclusive, 0) == REDISMODULE_OK &&
         !RedisModule_ZsetRangeEndReached(k)) {
@@ -88,11 +89,17 @@ static long long queueFirst(Hd *hd, RedisModuleString *key, double min, int excl
 
 /* A routing queue is ordered by priority band, then ticket id (queue.c).
  * ORDER PRIORITY takes the smallest score among the agent's queues: one
- * cursor per queue, at its head. ORDER CREATED takes the smallest id: ids
- * ascend inside a band, so one cursor per (queue, band) at the band's head.
- * The cursors sit in a binary heap; after a pick only the cursor that gave
- * the ticket moves (one seek), so a CLAIM of K tickets costs
- * O((C + K) log N) with C the cursors, instead of C seeks per ticket. */
+ * cursor per queue, at its head. ORDER CREATED takes the smallest id: one
+ * cursor per category on its creation-order twin (D:queue:created:<cat>,
+ * scored by id). The cursors sit in a binary heap; after a pick only the
+ * cursor that gave the ticket moves (one seek), so a CLAIM of K tickets from
+ * S queues costs O((S + K) log S), whatever the number of priorities.
+ *
+ * A desk written before the twin existed has none until DESK.REPAIR builds
+ * it (DESK.CHECK reports the missing entries). Such a queue is recognised
+ * by the two sizes differing and served as before, with one cursor per
+ * (queue, band) at the band's head: correct, but its setup grows with the
+ * priorities waiting. */
 #define BAND_WIDTH ((double)(1LL << 40))
 
 typedef struct Cursor {
@@ -105,7 +112,8 @@ typedef struct Cursor {
 typedef struct Merge {
     Hd *hd;
     const CatList *l;
-    RedisModuleString **keys;   /* routing key of each category */
+    RedisModuleString **keys;   /* the key each category's cursors walk */
+    unsigned char *banded;      /* CREATED without the twin: cursors per band */
     int by_created;
     Cursor *heap;
     int n, cap;
@@ -155,8 +163,8 @@ static double bandEnd(double score) {
     return ((double)(long long)(score / BAND_WIDTH) + 1) * BAND_WIDTH;
 }
 
-/* ORDER CREATED: one cursor per band present in queue q, at the band's
- * head, band after band on one open key. */
+/* ORDER CREATED on a queue without its twin: one cursor per band present
+ * in queue q, at the band's head, band after band on one open key. */
 static void bandHeads(Merge *m, int q) {
     RedisModuleKey *k = RedisModule_OpenKey(m->hd->ctx, m->keys[q], REDISMODULE_READ);
     double min = REDISMODULE_NEGATIVE_INFINITE;
@@ -167,6 +175,7 @@ static void bandHeads(Merge *m, int q) {
     for (int bands = 0; bands <= HD_PRIORITY_MAX; bands++) {
         Cursor c = { .q = q };
         size_t len;
+        hdg.queue_seeks++;
         if (RedisModule_ZsetFirstInScoreRange(k, min, REDISMODULE_POSITIVE_INFINITE, 0, 0)
                 != REDISMODULE_OK || RedisModule_ZsetRangeEndReached(k)) break;
         RedisModuleString *e = RedisModule_ZsetRangeCurrentElement(k, &c.score);
@@ -182,19 +191,39 @@ static void bandHeads(Merge *m, int q) {
     RedisModule_CloseKey(k);
 }
 
+/* ORDER CREATED: the twin of queue q when it holds the same tickets (the
+ * sizes agree; what else could differ is DESK.CHECK's to report), else the
+ * routing queue itself, band by band. */
+static void createdHeads(Merge *m, int q, RedisModuleString *routing) {
+    const char *cat = m->l->cats[q];
+    RedisModuleString *twin = hdCreatedKey(m->hd, cat, strlen(cat));
+    if (hdZCard(m->hd, twin) == hdZCard(m->hd, routing)) {
+        m->keys[q] = twin;
+        cursorSeek(m, q, REDISMODULE_NEGATIVE_INFINITE, 0, REDISMODULE_POSITIVE_INFINITE);
+        return;
+    }
+    m->keys[q] = routing;
+    m->banded[q] = 1;
+    bandHeads(m, q);
+}
+
 static void mergeInit(Merge *m, Hd *hd, const CatList *l, int by_created) {
+    size_t n = (size_t)(l->n ? l->n : 1);
     memset(m, 0, sizeof(*m));
     m->hd = hd;
     m->l = l;
     m->by_created = by_created;
-    m->keys = RedisModule_PoolAlloc(hd->ctx, sizeof(*m->keys) * (size_t)(l->n ? l->n : 1));
+    m->keys = RedisModule_PoolAlloc(hd->ctx, sizeof(*m->keys) * n);
+    m->banded = RedisModule_PoolAlloc(hd->ctx, n);
+    memset(m->banded, 0, n);
     for (int q = 0; q < l->n; q++) {
-        m->keys[q] = hdRoutingKey(hd, l->cats[q], strlen(l->cats[q]));
-        if (!by_created) {
-            cursorSeek(m, q, REDISMODULE_NEGATIVE_INFINITE, 0, REDISMODULE_POSITIVE_INFINITE);
+        RedisModuleString *routing = hdRoutingKey(hd, l->cats[q], strlen(l->cats[q]));
+        if (by_created) {
+            createdHeads(m, q, routing);
             continue;
         }
-        bandHeads(m, q);
+        m->keys[q] = routing;
+        cursorSeek(m, q, REDISMODULE_NEGATIVE_INFINITE, 0, REDISMODULE_POSITIVE_INFINITE);
     }
 }
 
@@ -207,8 +236,8 @@ static long long mergePeek(Merge *m) {
 static void mergeAdvance(Merge *m) {
     Cursor c = m->heap[0];
     heapPop(m);
-    cursorSeek(m, c.q, c.score, 1, m->by_created ? bandEnd(c.score) - 1
-                                                 : REDISMODULE_POSITIVE_INFINITE);
+    cursorSeek(m, c.q, c.score, 1, m->banded[c.q] ? bandEnd(c.score) - 1
+                                                  : REDISMODULE_POSITIVE_INFINITE);
 }
 
 static void mergeFree(Merge *m) {
@@ -251,8 +280,7 @@ static int loadPicked(Hd *hd, long long tid, Ticket *t) {
 
 static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
     for (int i = 0; i < l->n; i++)
-        if (!hdCheckTypeOrReply(hd, hdRoutingKey(hd, l->cats[i], strlen(l->cats[i])),
-                         REDISMODULE_KEYTYPE_ZSET)) return 0;
+        if (!queueCheckRoutingOrReply(hd, l->cats[i], strlen(l->cats[i]))) return 0;
     return hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
            hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            agentCheckKeys(hd, aid);
@@ -671,8 +699,7 @@ static long long mostUrgentUnassigned(Hd *hd, const DeskConfig *cfg) {
     catAdd(&l, "general", 7);
     for (int i = 0; i < cfg->ncat; i++) catAdd(&l, cfg->cats[i], strlen(cfg->cats[i]));
     for (int i = 0; i < l.n; i++)
-        if (!hdCheckTypeOrReply(hd, hdRoutingKey(hd, l.cats[i], strlen(l.cats[i])),
-                         REDISMODULE_KEYTYPE_ZSET)) return -1;
+        if (!queueCheckRoutingOrReply(hd, l.cats[i], strlen(l.cats[i]))) return -1;
     return pickTicket(hd, &l);
 }
 

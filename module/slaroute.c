@@ -52,9 +52,8 @@ void slaRoutingLeft(Hd *hd, long long tid) {
 }
 
 /* Assigned (or replied to by its agent): the reassign clock starts now. */
-void slaAssignClock(Hd *hd, long long tid) {
-    DeskConfig cfg;
-    if (!deskConfigLoad(hd, &cfg) || cfg.reassign_after <= 0) return;
+void slaAssignClock(Hd *hd, const DeskConfig *cfg, long long tid) {
+    if (cfg->reassign_after <= 0) return;
     fxZAdd(hd, hdSlaReassignKey(hd), (double)hd->now, hdTicketMember(hd, tid));
     slaNoteDesk(hd);
 }
@@ -66,7 +65,7 @@ void slaAssignCleared(Hd *hd, long long tid) {
 int slaRouteCheckKeys(Hd *hd) {
     return hdCheckTypeOrReply(hd, hdSlaRelaxKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
            hdCheckTypeOrReply(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET) &&
-           hdCheckTypeOrReply(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET);
+           queueCheckRoutingOrReply(hd, "general", 7);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -96,8 +95,8 @@ static int dueMembers(Hd *hd, RedisModuleString *key, long long upto, long long 
 
 static int ticketWritable(Hd *hd, Ticket *t) {
     return hdTypeOk(hd, hdTicketLogKey(hd, t->id), REDISMODULE_KEYTYPE_LIST) &&
-           hdTypeOk(hd, hdRoutingKey(hd, t->category, t->catlen), REDISMODULE_KEYTYPE_ZSET) &&
-           hdTypeOk(hd, hdRoutingKey(hd, "general", 7), REDISMODULE_KEYTYPE_ZSET) &&
+           queueRoutingTypeOk(hd, t->category, t->catlen) &&
+           queueRoutingTypeOk(hd, "general", 7) &&
            hdTypeOk(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
            (!t->agent || (hdTypeOk(hd, hdAgentKey(hd, t->agent), REDISMODULE_KEYTYPE_HASH) &&
                           hdTypeOk(hd, hdAgentOpenKey(hd, t->agent), REDISMODULE_KEYTYPE_SET)));
@@ -115,11 +114,9 @@ static void relax(Hd *hd, const DeskConfig *cfg, long long tid) {
         isGeneral(t.category, t.catlen) || !ticketWritable(hd, &t)) return;
     from = hdRoutingKey(hd, t.category, t.catlen);
     if (!hdZScore(hd, from, m, &score)) return;
-    fxZRem(hd, from, m);
+    queueRoutingDrop(hd, t.category, t.catlen, m);
     fxHashSetLL(hd, t.key, "relaxed", hd->now);
-    RedisModuleString *general = hdRoutingKey(hd, "general", 7);
-    fxZAdd(hd, general, score, m);
-    RedisModule_SignalKeyAsReady(hd->ctx, general);
+    RedisModule_SignalKeyAsReady(hd->ctx, queueRoutingPut(hd, "general", 7, score, m, tid));
     snprintf(waited, sizeof(waited), "%lld", hd->now - (long long)since);
     ticketLog(hd, tid, "relaxed: waited %s ms for a %s agent; any agent may take it",
               waited, t.category);
@@ -132,7 +129,7 @@ static void reassign(Hd *hd, const DeskConfig *cfg, long long tid) {
     if (!ticketLoad(hd, tid, &t) || !t.exists || !ticketIsActive(&t) || !t.agent ||
         !ticketWritable(hd, &t)) return;
     if (!strcmp(t.status, "on_hold")) {     /* waits on the customer: clock restarts */
-        slaAssignClock(hd, tid);
+        slaAssignClock(hd, cfg, tid);
         return;
     }
     ticketUnassign(hd, cfg, &t, "timeout");

@@ -325,8 +325,7 @@ static int cmdTicketUpdate(Hd *hd, RedisModuleString **argv, int argc) {
     if (!parseUpdateOrReply(hd, &cfg, argv, argc, &u)) return REDISMODULE_OK;
     if (!versionMatchesOrReply(hd, &t, u.ifversion)) return REDISMODULE_OK;
     if (!ticketCheckKeys(hd, &t)) return REDISMODULE_OK;
-    if (u.catlen && !hdCheckTypeOrReply(hd, hdRoutingKey(hd, u.category, u.catlen),
-                                 REDISMODULE_KEYTYPE_ZSET)) return REDISMODULE_OK;
+    if (u.catlen && !queueCheckRoutingOrReply(hd, u.category, u.catlen)) return REDISMODULE_OK;
 
     Ticket old = t;
     long long prio = u.priority >= 0 ? u.priority : t.priority;

@@ -356,6 +356,7 @@ PLANTED = ["fz%d" % i for i in range(6)]
 # (key suffix, type to plant): every kind of key of the schema, wrong type.
 PLANTS = [("queue:priority", "string"), ("queue:sla", "list"),
           ("queue:unassigned:billing", "hash"), ("queue:unassigned:general", "string"),
+          ("queue:created:technical", "hash"), ("queue:created:general", "string"),
           ("seq:tickets", "hash"), ("seq:users", "set"), ("seq:agents", "list"),
           ("ticket:3", "string"), ("ticket:4", "zset"), ("ticket:5:log", "string"),
           ("ticket:6:chat", "string"), ("ticket:7:state", "list"), ("ticket:8:log", "set"),

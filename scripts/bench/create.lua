@@ -5,9 +5,10 @@
 --
 -- Writes (as module/ticket.c cmdTicketCreate does): the id counter, the
 -- ticket hash with the same fields, the log entry, the priority, SLA and
--- routing queues, the customer's ticket set, two D:stats counters and a
--- `created` event capped like events-maxlen. What it cannot do is classify
--- the text: category, priority and urgency come from the caller.
+-- routing queues (and the routing queue's creation-order twin), the
+-- customer's ticket set, two D:stats counters and a `created` event capped
+-- like events-maxlen. What it cannot do is classify the text: category,
+-- priority and urgency come from the caller.
 -- Keys are built from the desk name (like the module does); fine outside
 -- cluster mode, which is all this benchmark uses.
 local d, subject, body, uid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -46,6 +47,8 @@ redis.call('ZADD', d .. ':queue:sla', due, member)
 -- Routing score as queue.c: priority band in the high bits, id in the low 40.
 redis.call('ZADD', d .. ':queue:unassigned:' .. cat,
            string.format('%.17g', (1000 - prio) * 1099511627776 + id), member)
+-- Its creation-order twin (TICKET.CLAIM ... ORDER CREATED), scored by id.
+redis.call('ZADD', d .. ':queue:created:' .. cat, id, member)
 if uid ~= '' then redis.call('SADD', d .. ':user:' .. uid .. ':tickets', member) end
 redis.call('HINCRBY', d .. ':stats', 'status:open', 1)
 redis.call('HINCRBY', d .. ':stats', 'category:' .. cat, 1)

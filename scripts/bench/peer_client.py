@@ -52,6 +52,7 @@ def create_multi(r, desk, uid, i):
     p.zadd(desk + ":queue:sla", {member: now + SLA_SECONDS * 1000})
     p.zadd("%s:queue:unassigned:%s" % (desk, CATEGORY),
            {member: (1000 - PRIORITY) * ROUTING_BAND + tid})
+    p.zadd("%s:queue:created:%s" % (desk, CATEGORY), {member: tid})
     p.sadd("%s:user:%s:tickets" % (desk, uid), member)
     p.hincrby(desk + ":stats", "status:open", 1)
     p.hincrby(desk + ":stats", "category:" + CATEGORY, 1)

@@ -58,7 +58,10 @@ const LexSpec lexCategory[] = {
         "data security, data storage, scalability, project management software, "
         "project management tool, saas platform, api, apis, analytics tool, "
         "analytics tools, optimization, data integration, data synchronization, "
-        "cybersecurity, access control, authentication issue"},
+        "cybersecurity, access control, authentication issue, service interruption, "
+        "service interruptions, interruption, interruptions, algorithm, algorithms, "
+        "machine learning, unauthorized access, unauthorised access, access attempts, "
+        "data exposure, data exposed, data leakage"},
     /* Software a ticket names is most likely what it is about: products,
      * platforms and tools by name (payment services are billing's). */
     {"technical", 2, "aws, azure, google cloud, gcp, salesforce, hubspot, zendesk, jira, "

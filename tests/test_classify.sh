@@ -370,6 +370,15 @@ r DEL "$D6:model:words" >/dev/null
 assert_eq "a deleted words hash is seen at once" general "$(c6)"
 r TICKET.TRAIN "$D6" warranty "blender claim" >/dev/null
 assert_eq "and training again is seen at once" warranty "$(c6)"
+# The cache keeps a word's counts by position in the desk's category list:
+# a new list (another order, a category fewer) is seen at once too.
+r DESK.CONFIG SET "$D6" categories "warranty,billing,technical,legal,returns,shipping,account,general" >/dev/null
+assert_eq "categories in another order: same answer" warranty "$(c6)"
+# (a write to any *:model:* key drops the cache: the second call reads the keys)
+assert_eq "... the same reply as a fresh read of the model" \
+    "$(rj TICKET.CLASSIFY "$D6" "$cq")" "$(r SET poke:model:x 1 >/dev/null; rj TICKET.CLASSIFY "$D6" "$cq")"
+r DESK.CONFIG SET "$D6" categories "billing,technical,legal,returns,shipping,account,general" >/dev/null
+assert_eq "a category dropped from the list is no answer any more" general "$(c6)"
 
 # --- training replicates as effects: replica digest equals master ---------------
 section replication

@@ -28,9 +28,11 @@ const LexSpec lexCategory[] = {
         "pricing, billing error, billing discrepancy, overcharge, charges"},
     /* Words that hardly ever mean anything else outweigh a ticket's technical
      * vocabulary: "a problem with my invoice after the software update". */
-    {"billing", 5, "invoice, invoices, billing, billed, payment, payments, subscription, "
+    {"billing", 8, "invoice, invoices, billing, billed, payment, payments, subscription, "
         "subscriptions, overcharged, charged twice, double charged, billing error, "
-        "payment processing, payment failure"},
+        "payment processing, payment failure, overbilling, overbilled, billing discrepancy, "
+        "billing discrepancies, billing system, billing structure, billing issue, "
+        "billing issues, invoice total, invoice amount"},
     {"returns", 5, "return request, return policy, return label, return process, "
         "refund request, exchange request, product return, returned item"},
     {"billing", 2, "refund, pay, fee, fees, tax, discount, card, amount, bank account, "
@@ -56,7 +58,26 @@ const LexSpec lexCategory[] = {
         "data security, data storage, scalability, project management software, "
         "project management tool, saas platform, api, apis, analytics tool, "
         "analytics tools, optimization, data integration, data synchronization, "
-        "cybersecurity, access control, authentication issue"},
+        "cybersecurity, access control, authentication issue, service interruption, "
+        "service interruptions, interruption, interruptions, algorithm, algorithms, "
+        "machine learning, unauthorized access, unauthorised access, access attempts, "
+        "data exposure, data exposed, data leakage"},
+    /* Software a ticket names is most likely what it is about: products,
+     * platforms and tools by name (payment services are billing's). */
+    {"technical", 2, "aws, azure, google cloud, gcp, salesforce, hubspot, zendesk, jira, "
+        "confluence, slack, trello, asana, clickup, smartsheet, notion, zapier, airtable, "
+        "shopify, magento, woocommerce, bigcommerce, squarespace, wix, wordpress, drupal, "
+        "joomla, mailchimp, sendgrid, twilio, quickbooks, xero, sap, oracle, mysql, "
+        "postgresql, postgres, mongodb, redis, elasticsearch, kafka, docker, kubernetes, "
+        "jenkins, github, gitlab, bitbucket, tableau, power bi, looker, alteryx, knime, "
+        "matlab, tensorflow, pytorch, scikit-learn, h2o.ai, datarobot, spss, excel, "
+        "outlook, office 365, microsoft 365, microsoft teams, sharepoint, onedrive, "
+        "dropbox, google drive, google workspace, okta, symantec, mcafee, norton, "
+        "sophos, crowdstrike, cisco, fortinet, vmware, synology, nas, adobe, photoshop, "
+        "figma, canva, hellosign, docusign, blackboard, moodle, discord, "
+        "microsoft dynamics, dynamics 365, servicenow, splunk, grafana, "
+        "prometheus, nginx, apache, linux server, windows server, ubuntu, macbook, "
+        "ipad, thinkpad, dell, lenovo, hp"},
     {"technical", 1, "secure, securing, storage, analytics, optimize, features, feature, "
         "project management, digital tools"},
     {"technical", 2, "site, page, pages, down, click, tap, screen, filter, search, "
@@ -126,9 +147,10 @@ const LexSpec lexCategory[] = {
         "sustainability, organic, sourced, ingredients, allergy, care instructions, "
         "machine washed, assembly service, reserve, student discount, price match, "
         "difference between, which size, volume discounts, services offered, "
-        "you offer, consultation, marketing, brand growth, digital marketing, "
+        "you offer, consultation"},
+    {"general", 1, "marketing, brand growth, digital marketing, "
         "marketing strategies, investment strategies, brand, portfolio"},
-    {"general", 1, "investment, investments, engagement, insights, campaign, campaigns, growth, "
+    {"general", 0.5, "investment, investments, engagement, insights, campaign, campaigns, growth, "
         "strategies, strategy"},
     {"general", 2, "store, available, availability, present, gift, apply, partner, bulk, "
         "material, wash, compare, comparison, sale, do you offer, do you sell, "

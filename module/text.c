@@ -70,12 +70,14 @@ size_t textReadWord(const char *str, size_t len, size_t i, TextWord *w) {
     w->upper = w->lower = w->other = 0;
     while (i < len) {
         unsigned char c = s[i];
-        if (n > 0 && (al = apostropheLen(s + i, len - i)) > 0 && i + al < len &&
-            textWordAt(s + i + al, len - i - al)) {
+        /* Only ' and a byte 0xE2 can start an apostrophe; an ASCII byte is
+         * never Unicode punctuation (the hot path: one test per letter). */
+        if ((c == '\'' || c == 0xE2) && n > 0 && (al = apostropheLen(s + i, len - i)) > 0 &&
+            i + al < len && textWordAt(s + i + al, len - i - al)) {
             i += al;
             continue;
         }
-        if (!textWordAt(s + i, len - i)) break;
+        if (c < 0x80 ? !textIsWordByte(c) : textPunctLen(s + i, len - i) > 0) break;
         if (c >= 'A' && c <= 'Z') { w->upper++; c = (unsigned char)(c + 32); }
         else if (c >= 'a' && c <= 'z') w->lower++;
         else w->other++;
@@ -108,27 +110,31 @@ static size_t undouble(const char *w, size_t n) {
     return n;
 }
 
+/* textEndsWith for a literal suffix: its length is known at compile time. */
+#define ENDS(w, n, lit) ((n) >= sizeof(lit) - 1 && \
+                         memcmp((w) + (n) - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+
 size_t textStem(char *w, size_t n) {
     if (n <= 3) return n;
     /* digits (ids, "mp3s") and ASCII punctuation are not words to stem;
      * non-ASCII letters are: "cafés" -> "café" */
     for (size_t i = 0; i < n; i++)
         if ((w[i] < 'a' || w[i] > 'z') && (unsigned char)w[i] < 0x80) return n;
-    if (n > 4 && textEndsWith(w, n, "ies")) { n -= 2; w[n - 1] = 'y'; }
-    else if (textEndsWith(w, n, "sses")) n -= 2;
+    if (n > 4 && ENDS(w, n, "ies")) { n -= 2; w[n - 1] = 'y'; }
+    else if (ENDS(w, n, "sses")) n -= 2;
     /* -es after x, ch, sh belongs to the plural: "boxes", "watches" ->
      * "box", "watch" (not after s or z: "cases", "sizes" must meet "case",
      * "size", which keep their final e) */
-    else if ((n > 4 && textEndsWith(w, n, "xes")) ||
-             (n > 5 && (textEndsWith(w, n, "ches") || textEndsWith(w, n, "shes")))) n -= 2;
-    else if (w[n - 1] == 's' && !textEndsWith(w, n, "ss") && !textEndsWith(w, n, "us") &&
-             !textEndsWith(w, n, "is")) n -= 1;
+    else if ((n > 4 && ENDS(w, n, "xes")) ||
+             (n > 5 && (ENDS(w, n, "ches") || ENDS(w, n, "shes")))) n -= 2;
+    else if (w[n - 1] == 's' && !ENDS(w, n, "ss") && !ENDS(w, n, "us") &&
+             !ENDS(w, n, "is")) n -= 1;
 
     /* -ing and -ed only when a vowel stays: "string", "shed" keep theirs */
-    if (n > 5 && textEndsWith(w, n, "ing") && hasVowel(w, n - 3)) n = undouble(w, n - 3);
-    else if (n > 4 && textEndsWith(w, n, "ed") && !textEndsWith(w, n, "eed") &&
+    if (n > 5 && ENDS(w, n, "ing") && hasVowel(w, n - 3)) n = undouble(w, n - 3);
+    else if (n > 4 && ENDS(w, n, "ed") && !ENDS(w, n, "eed") &&
              hasVowel(w, n - 2)) n = undouble(w, n - 2);
-    else if (n > 5 && textEndsWith(w, n, "ly") && w[n - 3] != 'i' && w[n - 3] != 'p') n -= 2;
+    else if (n > 5 && ENDS(w, n, "ly") && w[n - 3] != 'i' && w[n - 3] != 'p') n -= 2;
 
     if (n > 4 && w[n - 1] == 'e') n--;
     w[n] = '\0';

@@ -99,6 +99,9 @@ section train
 q="Is my broken toaster still covered by the warranty?"
 assert_eq "before training: no warranty category" general "$(field category "$q")"
 assert_ok "train 1" TICKET.TRAIN "$D" Warranty "My blender stopped working after 8 months, is it still under warranty?"
+# Error-driven lessons (CL_MISS_WEIGHT): the model could not answer a
+# category it did not have, so this lesson counts twice.
+assert_eq "a lesson the model got wrong counts twice" "warranty=2" "$(r HGET "$D:model:words" blender)"
 assert_ok "train 2" TICKET.TRAIN "$D" warranty "The vacuum broke after one year and the warranty card says two years. Can you repair it?"
 assert_ok "train 3" TICKET.TRAIN "$D" warranty "Does the manufacturer warranty cover water damage on headphones?"
 assert_ok "train 4" TICKET.TRAIN "$D" warranty "I want to make a warranty claim, my coffee machine leaks."
@@ -117,8 +120,10 @@ assert_ok "training an existing category" TICKET.TRAIN "$D" billing "invoice cop
 # model keys: plain hashes anyone can read
 assert_eq "D:model:words is a hash" hash "$(r TYPE "$D:model:words")"
 assert_eq "D:model:meta is a hash" hash "$(r TYPE "$D:model:meta")"
-assert_eq "word counts per category" "warranty=4" "$(r HGET "$D:model:words" warranty)"
-assert_eq "a word of two categories" "warranty=1,billing=1" "$(r HGET "$D:model:words" blender)"
+# Lessons 1 and 2 were misses (twice each), 3 and 4 already answered warranty.
+assert_eq "word counts per category" "warranty=6" "$(r HGET "$D:model:words" warranty)"
+assert_eq "a word of two categories; a lesson already right counts once" "warranty=2,billing=1" \
+    "$(r HGET "$D:model:words" blender)"
 assert_eq "stop words are not learnt" 0 "$(r HEXISTS "$D:model:words" the)"
 assert_eq "documents per category" "4 1 5" \
     "$(r HMGET "$D:model:meta" docs:warranty docs:billing docs | paste -sd' ')"
@@ -128,7 +133,7 @@ r CONFIG SET appendonly yes >/dev/null
 wait_until aof_settled
 assert_ok "train with AOF on" TICKET.TRAIN "$D" warranty "extended guarantee question"
 aof=$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof 2>/dev/null)
-assert_match "AOF has HSET of the model" "*HSET*$D:model:words*guarante*warranty=1*" "$aof"
+assert_match "AOF has HSET of the model" "*HSET*$D:model:words*guarante*warranty=[12]*" "$aof"
 assert_eq "AOF never replays TICKET.TRAIN" 0 "$(grep -ci 'ticket.train' <<<"$aof")"
 r CONFIG SET appendonly no >/dev/null
 
@@ -265,7 +270,8 @@ for d in range(40):
 assert_eq "the words hash stops at 20000 words" 20000 "$(r HLEN vocab:model:words)"
 assert_ok "training past the bound still answers OK" TICKET.TRAIN vocab billing "brandnewword invoice w0x1"
 assert_eq "a new word past the bound is not learnt" 0 "$(r HEXISTS vocab:model:words brandnewword)"
-assert_eq "a known word past the bound still counts" "general=1,billing=1" "$(r HGET vocab:model:words w0x1)"
+# (twice: a desk taught only general answered general, a miss)
+assert_eq "a known word past the bound still counts" "general=1,billing=2" "$(r HGET vocab:model:words w0x1)"
 
 # --- DESK.CONFIG: model reset ----------------------------------------------------
 section reset
@@ -324,7 +330,8 @@ assert_eq "reads back yes" yes "$(r DESK.CONFIG GET "$D5" learn-from-corrections
 r TICKET.UPDATE "$D5" "$l1" category shipping >/dev/null
 assert_eq "a category correction trains the new category" "1 1" \
     "$(r HMGET "$D5:model:meta" docs docs:shipping | paste -sd' ')"
-assert_eq "on the ticket's subject and body" "shipping=1" "$(r HGET "$D5:model:words" squeak)"
+# (twice: the untrained desk did not answer shipping, a miss)
+assert_eq "on the ticket's subject and body" "shipping=2" "$(r HGET "$D5:model:words" squeak)"
 r TICKET.UPDATE "$D5" "$l1" category shipping >/dev/null
 assert_eq "the same category again is no correction" 1 "$(r HGET "$D5:model:meta" docs)"
 r TICKET.UPDATE "$D5" "$l1" priority 20 >/dev/null
@@ -363,6 +370,15 @@ r DEL "$D6:model:words" >/dev/null
 assert_eq "a deleted words hash is seen at once" general "$(c6)"
 r TICKET.TRAIN "$D6" warranty "blender claim" >/dev/null
 assert_eq "and training again is seen at once" warranty "$(c6)"
+# The cache keeps a word's counts by position in the desk's category list:
+# a new list (another order, a category fewer) is seen at once too.
+r DESK.CONFIG SET "$D6" categories "warranty,billing,technical,legal,returns,shipping,account,general" >/dev/null
+assert_eq "categories in another order: same answer" warranty "$(c6)"
+# (a write to any *:model:* key drops the cache: the second call reads the keys)
+assert_eq "... the same reply as a fresh read of the model" \
+    "$(rj TICKET.CLASSIFY "$D6" "$cq")" "$(r SET poke:model:x 1 >/dev/null; rj TICKET.CLASSIFY "$D6" "$cq")"
+r DESK.CONFIG SET "$D6" categories "billing,technical,legal,returns,shipping,account,general" >/dev/null
+assert_eq "a category dropped from the list is no answer any more" general "$(c6)"
 
 # --- training replicates as effects: replica digest equals master ---------------
 section replication

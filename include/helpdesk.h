@@ -81,12 +81,31 @@
 /* Per-call context                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Key names a command has built (keys.c), so each is made once per command:
+ * a key name was a format, a string object and its free every time, and a
+ * TICKET.CREATE asks for about 40 of them, 20 different. */
+#define HD_KEY_MEMO 24
+#define HD_FIXED_KEYS 16
+typedef struct HdKeyMemo {
+    int kind;                   /* which builder (keys.c) */
+    long long num;              /* its number argument (ticket id, day) */
+    size_t idlen;               /* its text argument (agent, user, category) */
+    char id[HD_ID_MAX];
+    RedisModuleString *key;     /* the memo's own reference (HoldString) */
+} HdKeyMemo;
+
 typedef struct Hd {
     RedisModuleCtx *ctx;
     RedisModuleString *desk;    /* argv[1] */
     const char *dname;          /* desk name bytes */
     size_t dlen;
     long long now;              /* Unix ms, read once per command */
+    /* The key-name memo, on only where hdKeyMemoStart turned it on (a
+     * context with auto memory: the memo's references are collected with
+     * the context's, so no name outlives the command). */
+    int memo_on, nmemo;
+    HdKeyMemo memo[HD_KEY_MEMO];
+    RedisModuleString *fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ... by kind */
 } Hd;
 
 /* Handler of one command: argv/argc are the full command line. */
@@ -193,6 +212,9 @@ int hdFormatLL(char *dst, long long v);
 /* "<db>:<desk>" into buf (>= 12 + dlen bytes, not NUL-terminated): the name
  * under which module memory keeps per-desk state. Returns its length. */
 int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
+/* Turns the key-name memo on for this command. Only for an Hd whose ctx has
+ * auto memory (RedisModule_AutoMemory) and lives for one command. */
+void hdKeyMemoStart(Hd *hd);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -350,6 +350,21 @@ void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
  * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
  * effects always replicate there. */
 void fxReplicationInit(RedisModuleCtx *ctx);
+/* The module's one keyspace subscriber (effects.c). Redis makes and frees a
+ * context for every subscriber on every event, about 450 instructions, and
+ * the module's own writes raise about a dozen events per TICKET.CREATE; so
+ * the files that follow keys (the desk settings, the classifier's model, the
+ * SLA registry) register a hook here, at load, and share one subscription
+ * that hdKeyspaceStart makes. A hook gets the events of its mask only. */
+typedef void (*HdKeyspaceFn)(RedisModuleCtx *ctx, int type, const char *event,
+                             RedisModuleString *key);
+void hdKeyspaceHook(int mask, HdKeyspaceFn fn);
+void hdKeyspaceStart(RedisModuleCtx *ctx);
+/* fn is called on server event e. Redis keeps one callback per module and
+ * event (subscribing again replaces it), so every file subscribes through
+ * this, which subscribes once and calls each hook. Returns REDISMODULE_ERR
+ * when the server has no such event. */
+int hdServerEventHook(RedisModuleCtx *ctx, RedisModuleEvent e, RedisModuleEventCallback fn);
 /* Every fx* write raises the keyspace event of the command it replicates.
  * The dispatcher brackets each command with these two: when the command
  * wrote anything, hdNotifyCommand raises one module event (class `d`, the
@@ -430,8 +445,12 @@ typedef struct DeskConfig {
 /* The three SLA metrics, in the order TICKET.SLA reports them. */
 enum { SLA_FIRST_REPLY, SLA_NEXT_REPLY, SLA_RESOLUTION, SLA_METRICS };
 
-/* Loads D:config over the defaults. Returns 0 (and replies) on a bad type. */
+/* Loads D:config over the defaults. Returns 0 (and replies) on a bad type.
+ * The parsed settings of a few desks are kept between commands; any event on
+ * a "...:config" key, a flush, SWAPDB or a load drops them all. */
 int deskConfigLoad(Hd *hd, DeskConfig *cfg);
+/* At load: registers what drops the kept settings. */
+void deskConfigInit(RedisModuleCtx *ctx);
 long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 /* Target in seconds of one metric (SLA_*) for a priority; 0 = no target. */
 long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority);

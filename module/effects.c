@@ -172,12 +172,58 @@ static int propagationRulesKnown(RedisModuleCtx *ctx) {
     return valkey;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The keyspace subscriber                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define KS_HOOKS_MAX 8
+static struct { int mask; HdKeyspaceFn fn; } ksHooks[KS_HOOKS_MAX];
+static int nksHooks, ksMask;
+
+void hdKeyspaceHook(int mask, HdKeyspaceFn fn) {
+    RedisModule_Assert(nksHooks < KS_HOOKS_MAX);
+    ksHooks[nksHooks].mask = mask;
+    ksHooks[nksHooks++].fn = fn;
+    ksMask |= mask;
+}
+
+static int onKeyspace(RedisModuleCtx *ctx, int type, const char *event,
+                      RedisModuleString *key) {
+    for (int i = 0; i < nksHooks; i++)
+        if (ksHooks[i].mask & type) ksHooks[i].fn(ctx, type, event, key);
+    return REDISMODULE_OK;
+}
+
+void hdKeyspaceStart(RedisModuleCtx *ctx) {
+    if (ksMask) RedisModule_SubscribeToKeyspaceEvents(ctx, ksMask, onKeyspace);
+}
+
+#define SE_HOOKS_MAX 12
+static struct { uint64_t id; RedisModuleEventCallback fn; } seHooks[SE_HOOKS_MAX];
+static int nseHooks;
+
+static void onServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    for (int i = 0; i < nseHooks; i++)
+        if (seHooks[i].id == e.id) seHooks[i].fn(ctx, e, sub, data);
+}
+
+int hdServerEventHook(RedisModuleCtx *ctx, RedisModuleEvent e, RedisModuleEventCallback fn) {
+    int subscribed = 0;
+    for (int i = 0; i < nseHooks; i++) if (seHooks[i].id == e.id) subscribed = 1;
+    if (nseHooks == SE_HOOKS_MAX ||
+        (!subscribed && RedisModule_SubscribeToServerEvent(ctx, e, onServerEvent) != REDISMODULE_OK))
+        return REDISMODULE_ERR;
+    seHooks[nseHooks].id = e.id;
+    seHooks[nseHooks++].fn = fn;
+    return REDISMODULE_OK;
+}
+
 void fxReplicationInit(RedisModuleCtx *ctx) {
     if (!propagationRulesKnown(ctx) || serverReplicates(ctx)) {
         hdg.replication_listening = 1;
         return;
     }
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_ReplicationRoleChanged,
+    hdServerEventHook(ctx, RedisModuleEvent_ReplicationRoleChanged,
                                        onRoleChange);
     syncFilter = RedisModule_RegisterCommandFilter(ctx, watchSync,
                                                    REDISMODULE_CMDFILTER_NOSELF);

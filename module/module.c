@@ -385,6 +385,8 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     slaInit();
     slaTimerStart(ctx);
     classifyInit(ctx);
+    deskConfigInit(ctx);
+    hdKeyspaceStart(ctx);       /* after every hdKeyspaceHook */
     return REDISMODULE_OK;
 
 fail:

@@ -106,6 +106,7 @@ typedef struct Hd {
     int memo_on, nmemo;
     HdKeyMemo memo[HD_KEY_MEMO];
     RedisModuleString *fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ... by kind */
+    struct HdHashRead *hash_read;  /* the last hash read whole (effects.c) */
 } Hd;
 
 /* Handler of one command: argv/argc are the full command line. */
@@ -378,6 +379,23 @@ int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 /* Reads (effects.c) */
 /* Returns the hash field or NULL (auto-memory). */
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field);
+/* A hash read whole in one pass (ScanKey), kept for the rest of the command
+ * until anything writes that key: TICKET.CLOSE read the ticket hash twice
+ * (the record, then the SLA state), each a walk of its listpack. Only where
+ * the key-name memo is on (hdKeyMemoStart), else NULL: callers then read the
+ * fields themselves. type is the key's type (the fields only for a hash). */
+#define HD_HASH_READ_MAX 64
+typedef struct HdHashRead {
+    RedisModuleString *key;
+    int type, n, truncated;     /* truncated: more fields than kept */
+    RedisModuleString *f[HD_HASH_READ_MAX], *v[HD_HASH_READ_MAX];
+} HdHashRead;
+const HdHashRead *hdHashRead(Hd *hd, RedisModuleString *key);
+/* The kept read of key if there is one (reads nothing), else NULL. */
+const HdHashRead *hdHashReadKept(Hd *hd, RedisModuleString *key);
+/* Field f of a hash read (NULL when absent), the caller's own reference
+ * (auto memory). */
+RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, size_t flen);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
 /* The value of a STRING key, or NULL when missing or of another type (then
  * *type, unless NULL, tells which). Auto-memory. */

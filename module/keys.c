@@ -145,6 +145,7 @@ _Static_assert(KM_FIXED_END <= HD_FIXED_KEYS, "HD_FIXED_KEYS is too small");
 void hdKeyMemoStart(Hd *hd) {
     hd->memo_on = 1;
     hd->nmemo = 0;
+    hd->hash_read = NULL;
     memset(hd->fixed_keys, 0, sizeof(hd->fixed_keys));
 }
 

@@ -180,18 +180,32 @@ static void slaReadField(RedisModuleKey *key, RedisModuleString *field,
 int slaRead(Hd *hd, long long tid, SlaState *s) {
     SlaRead r;
     RedisModuleString **f = r.v;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdTicketKey(hd, tid), REDISMODULE_READ);
+    RedisModuleString *key = hdTicketKey(hd, tid);
+    const HdHashRead *hr = hdHashRead(hd, key);
     memset(s, 0, sizeof(*s));
     s->tid = tid;
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
-        return 0;
-    }
     memset(&r, 0, sizeof(r));
-    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
-    while (RedisModule_ScanKey(k, cur, slaReadField, &r));
-    RedisModule_ScanCursorDestroy(cur);
-    RedisModule_CloseKey(k);
+    if (hr) {
+        /* The ticket was read whole already (ticketLoad) and not written. */
+        if (hr->type != REDISMODULE_KEYTYPE_HASH) return 0;
+        for (int i = 0; i < hr->n; i++) slaReadField(NULL, hr->f[i], hr->v[i], &r);
+        if (hr->truncated)
+            for (int i = 0; i < SF_COUNT; i++)
+                if (!f[i]) {
+                    f[i] = hdHashGet(hd, key, slaFields[i].name);
+                    if (f[i]) RedisModule_RetainString(NULL, f[i]);
+                }
+    } else {
+        RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+        if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+            RedisModule_CloseKey(k);
+            return 0;
+        }
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, slaReadField, &r));
+        RedisModule_ScanCursorDestroy(cur);
+        RedisModule_CloseKey(k);
+    }
     size_t slen = 0;
     const char *st = f[SF_STATUS] ? RedisModule_StringPtrLen(f[SF_STATUS], &slen) : "";
     s->active = f[SF_STATUS] && !(slen == 6 && (!memcmp(st, "closed", 6) ||

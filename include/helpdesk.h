@@ -81,12 +81,32 @@
 /* Per-call context                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Key names a command has built (keys.c), so each is made once per command:
+ * a key name was a format, a string object and its free every time, and a
+ * TICKET.CREATE asks for about 40 of them, 20 different. */
+#define HD_KEY_MEMO 24
+#define HD_FIXED_KEYS 16
+typedef struct HdKeyMemo {
+    int kind;                   /* which builder (keys.c) */
+    long long num;              /* its number argument (ticket id, day) */
+    size_t idlen;               /* its text argument (agent, user, category) */
+    char id[HD_ID_MAX];
+    RedisModuleString *key;     /* the memo's own reference (HoldString) */
+} HdKeyMemo;
+
 typedef struct Hd {
     RedisModuleCtx *ctx;
     RedisModuleString *desk;    /* argv[1] */
     const char *dname;          /* desk name bytes */
     size_t dlen;
     long long now;              /* Unix ms, read once per command */
+    /* The key-name memo, on only where hdKeyMemoStart turned it on (a
+     * context with auto memory: the memo's references are collected with
+     * the context's, so no name outlives the command). */
+    int memo_on, nmemo;
+    HdKeyMemo memo[HD_KEY_MEMO];
+    RedisModuleString *fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ... by kind */
+    struct HdHashRead *hash_read;  /* the last hash read whole (effects.c) */
 } Hd;
 
 /* Handler of one command: argv/argc are the full command line. */
@@ -194,6 +214,9 @@ int hdFormatLL(char *dst, long long v);
 /* "<db>:<desk>" into buf (>= 12 + dlen bytes, not NUL-terminated): the name
  * under which module memory keeps per-desk state. Returns its length. */
 int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
+/* Turns the key-name memo on for this command. Only for an Hd whose ctx has
+ * auto memory (RedisModule_AutoMemory) and lives for one command. */
+void hdKeyMemoStart(Hd *hd);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -331,6 +354,21 @@ void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
  * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
  * effects always replicate there. */
 void fxReplicationInit(RedisModuleCtx *ctx);
+/* The module's one keyspace subscriber (effects.c). Redis makes and frees a
+ * context for every subscriber on every event, about 450 instructions, and
+ * the module's own writes raise about a dozen events per TICKET.CREATE; so
+ * the files that follow keys (the desk settings, the classifier's model, the
+ * SLA registry) register a hook here, at load, and share one subscription
+ * that hdKeyspaceStart makes. A hook gets the events of its mask only. */
+typedef void (*HdKeyspaceFn)(RedisModuleCtx *ctx, int type, const char *event,
+                             RedisModuleString *key);
+void hdKeyspaceHook(int mask, HdKeyspaceFn fn);
+void hdKeyspaceStart(RedisModuleCtx *ctx);
+/* fn is called on server event e. Redis keeps one callback per module and
+ * event (subscribing again replaces it), so every file subscribes through
+ * this, which subscribes once and calls each hook. Returns REDISMODULE_ERR
+ * when the server has no such event. */
+int hdServerEventHook(RedisModuleCtx *ctx, RedisModuleEvent e, RedisModuleEventCallback fn);
 /* Every fx* write raises the keyspace event of the command it replicates.
  * The dispatcher brackets each command with these two: when the command
  * wrote anything, hdNotifyCommand raises one module event (class `d`, the
@@ -344,6 +382,23 @@ int hdFormatStreamId(char *buf, const RedisModuleStreamID *id);
 /* Reads (effects.c) */
 /* Returns the hash field or NULL (auto-memory). */
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field);
+/* A hash read whole in one pass (ScanKey), kept for the rest of the command
+ * until anything writes that key: TICKET.CLOSE read the ticket hash twice
+ * (the record, then the SLA state), each a walk of its listpack. Only where
+ * the key-name memo is on (hdKeyMemoStart), else NULL: callers then read the
+ * fields themselves. type is the key's type (the fields only for a hash). */
+#define HD_HASH_READ_MAX 64
+typedef struct HdHashRead {
+    RedisModuleString *key;
+    int type, n, truncated;     /* truncated: more fields than kept */
+    RedisModuleString *f[HD_HASH_READ_MAX], *v[HD_HASH_READ_MAX];
+} HdHashRead;
+const HdHashRead *hdHashRead(Hd *hd, RedisModuleString *key);
+/* The kept read of key if there is one (reads nothing), else NULL. */
+const HdHashRead *hdHashReadKept(Hd *hd, RedisModuleString *key);
+/* Field f of a hash read (NULL when absent), the caller's own reference
+ * (auto memory). */
+RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, size_t flen);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
 /* The value of a STRING key, or NULL when missing or of another type (then
  * *type, unless NULL, tells which). Auto-memory. */
@@ -411,8 +466,12 @@ typedef struct DeskConfig {
 /* The three SLA metrics, in the order TICKET.SLA reports them. */
 enum { SLA_FIRST_REPLY, SLA_NEXT_REPLY, SLA_RESOLUTION, SLA_METRICS };
 
-/* Loads D:config over the defaults. Returns 0 (and replies) on a bad type. */
+/* Loads D:config over the defaults. Returns 0 (and replies) on a bad type.
+ * The parsed settings of a few desks are kept between commands; any event on
+ * a "...:config" key, a flush, SWAPDB or a load drops them all. */
 int deskConfigLoad(Hd *hd, DeskConfig *cfg);
+/* At load: registers what drops the kept settings. */
+void deskConfigInit(RedisModuleCtx *ctx);
 long long deskSlaSeconds(const DeskConfig *cfg, long long priority);
 /* Target in seconds of one metric (SLA_*) for a priority; 0 = no target. */
 long long deskTargetSeconds(const DeskConfig *cfg, int metric, long long priority);

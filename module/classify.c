@@ -617,13 +617,12 @@ static void mcClear(McDesk *d) {
 /* Something changed a model key: every cached entry is stale. */
 static void mcInvalidate(void) { mcEpoch++; }
 
-static int mcOnKeyspace(RedisModuleCtx *ctx, int type, const char *event,
-                        RedisModuleString *key) {
+static void mcOnKeyspace(RedisModuleCtx *ctx, int type, const char *event,
+                         RedisModuleString *key) {
     size_t len;
     const char *k = RedisModule_StringPtrLen(key, &len);
     for (size_t i = 0; i + 7 <= len; i++)
         if (k[i] == ':' && !memcmp(k + i, ":model:", 7)) { mcInvalidate(); break; }
-    return REDISMODULE_OK;
 }
 
 static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
@@ -631,9 +630,9 @@ static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t su
 }
 
 void classifyInit(RedisModuleCtx *ctx) {
-    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ALL, mcOnKeyspace);
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
+    hdKeyspaceHook(REDISMODULE_NOTIFY_ALL, mcOnKeyspace);
+    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
 }
 
 void classifyUnload(void) {

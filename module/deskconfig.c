@@ -33,13 +33,24 @@ const char *deskSettingName(int i) {
            settingNames[i] : NULL;
 }
 
+/* Every field is set by name, with no memset of the struct: its tables
+ * (targets, categories, keywords, holidays) are about 10 kB and every
+ * command loads the defaults, so zeroing them was 11k instructions a call.
+ * The tables are only ever read below their counts (nsla, ncat, nkw, nfr,
+ * nnr, nholidays), so their unused slots need no value. A new field must be
+ * set here (and copied in configCopy). */
 static void configDefaults(DeskConfig *c) {
-    memset(c, 0, sizeof(*c));
     c->alert_threshold = 0.8;
     c->flood_window = 60;
     c->flood_threshold = 10;
     c->default_capacity = 15;
     c->auto_route = 0;
+    c->learn_corrections = 0;
+    c->nkw = 0;
+    c->nfr = c->nnr = 0;
+    c->nholidays = 0;
+    c->sla_business = c->sla_pause_on_hold = 0;
+    c->skill_timeout = c->reassign_after = 0;
     c->events_maxlen = 100000;
     c->chat_maxlen = 10000;
     c->state_ttl = 1800;
@@ -365,14 +376,133 @@ static void loadField(RedisModuleKey *key, RedisModuleString *field,
     deskSettingApply(ls->cfg, name, val, err, sizeof(err));
 }
 
+/* ------------------------------------------------------------------------ */
+/* The kept settings                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Every command loads its desk's settings, often twice (TICKET.CLAIM and
+ * TICKET.NEXT: routing, then the SLA clock of the assignment), and parsing
+ * D:config over the defaults was about 3k instructions a load. The parsed
+ * settings of the last few desks are kept, each valid while cfgEpoch is the
+ * one it was parsed at. Anything that may change a D:config behind the
+ * module moves the epoch: a keyspace event on a key ending in ":config" (any
+ * write, DEL, RENAME, RESTORE, expiry or eviction, by a client, a script, a
+ * replicated command or the module itself), a flush, SWAPDB, and the start
+ * and end of a load (RDB, AOF, a replica's sync, diskless async load). A
+ * D:config with a TTL is never kept: between its expiry and its deletion it
+ * is still in the keyspace, with no event yet. */
+#define CFG_KEPT 8
+typedef struct KeptConfig {
+    unsigned long long epoch, lastUse;  /* epoch 0: empty slot */
+    int db;
+    size_t dlen;
+    char desk[HD_DESK_MAX];
+    DeskConfig cfg;
+} KeptConfig;
+static KeptConfig kept[CFG_KEPT];
+static unsigned long long cfgEpoch = 1, cfgClock;
+
+static void configKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
+                           RedisModuleString *key) {
+    size_t len;
+    const char *k = RedisModule_StringPtrLen(key, &len);
+    if (len > 7 && !memcmp(k + len - 7, ":config", 7)) cfgEpoch++;
+}
+
+static void configServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub,
+                              void *data) {
+    cfgEpoch++;
+}
+
+void deskConfigInit(RedisModuleCtx *ctx) {
+    hdKeyspaceHook(REDISMODULE_NOTIFY_ALL, configKeyEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, configServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, configServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_Loading, configServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, configServerEvent);
+}
+
+/* Copies what is set: the scalars and the used part of each table (their
+ * unused slots are never read, see configDefaults), about 700 bytes instead
+ * of the struct's 10 kB. A new field must be copied here. */
+static void configCopy(DeskConfig *d, const DeskConfig *s) {
+    d->alert_threshold = s->alert_threshold;
+    d->flood_window = s->flood_window;
+    d->flood_threshold = s->flood_threshold;
+    d->default_capacity = s->default_capacity;
+    d->auto_route = s->auto_route;
+    d->events_maxlen = s->events_maxlen;
+    d->chat_maxlen = s->chat_maxlen;
+    d->state_ttl = s->state_ttl;
+    d->state_history_max = s->state_history_max;
+    d->nsla = s->nsla;
+    memcpy(d->sla_prio, s->sla_prio, sizeof(s->sla_prio[0]) * (size_t)s->nsla);
+    memcpy(d->sla_secs, s->sla_secs, sizeof(s->sla_secs[0]) * (size_t)s->nsla);
+    d->ncat = s->ncat;
+    memcpy(d->cats, s->cats, sizeof(s->cats[0]) * (size_t)s->ncat);
+    d->learn_corrections = s->learn_corrections;
+    d->nkw = s->nkw;
+    memcpy(d->kwcat, s->kwcat, sizeof(s->kwcat[0]) * (size_t)s->nkw);
+    memcpy(d->kw, s->kw, sizeof(s->kw[0]) * (size_t)s->nkw);
+    d->nfr = s->nfr;
+    memcpy(d->fr_prio, s->fr_prio, sizeof(s->fr_prio[0]) * (size_t)s->nfr);
+    memcpy(d->fr_secs, s->fr_secs, sizeof(s->fr_secs[0]) * (size_t)s->nfr);
+    d->nnr = s->nnr;
+    memcpy(d->nr_prio, s->nr_prio, sizeof(s->nr_prio[0]) * (size_t)s->nnr);
+    memcpy(d->nr_secs, s->nr_secs, sizeof(s->nr_secs[0]) * (size_t)s->nnr);
+    d->hours = s->hours;
+    d->nholidays = s->nholidays;
+    memcpy(d->holidays, s->holidays, sizeof(s->holidays[0]) * (size_t)s->nholidays);
+    memcpy(d->timezone, s->timezone, sizeof(s->timezone));
+    d->sla_business = s->sla_business;
+    d->sla_pause_on_hold = s->sla_pause_on_hold;
+    d->sla_warn_percent = s->sla_warn_percent;
+    d->skill_timeout = s->skill_timeout;
+    d->reassign_after = s->reassign_after;
+}
+
+static KeptConfig *keptFind(int db, const char *desk, size_t dlen) {
+    for (int i = 0; i < CFG_KEPT; i++)
+        if (kept[i].epoch == cfgEpoch && kept[i].db == db && kept[i].dlen == dlen &&
+            !memcmp(kept[i].desk, desk, dlen)) return &kept[i];
+    return NULL;
+}
+
+/* Keeps cfg in a stale slot, else in the least recently used one. */
+static void keep(int db, const char *desk, size_t dlen, const DeskConfig *cfg) {
+    KeptConfig *slot = &kept[0];
+    if (dlen > HD_DESK_MAX) return;
+    for (int i = 0; i < CFG_KEPT; i++) {
+        if (kept[i].epoch != cfgEpoch) { slot = &kept[i]; break; }
+        if (kept[i].lastUse < slot->lastUse) slot = &kept[i];
+    }
+    slot->epoch = cfgEpoch;
+    slot->lastUse = ++cfgClock;
+    slot->db = db;
+    slot->dlen = dlen;
+    memcpy(slot->desk, desk, dlen);
+    configCopy(&slot->cfg, cfg);
+}
+
 int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
-    RedisModuleString *kname = hdConfigKey(hd);
+    RedisModuleString *kname;
     RedisModuleKey *k;
     LoadState ls = { cfg };
+    int db = RedisModule_GetSelectedDb(hd->ctx);
+    KeptConfig *kc = keptFind(db, hd->dname, hd->dlen);
 
+    if (kc) {
+        kc->lastUse = ++cfgClock;
+        configCopy(cfg, &kc->cfg);
+        return 1;
+    }
     configDefaults(cfg);
+    kname = hdConfigKey(hd);
     k = RedisModule_OpenKey(hd->ctx, kname, REDISMODULE_READ);
-    if (!k) return 1;
+    if (!k) {
+        keep(db, hd->dname, hd->dlen, cfg);
+        return 1;
+    }
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
         RedisModule_CloseKey(k);
         return hdCheckTypeOrReply(hd, kname, REDISMODULE_KEYTYPE_HASH);
@@ -380,7 +510,9 @@ int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
     RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
     while (RedisModule_ScanKey(k, cur, loadField, &ls));
     RedisModule_ScanCursorDestroy(cur);
+    int volatile_key = RedisModule_GetExpire(k) != REDISMODULE_NO_EXPIRE;
     RedisModule_CloseKey(k);
+    if (!volatile_key) keep(db, hd->dname, hd->dlen, cfg);
     return 1;
 }
 

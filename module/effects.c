@@ -172,12 +172,58 @@ static int propagationRulesKnown(RedisModuleCtx *ctx) {
     return valkey;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The keyspace subscriber                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define KS_HOOKS_MAX 8
+static struct { int mask; HdKeyspaceFn fn; } ksHooks[KS_HOOKS_MAX];
+static int nksHooks, ksMask;
+
+void hdKeyspaceHook(int mask, HdKeyspaceFn fn) {
+    RedisModule_Assert(nksHooks < KS_HOOKS_MAX);
+    ksHooks[nksHooks].mask = mask;
+    ksHooks[nksHooks++].fn = fn;
+    ksMask |= mask;
+}
+
+static int onKeyspace(RedisModuleCtx *ctx, int type, const char *event,
+                      RedisModuleString *key) {
+    for (int i = 0; i < nksHooks; i++)
+        if (ksHooks[i].mask & type) ksHooks[i].fn(ctx, type, event, key);
+    return REDISMODULE_OK;
+}
+
+void hdKeyspaceStart(RedisModuleCtx *ctx) {
+    if (ksMask) RedisModule_SubscribeToKeyspaceEvents(ctx, ksMask, onKeyspace);
+}
+
+#define SE_HOOKS_MAX 12
+static struct { uint64_t id; RedisModuleEventCallback fn; } seHooks[SE_HOOKS_MAX];
+static int nseHooks;
+
+static void onServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    for (int i = 0; i < nseHooks; i++)
+        if (seHooks[i].id == e.id) seHooks[i].fn(ctx, e, sub, data);
+}
+
+int hdServerEventHook(RedisModuleCtx *ctx, RedisModuleEvent e, RedisModuleEventCallback fn) {
+    int subscribed = 0;
+    for (int i = 0; i < nseHooks; i++) if (seHooks[i].id == e.id) subscribed = 1;
+    if (nseHooks == SE_HOOKS_MAX ||
+        (!subscribed && RedisModule_SubscribeToServerEvent(ctx, e, onServerEvent) != REDISMODULE_OK))
+        return REDISMODULE_ERR;
+    seHooks[nseHooks].id = e.id;
+    seHooks[nseHooks++].fn = fn;
+    return REDISMODULE_OK;
+}
+
 void fxReplicationInit(RedisModuleCtx *ctx) {
     if (!propagationRulesKnown(ctx) || serverReplicates(ctx)) {
         hdg.replication_listening = 1;
         return;
     }
-    RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_ReplicationRoleChanged,
+    hdServerEventHook(ctx, RedisModuleEvent_ReplicationRoleChanged,
                                        onRoleChange);
     syncFilter = RedisModule_RegisterCommandFilter(ctx, watchSync,
                                                    REDISMODULE_CMDFILTER_NOSELF);
@@ -215,7 +261,22 @@ static int replicated(Hd *hd) {
     return 0;
 }
 
+static int sameKey(RedisModuleString *a, RedisModuleString *b) {
+    size_t la, lb;
+    const char *pa = RedisModule_StringPtrLen(a, &la), *pb = RedisModule_StringPtrLen(b, &lb);
+    return la == lb && !memcmp(pa, pb, la);
+}
+
+/* Every write of the module to a key passes here first: a kept read of
+ * that key is stale from now on. */
+static void forgetRead(Hd *hd, RedisModuleString *key) {
+    if (hd->memo_on && hd->hash_read && (hd->hash_read->key == key ||
+                                         sameKey(hd->hash_read->key, key)))
+        hd->hash_read = NULL;
+}
+
 static RedisModuleKey *openWrite(Hd *hd, RedisModuleString *key) {
+    forgetRead(hd, key);
     return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
 }
 
@@ -388,12 +449,14 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
 
 /* SADD/SREM raise their own events (sadd, srem, del) inside the call. */
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    forgetRead(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
 }
 
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
+    forgetRead(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
@@ -404,6 +467,7 @@ void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
  * raises the command's own keyspace events on master and replica alike. */
 void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
                     const char *b) {
+    forgetRead(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
@@ -467,6 +531,55 @@ void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg) {
 }
 
 /* ------------------------------------------------------------------------ */
+
+typedef struct HashReadWalk { Hd *hd; HdHashRead *r; } HashReadWalk;
+
+static void hashReadOne(RedisModuleKey *key, RedisModuleString *field,
+                        RedisModuleString *value, void *privdata) {
+    HashReadWalk *w = privdata;
+    HdHashRead *r = w->r;
+    if (r->n == HD_HASH_READ_MAX) { r->truncated = 1; return; }
+    /* ScanKey's strings end with the callback: the read keeps its own
+     * references, released with the context (auto memory). */
+    r->f[r->n] = RedisModule_HoldString(w->hd->ctx, field);
+    r->v[r->n++] = RedisModule_HoldString(w->hd->ctx, value);
+}
+
+const HdHashRead *hdHashReadKept(Hd *hd, RedisModuleString *key) {
+    if (hd->memo_on && hd->hash_read &&
+        (hd->hash_read->key == key || sameKey(hd->hash_read->key, key)))
+        return hd->hash_read;
+    return NULL;
+}
+
+const HdHashRead *hdHashRead(Hd *hd, RedisModuleString *key) {
+    const HdHashRead *kept = hdHashReadKept(hd, key);
+    if (kept || !hd->memo_on) return kept;
+    /* Pool memory: freed with the context, like the references. */
+    HdHashRead *r = RedisModule_PoolAlloc(hd->ctx, sizeof(*r));
+    HashReadWalk w = { hd, r };
+    r->key = RedisModule_HoldString(hd->ctx, key);
+    r->n = r->truncated = 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    r->type = RedisModule_KeyType(k);
+    if (r->type == REDISMODULE_KEYTYPE_HASH) {
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, hashReadOne, &w));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    RedisModule_CloseKey(k);
+    hd->hash_read = r;
+    return r;
+}
+
+RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, size_t flen) {
+    for (int i = 0; i < r->n; i++) {
+        size_t len;
+        const char *s = RedisModule_StringPtrLen(r->f[i], &len);
+        if (len == flen && !memcmp(s, f, len)) return RedisModule_HoldString(hd->ctx, r->v[i]);
+    }
+    return r->truncated ? hdHashGet(hd, r->key, f) : NULL;
+}
 
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field) {
     RedisModuleString *v = NULL;

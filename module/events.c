@@ -56,9 +56,15 @@ void ticketLog(Hd *hd, long long tid, const char *fmt, ...) {
 }
 
 void ticketLogText(Hd *hd, long long tid, const char *prefix, RedisModuleString *text) {
-    size_t len;
+    char head[64];
+    size_t len, plen = strlen(prefix);
     const char *t = RedisModule_StringPtrLen(text, &len);
-    fxRPush(hd, hdTicketLogKey(hd, tid),
-            RedisModule_CreateStringPrintf(hd->ctx, "%lld: %s%.*s", hd->now, prefix,
-                                           (int)len, t));
+    /* "<ms>: <prefix>" then the text appended: the text may be as long as
+     * helpdesk.max-text, and a printf of it cost 2.7k per TICKET.CLOSE. */
+    int n = logPrefix(head, hd->now);
+    if (plen > sizeof(head) - (size_t)n) plen = sizeof(head) - (size_t)n;
+    memcpy(head + n, prefix, plen);
+    RedisModuleString *line = RedisModule_CreateString(hd->ctx, head, (size_t)n + plen);
+    RedisModule_StringAppendBuffer(hd->ctx, line, t, len);
+    fxRPush(hd, hdTicketLogKey(hd, tid), line);
 }

@@ -394,9 +394,9 @@ static void cacheHook(RedisModuleCtx *ctx) {
     if (RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_GENERIC |
             REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED |
             REDISMODULE_NOTIFY_LOADED, onRecentKeyEvent) != REDISMODULE_OK ||
-        RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_FlushDB, onDbEvent)
+        hdServerEventHook(ctx, RedisModuleEvent_FlushDB, onDbEvent)
             != REDISMODULE_OK ||
-        RedisModule_SubscribeToServerEvent(ctx, RedisModuleEvent_SwapDB, onDbEvent)
+        hdServerEventHook(ctx, RedisModuleEvent_SwapDB, onDbEvent)
             != REDISMODULE_OK) {
         RedisModule_Log(ctx, "warning", "flood detection cannot follow its keys' changes; "
                         "it rebuilds its window from the key on every create (slower)");

@@ -125,44 +125,121 @@ void hdConstStringsFree(void) {
     nconstStrings = 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The key-name memo of a command (Hd.memo)                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Builders whose names are memoised, one kind each. */
+enum {
+    /* fixed names, one slot each in Hd.fixed_keys */
+    KM_STATS, KM_EVENTS, KM_CONFIG, KM_AGENTS, KM_QUEUE_PRIORITY, KM_QUEUE_SLA,
+    KM_SLA_TIMER, KM_SLA_RELAX, KM_SLA_REASSIGN, KM_SEQ_TICKETS, KM_FLOOD_RECENT,
+    KM_FLOOD_MASTERS, KM_FIXED_END,
+    /* names with an argument, in Hd.memo */
+    KM_TICKET, KM_TICKET_LOG, KM_TICKET_REPORT, KM_REPORT_DAY, KM_FLOOD_CHILDREN,
+    KM_MEMBER, KM_AGENT, KM_AGENT_SKILLS, KM_AGENT_OPEN, KM_USER, KM_USER_TICKETS,
+    KM_ROUTING, KM_SKILL
+};
+_Static_assert(KM_FIXED_END <= HD_FIXED_KEYS, "HD_FIXED_KEYS is too small");
+
+void hdKeyMemoStart(Hd *hd) {
+    hd->memo_on = 1;
+    hd->nmemo = 0;
+    hd->hash_read = NULL;
+    memset(hd->fixed_keys, 0, sizeof(hd->fixed_keys));
+}
+
+/* The name built earlier in this command for (kind, num, id), or NULL. A
+ * hit is handed out as a reference of the caller's own (HoldString, also
+ * collected by auto memory), so a caller that frees its name (DESK.CHECK's
+ * scratch lists do) leaves the memo's reference whole. The desk is the same
+ * for the whole Hd, so it is not part of the memo's key. */
+static RedisModuleString *memoGet(Hd *hd, int kind, long long num, const char *id,
+                                  size_t idlen) {
+    if (!hd->memo_on) return NULL;
+    for (int i = 0; i < hd->nmemo; i++) {
+        HdKeyMemo *m = &hd->memo[i];
+        if (m->kind == kind && m->num == num && m->idlen == idlen &&
+            (!idlen || !memcmp(m->id, id, idlen)))
+            return RedisModule_HoldString(hd->ctx, m->key);
+    }
+    return NULL;
+}
+
+/* Keeps a reference to key, just built, for the rest of the command (auto
+ * memory releases it with the context); returns key. A full memo, or an id
+ * too long to copy, only skips the keeping. */
+static RedisModuleString *memoPut(Hd *hd, int kind, long long num, const char *id,
+                                  size_t idlen, RedisModuleString *key) {
+    if (!hd->memo_on || hd->nmemo == HD_KEY_MEMO || idlen > HD_ID_MAX) return key;
+    HdKeyMemo *m = &hd->memo[hd->nmemo++];
+    m->kind = kind;
+    m->num = num;
+    m->idlen = idlen;
+    if (idlen) memcpy(m->id, id, idlen);
+    m->key = RedisModule_HoldString(hd->ctx, key);
+    return key;
+}
+
+/* "<desk>:<suffix>" without formatting. */
+static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
+    char buf[HD_DESK_MAX + 32];
+    memcpy(buf, hd->dname, hd->dlen);
+    buf[hd->dlen] = ':';
+    memcpy(buf + hd->dlen + 1, suffix, slen);
+    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+}
+
+/* A fixed name has its own slot: no search. */
+static RedisModuleString *memoFixed(Hd *hd, int kind, const char *suffix, size_t slen) {
+    RedisModuleString *k;
+    if (!hd->memo_on) return fixedKey(hd, suffix, slen);
+    if (hd->fixed_keys[kind]) return RedisModule_HoldString(hd->ctx, hd->fixed_keys[kind]);
+    k = fixedKey(hd, suffix, slen);
+    hd->fixed_keys[kind] = RedisModule_HoldString(hd->ctx, k);
+    return k;
+}
+#define FIXED(kind, suffix) memoFixed(hd, kind, suffix, sizeof(suffix) - 1)
+
 RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
-    return hdKey(hd, "ticket:%lld", tid);
+    RedisModuleString *k = memoGet(hd, KM_TICKET, tid, NULL, 0);
+    return k ? k : memoPut(hd, KM_TICKET, tid, NULL, 0, hdKey(hd, "ticket:%lld", tid));
 }
 
 /* One builder per key kind (SPEC.md section 2): the schema is spelled here
  * only, and keyschema.c's key-kind table names the same kinds. */
 RedisModuleString *hdStatsKey(Hd *hd) {
-    return hdKey(hd, "stats");
+    return FIXED(KM_STATS, "stats");
 }
 RedisModuleString *hdEventsKey(Hd *hd) {
-    return hdKey(hd, "events");
+    return FIXED(KM_EVENTS, "events");
 }
 RedisModuleString *hdConfigKey(Hd *hd) {
-    return hdKey(hd, "config");
+    return FIXED(KM_CONFIG, "config");
 }
 RedisModuleString *hdAgentsKey(Hd *hd) {
-    return hdKey(hd, "agents");
+    return FIXED(KM_AGENTS, "agents");
 }
 RedisModuleString *hdAdminsKey(Hd *hd) {
     return hdKey(hd, "admins");
 }
 RedisModuleString *hdQueuePriorityKey(Hd *hd) {
-    return hdKey(hd, "queue:priority");
+    return FIXED(KM_QUEUE_PRIORITY, "queue:priority");
 }
 RedisModuleString *hdQueueSlaKey(Hd *hd) {
-    return hdKey(hd, "queue:sla");
+    return FIXED(KM_QUEUE_SLA, "queue:sla");
 }
 RedisModuleString *hdSlaTimerKey(Hd *hd) {
-    return hdKey(hd, "sla:timer");
+    return FIXED(KM_SLA_TIMER, "sla:timer");
 }
 RedisModuleString *hdSlaRelaxKey(Hd *hd) {
-    return hdKey(hd, "sla:relax");
+    return FIXED(KM_SLA_RELAX, "sla:relax");
 }
 RedisModuleString *hdSlaReassignKey(Hd *hd) {
-    return hdKey(hd, "sla:reassign");
+    return FIXED(KM_SLA_REASSIGN, "sla:reassign");
 }
 RedisModuleString *hdSeqTicketsKey(Hd *hd) {
-    return hdKey(hd, "seq:tickets");
+    return FIXED(KM_SEQ_TICKETS, "seq:tickets");
 }
 RedisModuleString *hdSeqUsersKey(Hd *hd) {
     return hdKey(hd, "seq:users");
@@ -177,7 +254,8 @@ RedisModuleString *hdModelWordsKey(Hd *hd) {
     return hdKey(hd, "model:words");
 }
 RedisModuleString *hdTicketLogKey(Hd *hd, long long tid) {
-    return hdKey(hd, "ticket:%lld:log", tid);
+    RedisModuleString *k = memoGet(hd, KM_TICKET_LOG, tid, NULL, 0);
+    return k ? k : memoPut(hd, KM_TICKET_LOG, tid, NULL, 0, hdKey(hd, "ticket:%lld:log", tid));
 }
 RedisModuleString *hdTicketChatKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:chat", tid);
@@ -186,67 +264,70 @@ RedisModuleString *hdTicketStateKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:state", tid);
 }
 RedisModuleString *hdTicketReportKey(Hd *hd, long long tid) {
-    return hdKey(hd, "ticket:%lld:report", tid);
+    RedisModuleString *k = memoGet(hd, KM_TICKET_REPORT, tid, NULL, 0);
+    return k ? k : memoPut(hd, KM_TICKET_REPORT, tid, NULL, 0, hdKey(hd, "ticket:%lld:report", tid));
 }
 RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
     return hdKey(hd, "chat:%lld", tid);
 }
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
-    return hdKey(hd, "flood:children:%lld", tid);
+    RedisModuleString *k = memoGet(hd, KM_FLOOD_CHILDREN, tid, NULL, 0);
+    return k ? k : memoPut(hd, KM_FLOOD_CHILDREN, tid, NULL, 0, hdKey(hd, "flood:children:%lld", tid));
 }
-/* "<desk>:<suffix>" without formatting: the flood keys are opened on every
- * TICKET.CREATE (hot path). */
-static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
-    char buf[HD_DESK_MAX + 32];
-    memcpy(buf, hd->dname, hd->dlen);
-    buf[hd->dlen] = ':';
-    memcpy(buf + hd->dlen + 1, suffix, slen);
-    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
-}
+/* The flood keys are opened on every TICKET.CREATE (hot path). */
 RedisModuleString *hdFloodRecentKey(Hd *hd) {
-    return fixedKey(hd, "flood:recent", 12);
+    return FIXED(KM_FLOOD_RECENT, "flood:recent");
 }
 RedisModuleString *hdFloodMastersKey(Hd *hd) {
-    return fixedKey(hd, "flood:masters", 13);
+    return FIXED(KM_FLOOD_MASTERS, "flood:masters");
 }
 RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
-    return hdKey(hd, "report:%lld", day);
+    RedisModuleString *k = memoGet(hd, KM_REPORT_DAY, day, NULL, 0);
+    return k ? k : memoPut(hd, KM_REPORT_DAY, day, NULL, 0, hdKey(hd, "report:%lld", day));
 }
 
+/* A member, not a key, memoised the same way: writes copy it (ZsetAdd,
+ * SADD's argv) and never change the string. */
 RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     char buf[32] = "ticket:";
+    RedisModuleString *k = memoGet(hd, KM_MEMBER, tid, NULL, 0);
+    if (k) return k;
     int n = 7 + hdFormatLL(buf + 7, tid);
-    return RedisModule_CreateString(hd->ctx, buf, n);
+    return memoPut(hd, KM_MEMBER, tid, NULL, 0, RedisModule_CreateString(hd->ctx, buf, n));
 }
 
 /* Ids are validated to 64 bytes, so "%.*s" keys always fit in HD_KEY_MAX. */
-static RedisModuleString *idKey(Hd *hd, const char *kind, RedisModuleString *id,
+static RedisModuleString *idKey(Hd *hd, int memo, const char *kind, RedisModuleString *id,
                                 const char *suffix) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(id, &len);
-    return hdKey(hd, "%s:%.*s%s", kind, (int)len, s, suffix);
+    RedisModuleString *k = memoGet(hd, memo, 0, s, len);
+    return k ? k : memoPut(hd, memo, 0, s, len,
+                           hdKey(hd, "%s:%.*s%s", kind, (int)len, s, suffix));
 }
 
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, "agent", aid, "");
+    return idKey(hd, KM_AGENT, "agent", aid, "");
 }
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, "agent", aid, ":skills");
+    return idKey(hd, KM_AGENT_SKILLS, "agent", aid, ":skills");
 }
 RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, "agent", aid, ":open_tickets");
+    return idKey(hd, KM_AGENT_OPEN, "agent", aid, ":open_tickets");
 }
 RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, "user", uid, "");
+    return idKey(hd, KM_USER, "user", uid, "");
 }
 RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, "user", uid, ":tickets");
+    return idKey(hd, KM_USER_TICKETS, "user", uid, ":tickets");
 }
 RedisModuleString *hdEmailKey(Hd *hd, const char *email, size_t len) {
     return hdKey(hd, "idx:user_email:%.*s", (int)len, email);
 }
 RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
-    return hdKey(hd, "queue:unassigned:%.*s", (int)len, cat);
+    RedisModuleString *k = memoGet(hd, KM_ROUTING, 0, cat, len);
+    return k ? k : memoPut(hd, KM_ROUTING, 0, cat, len,
+                           hdKey(hd, "queue:unassigned:%.*s", (int)len, cat));
 }
 RedisModuleString *hdCreatedKey(Hd *hd, const char *cat, size_t len) {
     return hdKey(hd, "queue:created:%.*s", (int)len, cat);

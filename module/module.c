@@ -95,6 +95,7 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
+    hdKeyMemoStart(&hd);        /* ctx has auto memory (above) */
     if (!deskNameValidOrReply(&hd)) return REDISMODULE_OK;
     if (!accessCheck(&hd, e->def, argv, argc)) return REDISMODULE_OK;
     slaNoteDesk(&hd);
@@ -385,6 +386,8 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     slaInit();
     slaTimerStart(ctx);
     classifyInit(ctx);
+    deskConfigInit(ctx);
+    hdKeyspaceStart(ctx);       /* after every hdKeyspaceHook */
     return REDISMODULE_OK;
 
 fail:

@@ -506,6 +506,7 @@ static int nextWoken(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.desk = argv[1];
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
+    hdKeyMemoStart(&hd);        /* ctx has auto memory (above) */
     /* Served outside hdDispatch: announce the command's module event here. */
     hdNotifyBegin(&hd);
     int served = serveNext(&hd, argv[2]);

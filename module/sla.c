@@ -99,10 +99,9 @@ static void noteKey(RedisModuleCtx *ctx, RedisModuleString *key) {
     }
 }
 
-static int onKeyspaceEvent(RedisModuleCtx *ctx, int type, const char *event,
-                           RedisModuleString *key) {
+static void onKeyspaceEvent(RedisModuleCtx *ctx, int type, const char *event,
+                            RedisModuleString *key) {
     noteKey(ctx, key);
-    return REDISMODULE_OK;
 }
 
 static void onScannedKey(RedisModuleCtx *ctx, RedisModuleString *keyname,
@@ -340,8 +339,8 @@ void slaTimerStart(RedisModuleCtx *ctx) {
     slaDesks = RedisModule_CreateDict(NULL);
     /* GENERIC: keys that arrive by RESTORE or MIGRATE ("restore"), RENAME
      * or COPY bring their desk too. */
-    RedisModule_SubscribeToKeyspaceEvents(ctx, REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_LOADED |
-                                          REDISMODULE_NOTIFY_GENERIC, onKeyspaceEvent);
+    hdKeyspaceHook(REDISMODULE_NOTIFY_ZSET | REDISMODULE_NOTIFY_LOADED |
+                   REDISMODULE_NOTIFY_GENERIC, onKeyspaceEvent);
     slaCtx = RedisModule_GetDetachedThreadSafeContext(ctx);
     slaTimerArmed = hdg.sla_timer_ms > 0;
     if (slaTimerArmed)

@@ -139,46 +139,96 @@ static int parseMarks(RedisModuleString *s) {
     return mask;
 }
 
+/* The ticket fields the SLA state is made of, by their index in SlaRead.v. */
+enum {
+    SF_STATUS, SF_PRIORITY, SF_CREATED_AT, SF_FR_DUE, SF_FR_AT, SF_NR_STARTED, SF_NR_DUE,
+    SF_NR_AT, SF_SLA_STARTED, SF_SLA_DUE, SF_CLOSED_AT, SF_PAUSED_AT, SF_PAUSED_MS,
+    SF_BREACHED, SF_WARNED, SF_LAST_MESSAGE_AT, SF_COUNT
+};
+static const struct { const char *name; size_t len; } slaFields[SF_COUNT] = {
+#define F(s) { s, sizeof(s) - 1 }
+    F("status"), F("priority"), F("created_at"), F("first_reply_due_at"),
+    F("first_reply_at"), F("next_reply_started_at"), F("next_reply_due_at"),
+    F("next_reply_at"), F("sla_started_at"), F("sla_due_at"), F("closed_at"),
+    F("sla_paused_at"), F("sla_paused_ms"), F("sla_breached"), F("sla_warned"),
+    F("last_message_at"),
+#undef F
+};
+
+typedef struct SlaRead {
+    RedisModuleString *v[SF_COUNT];     /* retained; NULL = absent */
+} SlaRead;
+
+static void slaReadField(RedisModuleKey *key, RedisModuleString *field,
+                         RedisModuleString *value, void *privdata) {
+    SlaRead *r = privdata;
+    size_t len;
+    const char *f = RedisModule_StringPtrLen(field, &len);
+    for (int i = 0; i < SF_COUNT; i++) {
+        if (slaFields[i].len != len || memcmp(slaFields[i].name, f, len)) continue;
+        if (!r->v[i]) {
+            RedisModule_RetainString(NULL, value);
+            r->v[i] = value;
+        }
+        return;
+    }
+}
+
+/* One pass over the ticket hash (ScanKey): a HashGet of the 16 fields
+ * walked the hash once per field, and most of them are absent, which walks
+ * it to the end (30k instructions of TICKET.CLOSE). */
 int slaRead(Hd *hd, long long tid, SlaState *s) {
-    RedisModuleString *f[16] = { NULL };
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdTicketKey(hd, tid), REDISMODULE_READ);
+    SlaRead r;
+    RedisModuleString **f = r.v;
+    RedisModuleString *key = hdTicketKey(hd, tid);
+    const HdHashRead *hr = hdHashRead(hd, key);
     memset(s, 0, sizeof(*s));
     s->tid = tid;
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+    memset(&r, 0, sizeof(r));
+    if (hr) {
+        /* The ticket was read whole already (ticketLoad) and not written. */
+        if (hr->type != REDISMODULE_KEYTYPE_HASH) return 0;
+        for (int i = 0; i < hr->n; i++) slaReadField(NULL, hr->f[i], hr->v[i], &r);
+        if (hr->truncated)
+            for (int i = 0; i < SF_COUNT; i++)
+                if (!f[i]) {
+                    f[i] = hdHashGet(hd, key, slaFields[i].name);
+                    if (f[i]) RedisModule_RetainString(NULL, f[i]);
+                }
+    } else {
+        RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+        if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
+            RedisModule_CloseKey(k);
+            return 0;
+        }
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, slaReadField, &r));
+        RedisModule_ScanCursorDestroy(cur);
         RedisModule_CloseKey(k);
-        return 0;
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS,
-                        "status", &f[0], "priority", &f[1], "created_at", &f[2],
-                        "first_reply_due_at", &f[3], "first_reply_at", &f[4],
-                        "next_reply_started_at", &f[5], "next_reply_due_at", &f[6],
-                        "next_reply_at", &f[7], "sla_started_at", &f[8], "sla_due_at", &f[9],
-                        "closed_at", &f[10], "sla_paused_at", &f[11], "sla_paused_ms", &f[12],
-                        "sla_breached", &f[13], "sla_warned", &f[14],
-                        "last_message_at", &f[15], NULL);
-    RedisModule_CloseKey(k);
     size_t slen = 0;
-    const char *st = f[0] ? RedisModule_StringPtrLen(f[0], &slen) : "";
-    s->active = f[0] && !(slen == 6 && (!memcmp(st, "closed", 6) || !memcmp(st, "merged", 6)));
+    const char *st = f[SF_STATUS] ? RedisModule_StringPtrLen(f[SF_STATUS], &slen) : "";
+    s->active = f[SF_STATUS] && !(slen == 6 && (!memcmp(st, "closed", 6) ||
+                                                !memcmp(st, "merged", 6)));
     s->closed = slen == 6 && !memcmp(st, "closed", 6);
     s->on_hold = slen == 7 && !memcmp(st, "on_hold", 7);
-    s->priority = f[1] ? toLL(f[1]) : 5;
-    s->created_at = toLL(f[2]);
+    s->priority = f[SF_PRIORITY] ? toLL(f[SF_PRIORITY]) : 5;
+    s->created_at = toLL(f[SF_CREATED_AT]);
     s->start[SLA_FIRST_REPLY] = s->created_at;
-    s->due[SLA_FIRST_REPLY] = toLL(f[3]);
-    s->at[SLA_FIRST_REPLY] = toLL(f[4]);
-    s->start[SLA_NEXT_REPLY] = toLL(f[5]);
-    s->due[SLA_NEXT_REPLY] = toLL(f[6]);
-    s->at[SLA_NEXT_REPLY] = toLL(f[7]);
-    s->start[SLA_RESOLUTION] = f[8] ? toLL(f[8]) : s->created_at;
-    s->due[SLA_RESOLUTION] = toLL(f[9]);
-    s->at[SLA_RESOLUTION] = s->closed ? toLL(f[10]) : 0;
-    s->paused_at = toLL(f[11]);
-    s->paused_ms = toLL(f[12]);
-    s->breached = parseMarks(f[13]);
-    s->warned = parseMarks(f[14]);
-    s->last_message_at = toLL(f[15]);
-    for (int i = 0; i < 16; i++) if (f[i]) RedisModule_FreeString(hd->ctx, f[i]);
+    s->due[SLA_FIRST_REPLY] = toLL(f[SF_FR_DUE]);
+    s->at[SLA_FIRST_REPLY] = toLL(f[SF_FR_AT]);
+    s->start[SLA_NEXT_REPLY] = toLL(f[SF_NR_STARTED]);
+    s->due[SLA_NEXT_REPLY] = toLL(f[SF_NR_DUE]);
+    s->at[SLA_NEXT_REPLY] = toLL(f[SF_NR_AT]);
+    s->start[SLA_RESOLUTION] = f[SF_SLA_STARTED] ? toLL(f[SF_SLA_STARTED]) : s->created_at;
+    s->due[SLA_RESOLUTION] = toLL(f[SF_SLA_DUE]);
+    s->at[SLA_RESOLUTION] = s->closed ? toLL(f[SF_CLOSED_AT]) : 0;
+    s->paused_at = toLL(f[SF_PAUSED_AT]);
+    s->paused_ms = toLL(f[SF_PAUSED_MS]);
+    s->breached = parseMarks(f[SF_BREACHED]);
+    s->warned = parseMarks(f[SF_WARNED]);
+    s->last_message_at = toLL(f[SF_LAST_MESSAGE_AT]);
+    for (int i = 0; i < SF_COUNT; i++) if (f[i]) RedisModule_FreeString(NULL, f[i]);
     return 1;
 }
 

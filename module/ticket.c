@@ -431,6 +431,10 @@ static int cmdTicketClose(Hd *hd, RedisModuleString **argv, int argc) {
         }
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
+    /* The record and the SLA state of the close (slaOnClose) from one read
+     * of the ticket hash. */
+    long long tid;
+    if (hdTicketIdArg(argv[2], &tid)) hdHashRead(hd, hdTicketKey(hd, tid));
     if (!ticketLoadExisting(hd, argv[2], &t)) return REDISMODULE_OK;
     if (at >= 0) {
         /* Imported history: a close after the ticket's creation and last

@@ -410,6 +410,56 @@ assert_eq "DESK.ADMIN LIST" boss "$(r DESK.ADMIN hq LIST)"
 assert_ok "DESK.ADMIN REMOVE" DESK.ADMIN hq REMOVE boss
 assert_eq "DESK.ADMIN LIST empty" "" "$(r DESK.ADMIN hq LIST)"
 
+# ---------------------------------------------------------------- kept settings
+# The module keeps a desk's parsed settings between commands; every way of
+# changing D:config behind DESK.CONFIG must be seen by the next command.
+section kept
+fw() { r "$@" DESK.CONFIG GET kc flood-window; }
+assert_eq "kept: defaults of a desk with no D:config" 60 "$(fw)"
+r HSET kc:config flood-window 30 >/dev/null
+assert_eq "kept: a client's HSET is seen" 30 "$(fw)"
+r HDEL kc:config flood-window >/dev/null
+assert_eq "kept: HDEL is seen" 60 "$(fw)"
+r HSET kc:config flood-window 31 >/dev/null; fw >/dev/null
+r DEL kc:config >/dev/null
+assert_eq "kept: DEL is seen" 60 "$(fw)"
+r HSET kc:config flood-window 32 >/dev/null; fw >/dev/null
+assert_eq "kept: another db has its own settings" 60 "$(fw -n 5)"
+r SWAPDB 0 5 >/dev/null
+assert_eq "kept: SWAPDB is seen (db 0)" 60 "$(fw)"
+assert_eq "kept: SWAPDB is seen (db 5)" 32 "$(fw -n 5)"
+r SWAPDB 0 5 >/dev/null
+r HSET kc:src flood-window 33 >/dev/null; fw >/dev/null
+r RENAME kc:src kc:config >/dev/null
+assert_eq "kept: RENAME onto D:config is seen" 33 "$(fw)"
+dump=$(redis-cli -p "$PORT" --no-raw DUMP kc:config)
+r HSET kc:config flood-window 34 >/dev/null; fw >/dev/null
+r HSET kc:tmp flood-window 35 >/dev/null
+r EVAL "redis.call('RESTORE', 'kc:config', 0, redis.call('DUMP', 'kc:tmp'), 'REPLACE')" 0 >/dev/null
+assert_eq "kept: RESTORE REPLACE is seen" 35 "$(fw)"
+printf 'MULTI\nHSET kc:config flood-window 36\nDESK.CONFIG GET kc flood-window\nEXEC\n' |
+    redis-cli -p "$PORT" >"$SERVER_DIR/multi.out"
+assert_eq "kept: an HSET earlier in the same MULTI is seen" 36 "$(tail -n 1 "$SERVER_DIR/multi.out")"
+r EVAL "redis.call('HSET', 'kc:config', 'flood-window', '37'); return redis.call('DESK.CONFIG', 'GET', 'kc', 'flood-window')" 0 >/dev/null
+assert_eq "kept: a script's HSET is seen" 37 "$(fw)"
+r FLUSHALL >/dev/null
+assert_eq "kept: FLUSHALL is seen" 60 "$(fw)"
+r DESK.CONFIG SET kc flood-window 38 >/dev/null
+r SAVE >/dev/null
+r DESK.CONFIG SET kc flood-window 39 >/dev/null
+assert_eq "kept: DESK.CONFIG SET is seen" 39 "$(fw)"
+r DEBUG RELOAD NOSAVE >/dev/null
+assert_eq "kept: a load (DEBUG RELOAD NOSAVE) is seen" 38 "$(fw)"
+r PEXPIRE kc:config 200 >/dev/null
+assert_eq "kept: a D:config with a TTL is read until it expires" 38 "$(fw)"
+sleep 0.4
+assert_eq "kept: its expiry is seen" 60 "$(fw)"
+r HSET kc:config sla.10 100 >/dev/null
+t=$(r TICKET.CREATE kc "kept settings probe" PRIORITY 10 CATEGORY general)
+assert_eq "kept: commands other than DESK.CONFIG see it too" 100 "$(slasecs kc "$t")"
+r DEL kc:config >/dev/null
+r DESK.PURGE kc >/dev/null 2>&1
+
 # ---------------------------------------------------------------- consistency
 section consistency
 for d in hq cfgset work st names; do

@@ -435,6 +435,8 @@ int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *
 #define HD_MAX_KEYWORD_CATS 16         /* categories with desk keywords */
 #define HD_KEYWORDS_MAX 255            /* bytes of one category's keyword list */
 
+/* A new field must be set in configDefaults and copied in configCopy
+ * (deskconfig.c): neither clears or copies the struct whole. */
 typedef struct DeskConfig {
     double alert_threshold;
     long long flood_window, flood_threshold, default_capacity;

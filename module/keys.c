@@ -138,7 +138,7 @@ enum {
     /* names with an argument, in Hd.memo */
     KM_TICKET, KM_TICKET_LOG, KM_TICKET_REPORT, KM_REPORT_DAY, KM_FLOOD_CHILDREN,
     KM_MEMBER, KM_AGENT, KM_AGENT_SKILLS, KM_AGENT_OPEN, KM_USER, KM_USER_TICKETS,
-    KM_ROUTING, KM_SKILL
+    KM_ROUTING, KM_CREATED, KM_SKILL
 };
 _Static_assert(KM_FIXED_END <= HD_FIXED_KEYS, "HD_FIXED_KEYS is too small");
 
@@ -330,7 +330,9 @@ RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
                            hdKey(hd, "queue:unassigned:%.*s", (int)len, cat));
 }
 RedisModuleString *hdCreatedKey(Hd *hd, const char *cat, size_t len) {
-    return hdKey(hd, "queue:created:%.*s", (int)len, cat);
+    RedisModuleString *k = memoGet(hd, KM_CREATED, 0, cat, len);
+    return k ? k : memoPut(hd, KM_CREATED, 0, cat, len,
+                           hdKey(hd, "queue:created:%.*s", (int)len, cat));
 }
 RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len) {
     return hdKey(hd, "skill:%.*s", (int)len, skill);

@@ -179,37 +179,46 @@ const LexSpec lexNeutral[] = {
 /* Urgency weights (probabilities combined by noisy-OR): failures and their
  * scope, security incidents, legal threats, money being lost; then time
  * pressure, repeated contact, delays and frustration; the mildest for a
- * problem being reported at all, so that it ranks above a mere question. */
+ * problem being reported at all, so that it ranks above a mere question.
+ * Session 7 checked each cue against the train part of the public set
+ * (tests/data/customer-support-tickets, 2,173 tickets; never its test or
+ * fresh part): a sender who says the impact is severe, asks for immediate
+ * attention or to restore a service, or names downtime, phishing or lost
+ * productivity rates the ticket higher than the old weights said; a security
+ * breach named as such is no more urgent there than a data breach; "soon" is
+ * hardly time pressure. */
 const LexSpec lexUrgency[] = {
     {NULL, 0.75, "data loss, lost data, lost all, all users, all our users, all customers, "
         "all employees, entire system, system down, systems down, production down, "
         "site down, website down, server down, service down, went down, completely down, "
-        "total outage, ransomware, security breach, payments failing, "
+        "total outage, ransomware, payments failing, "
         "payments are failing, cannot process payments, checkout is broken, "
         "being hacked, been hacked, was hacked, were hacked, losing money, "
         "losing customers, losing orders, i will sue, we will sue, sue you"},
-    {NULL, 0.65, "data breach, hacked, hacker, identity theft, outage, outages, "
+    {NULL, 0.65, "data breach, security breach, hacked, hacker, phishing, identity theft, "
+        "outage, outages, major outage, downtime, interruption, restore, severe, severely, "
+        "critical issue, immediate attention, urgent attention, "
         "emergency, crash, crashed, crashes, crashing, system failure, "
         "server failure, hardware failure, critical, urgent, urgently, fraud, "
         "fraudulent, lawsuit, chargeback, legal action, my lawyer, our lawyer, "
         "cannot log in, can't log in, cant log in, unable to log in, unable to login, "
         "cannot login, login fails, login failed, log in fails, cannot access, "
         "unable to access, not accessible, inaccessible, production, stolen"},
-    {NULL, 0.55, "compromised, injured, injury, severe, major, disruption, disruptions, "
-        "disrupted, disrupting, downtime, impacting, affecting, breach, blocked, "
+    {NULL, 0.55, "compromised, injured, injury, major, disruption, disruptions, "
+        "disrupted, disrupting, impacting, affecting, breach, blocked, "
         "halted, unresponsive, not responding, data corruption, corrupted, "
-        "overload, overloaded, interruption, interruptions, impacted, has impacted, "
+        "overload, overloaded, interruptions, impacted, has impacted, "
         "unexpected crash, unexpectedly, was detected, detected, patient records, "
         "immediately, immediate, asap, right now, today, unauthorized, unauthorised"},
     {NULL, 0.45, "leak, leaked, overdrawn, cease, desist, sue, scam, is down, police, "
         "subpoena, failure, failures, failing, promptly, urgent assistance, "
         "vulnerability, malware, virus, stopped working, not working, "
-        "business operations, our operations, deadline, locked out"},
+        "business operations, our operations, productivity, deadline, locked out"},
     {NULL, 0.35, "down, attorney, lawyer, suspicious, costing us, every minute, "
         "every hour, passport, failed, fails, broken, unable, cannot, can't, cant, "
         "error, errors, freezes, frozen, logs, unexpected, suspect, suspected"},
     {NULL, 0.3, "as soon as possible, third time, unacceptable, escalate, escalated, "
-        "demand, quickly, deadline, soon, tomorrow, this week, still nothing, "
+        "demand, quickly, deadline, tomorrow, this week, still nothing, "
         "no reply, no response, no answer, ignored, frustrated, angry, thousands, "
         "unfair, unfairly, ridiculous, fix this, charged twice, billed twice, "
         "double charged, double billed, not received, never arrived, times now, "
@@ -218,13 +227,17 @@ const LexSpec lexUrgency[] = {
         "refused, declined, overcharged, my money, money back, "
         "crushed, damaged"},
     {NULL, 0.2, "still, lost, month"},
-    {NULL, 0.15, "complaint, waiting, days, invalid, cancelled, scratched, again, twice, "
+    {NULL, 0.15, "complaint, soon, waiting, days, invalid, cancelled, scratched, again, "
+        "twice, "
         "issue, issues, problem, problems, disappointed, terrible, horrible, worst, "
         "fed up, furious"},
 };
 
 /* Calm cues lower the urgency: the sender says it can wait, or is asking,
- * thanking, or praising (the strongest one counts). */
+ * thanking, or praising, or the problem is small or comes and goes (the
+ * strongest one counts). Checked on the public set's train part like the
+ * urgency cues: asking for recommendations or best practices is no calmer
+ * there than any other request, an intermittent fault is. */
 const LexSpec lexCalm[] = {
     {NULL, 0.6, "no rush, no hurry, not urgent, whenever you can, when you have time, "
         "when you get a chance, at your convenience, everything is fine, "
@@ -232,11 +245,15 @@ const LexSpec lexCalm[] = {
     {NULL, 0.45, "just wondering, just curious, out of curiosity, happy with, "
         "satisfied with, great service, quick delivery, well done, love the, "
         "interested in, would like to know, would like to learn, learn more, "
-        "know more, information on, information about, more information, "
-        "details on, details about, inquire, inquiring, inquiry, suggestions, "
-        "recommendations, best practices, strategies"},
-    {NULL, 0.1, "thanks for, thank you for, could you provide, would appreciate, "
-        "feedback, question, questions, advice, guidance, wondering"},
+        "know more, information on, information about, information regarding, "
+        "more information, details on, details about, inquire, inquiring, inquiry, "
+        "suggestions, strategies, questions, clarification, learning about, "
+        "case studies, services you offer, a guide, minor, minor issue, slight, "
+        "slightly, cosmetic, small issue, low priority"},
+    {NULL, 0.3, "thanks for, could you provide, sporadic, sporadically, intermittent, "
+        "intermittently, occasional, occasionally, from time to time, now and then"},
+    {NULL, 0.1, "thank you for, would appreciate, recommendations, best practices, "
+        "feedback, question, advice, guidance, wondering"},
 };
 
 /* A cue after one of these in its sentence (or in a question) is asked

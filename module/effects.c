@@ -709,3 +709,23 @@ void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata)
     }
     RedisModule_CloseKey(k);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Several values in one effect (issue 15)                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The entries a command gathered for one list (report.c's batch), pushed in
+ * order as one RPUSH: one key open, one replicated command, and one "rpush"
+ * event, as RPUSH with several elements raises. */
+void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n) {
+    RedisModuleKey *k;
+    if (n <= 0) return;
+    k = openWrite(hd, key);
+    for (int i = 0; i < n; i++)
+        RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, eles[i]) ==
+                           REDISMODULE_OK);
+    RedisModule_CloseKey(k);
+    if (replicated(hd))
+        RedisModule_Replicate(hd->ctx, "RPUSH", "sv", key, eles, (size_t)n);
+    notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
+}

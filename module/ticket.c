@@ -382,8 +382,12 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
     char fromcopy[16];
 
     snprintf(fromcopy, sizeof(fromcopy), "%s", from);
+    /* The resolution sample, a late breach and `closed`: one write each of
+     * the day's hash and the ticket's report list. */
+    reportBegin(hd);
     slaOnClose(hd, cfg, t);
     reportCount(hd, t, hd->now, "closed");
+    reportEnd(hd);
     if (t->agent) {
         fv[n++] = hdConstString(hd, "resolved_by");
         fv[n++] = t->agent;

@@ -788,6 +788,8 @@ void reportBreach(Hd *hd, const Ticket *t, long long at, int metric);
  * a command that begins ends before it returns. */
 void reportBegin(Hd *hd);
 void reportEnd(Hd *hd);
+/* At load: the keyspace and server hooks of the kept counters. */
+void reportInit(RedisModuleCtx *ctx);
 /* TICKET.DEL: takes the ticket's contributions out of the aggregates. */
 void reportForget(Hd *hd, long long tid);
 /* Type checks of the report keys a write at `at` may touch. Replies. */

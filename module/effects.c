@@ -198,7 +198,7 @@ void hdKeyspaceStart(RedisModuleCtx *ctx) {
     if (ksMask) RedisModule_SubscribeToKeyspaceEvents(ctx, ksMask, onKeyspace);
 }
 
-#define SE_HOOKS_MAX 12
+#define SE_HOOKS_MAX 16
 static struct { uint64_t id; RedisModuleEventCallback fn; } seHooks[SE_HOOKS_MAX];
 static int nseHooks;
 

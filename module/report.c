@@ -20,6 +20,7 @@
  * takes nothing back: the earlier close did happen, and the ticket's next
  * close is counted again (with its resolution time measured from the reopen,
  * the start of its new resolution clock). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,12 +117,149 @@ static struct {
     RedisModuleString *entry[BATCH_ENTRIES];
 } batch;
 
+/* ------------------------------------------------------------------------ */
+/* Today's counters, kept                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A counter is added to by reading its field (RM_HashGet: a search of the
+ * listpack while the hash is small) and writing it (HashSet: the same search
+ * again), twice the work of the HSET that replicates it; a close moves eight.
+ * The values the module last read or wrote in today's hash are kept, so the
+ * next contribution writes without reading. They are the hash's values as
+ * long as nothing else touched it: any keyspace event on a
+ * "<desk>:report:<day>" key other than the module's own HSET here (a client's
+ * or a script's HSET or HDEL, a replicated write, DEL, RENAME, RESTORE, COPY,
+ * MOVE, expiry, eviction, DESK.PURGE), a flush, SWAPDB or a load drops them
+ * all: the rule of the kept desk settings (deskconfig.c). A key that another
+ * type replaced (SET, whose event is not watched) fails the type checks of
+ * every command that writes it, and is a hash again only after a deletion or
+ * a whole-key write, which are watched. Other days (a breach counts on its
+ * due day, TICKET.DEL takes back old days) are read and written as they are. */
+#define KEPT_MAX 256
+static struct {
+    unsigned long long epoch;               /* valid while == keptEpoch */
+    int db, n;
+    size_t klen;
+    char key[HD_DESK_MAX + 32];
+    uint32_t hash[KEPT_MAX];
+    long long value[KEPT_MAX];
+    char name[KEPT_MAX][FIELD_MAX];
+} kept;
+static unsigned long long keptEpoch = 1;
+static RedisModuleString *keptOwnWrite;    /* the key of the HSET written below */
+
+static uint32_t nameHash(const char *s, size_t len) {
+    uint32_t h = 2166136261u;               /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int isDayKey(const char *k, size_t len) {
+    return len > 16 && !memcmp(k + len - 16, ":report:", 8);
+}
+
+static void keptKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
+                         RedisModuleString *key) {
+    size_t len, olen;
+    const char *k = RedisModule_StringPtrLen(key, &len), *own;
+    if (!isDayKey(k, len)) return;
+    if (keptOwnWrite && type == REDISMODULE_NOTIFY_HASH) {
+        own = RedisModule_StringPtrLen(keptOwnWrite, &olen);
+        if (olen == len && !memcmp(own, k, len)) return;
+    }
+    keptEpoch++;
+}
+
+static void keptServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    keptEpoch++;
+}
+
+void reportInit(RedisModuleCtx *ctx) {
+    hdKeyspaceHook(REDISMODULE_NOTIFY_HASH | REDISMODULE_NOTIFY_GENERIC |
+                   REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED, keptKeyEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, keptServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, keptServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_Loading, keptServerEvent);
+    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, keptServerEvent);
+}
+
+/* 1 when the kept values are key's (resetting them to key when they are
+ * not and key is today's); 0 for another day, which is not kept. */
+static int keptFor(Hd *hd, RedisModuleString *key, long long day) {
+    size_t len;
+    const char *k = RedisModule_StringPtrLen(key, &len);
+    int db = RedisModule_GetSelectedDb(hd->ctx);
+    if (kept.epoch == keptEpoch && kept.db == db && kept.klen == len &&
+        !memcmp(kept.key, k, len)) return 1;
+    if (day != dayOf(hd->now) || len > sizeof(kept.key)) return 0;
+    kept.epoch = keptEpoch;
+    kept.db = db;
+    kept.klen = len;
+    memcpy(kept.key, k, len);
+    kept.n = 0;
+    return 1;
+}
+
+static int keptFind(const char *name, size_t len, uint32_t h) {
+    for (int i = 0; i < kept.n; i++)
+        if (kept.hash[i] == h && !memcmp(kept.name[i], name, len + 1)) return i;
+    return -1;
+}
+
+static void keptStore(int slot, const char *name, size_t len, uint32_t h, long long v) {
+    if (slot < 0) {
+        if (kept.n == KEPT_MAX) return;     /* past that, read each time */
+        slot = kept.n++;
+        kept.hash[slot] = h;
+        memcpy(kept.name[slot], name, len + 1);
+    }
+    kept.value[slot] = v;
+}
+
+/* The current value of field f (0 when missing or not an integer, as
+ * fxHashIncr reads it). */
+static long long readCounter(RedisModuleKey *k, RedisModuleString *f) {
+    RedisModuleString *cur = NULL;
+    long long v = 0;
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+        RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &cur, NULL);
+    if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+    return v;
+}
+
+/* The gathered deltas added to the day's counters: the values read once
+ * (kept ones are not read), written as one HSET (one key open, one
+ * replicated command, its event). */
 static void flushFields(void) {
-    const char *fields[BATCH_FIELDS];
-    if (!batch.nfields) return;
-    for (int i = 0; i < batch.nfields; i++) fields[i] = batch.field[i];
-    /* The effects layer: one key open, one replicated HSET, its event. */
-    fxHashIncrMany(batch.hd, dayKey(batch.hd, batch.day), fields, batch.delta, batch.nfields);
+    Hd *hd = batch.hd;
+    RedisModuleString *key, *fv[2 * BATCH_FIELDS];
+    RedisModuleKey *rk = NULL;
+    long long v[BATCH_FIELDS];
+    int slot[BATCH_FIELDS], n = batch.nfields, keep;
+    uint32_t h[BATCH_FIELDS];
+    size_t len[BATCH_FIELDS];
+    if (!n) return;
+    key = dayKey(hd, batch.day);
+    keep = keptFor(hd, key, batch.day);
+    for (int i = 0; i < n; i++) {
+        len[i] = strlen(batch.field[i]);
+        h[i] = nameHash(batch.field[i], len[i]);
+        slot[i] = keep ? keptFind(batch.field[i], len[i], h[i]) : -1;
+        fv[2 * i] = RedisModule_CreateString(hd->ctx, batch.field[i], len[i]);
+        if (slot[i] >= 0) {
+            v[i] = kept.value[slot[i]];
+        } else {
+            if (!rk) rk = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+            v[i] = readCounter(rk, fv[2 * i]);
+        }
+        v[i] += batch.delta[i];
+        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v[i]);
+    }
+    if (rk) RedisModule_CloseKey(rk);
+    keptOwnWrite = key;
+    fxHashSet(hd, key, fv, 2 * n);
+    keptOwnWrite = NULL;
+    for (int i = 0; keep && i < n; i++) keptStore(slot[i], batch.field[i], len[i], h[i], v[i]);
     batch.nfields = 0;
 }
 

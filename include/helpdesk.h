@@ -790,6 +790,7 @@ void reportBegin(Hd *hd);
 void reportEnd(Hd *hd);
 /* At load: the keyspace and server hooks of the kept counters. */
 void reportInit(RedisModuleCtx *ctx);
+void reportUnload(void);
 /* TICKET.DEL: takes the ticket's contributions out of the aggregates. */
 void reportForget(Hd *hd, long long tid);
 /* Type checks of the report keys a write at `at` may touch. Replies. */

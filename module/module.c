@@ -405,6 +405,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     floodUnload();
     routingUnload();
     classifyUnload();
+    reportUnload();
     hdConstStringsFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);

@@ -73,15 +73,21 @@ int reportCheckKeys(Hd *hd, long long tid, long long at) {
 /* Recording                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* snprintf with hdFormat's conversions only (%lld, %s, %.*s): the field
- * names and list entries below are made on every create and close, and
- * vsnprintf was about 12k instructions of a TICKET.CLOSE. */
-static int format(char *buf, size_t size, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = hdFormat(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
+/* parts[0..n) joined by sep into buf (size bytes, NUL-terminated, cut to
+ * fit); returns the length. The field names and list entries are made for
+ * every contribution: even hdFormat's loop over a format string was about
+ * 600 instructions a name. */
+static size_t joinParts(char *buf, size_t size, char sep, const char **parts, int n) {
+    size_t len = 0;
+    for (int i = 0; i < n && len + 1 < size; i++) {
+        size_t l = strlen(parts[i]);
+        if (i) buf[len++] = sep;
+        if (l > size - 1 - len) l = size - 1 - len;
+        memcpy(buf + len, parts[i], l);
+        len += l;
+    }
+    buf[len] = '\0';
+    return len;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -144,6 +150,10 @@ static struct {
     uint32_t hash[KEPT_MAX];
     long long value[KEPT_MAX];
     char name[KEPT_MAX][FIELD_MAX];
+    /* The field's name as a string, the module's own (no context): one
+     * made per kept field, not per write. HashSet copies it, the
+     * replication takes a reference. */
+    RedisModuleString *field[KEPT_MAX];
 } kept;
 static unsigned long long keptEpoch = 1;
 static RedisModuleString *keptOwnWrite;    /* the key of the HSET written below */
@@ -183,6 +193,16 @@ void reportInit(RedisModuleCtx *ctx) {
     hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, keptServerEvent);
 }
 
+static void keptClear(void) {
+    for (int i = 0; i < kept.n; i++) RedisModule_FreeString(NULL, kept.field[i]);
+    kept.n = 0;
+    kept.epoch = 0;
+}
+
+void reportUnload(void) {
+    keptClear();
+}
+
 /* 1 when the kept values are key's (resetting them to key when they are
  * not and key is today's); 0 for another day, which is not kept. */
 static int keptFor(Hd *hd, RedisModuleString *key, long long day) {
@@ -192,11 +212,11 @@ static int keptFor(Hd *hd, RedisModuleString *key, long long day) {
     if (kept.epoch == keptEpoch && kept.db == db && kept.klen == len &&
         !memcmp(kept.key, k, len)) return 1;
     if (day != dayOf(hd->now) || len > sizeof(kept.key)) return 0;
+    keptClear();
     kept.epoch = keptEpoch;
     kept.db = db;
     kept.klen = len;
     memcpy(kept.key, k, len);
-    kept.n = 0;
     return 1;
 }
 
@@ -212,6 +232,7 @@ static void keptStore(int slot, const char *name, size_t len, uint32_t h, long l
         slot = kept.n++;
         kept.hash[slot] = h;
         memcpy(kept.name[slot], name, len + 1);
+        kept.field[slot] = RedisModule_CreateString(NULL, name, len);
     }
     kept.value[slot] = v;
 }
@@ -245,10 +266,11 @@ static void flushFields(void) {
         len[i] = strlen(batch.field[i]);
         h[i] = nameHash(batch.field[i], len[i]);
         slot[i] = keep ? keptFind(batch.field[i], len[i], h[i]) : -1;
-        fv[2 * i] = RedisModule_CreateString(hd->ctx, batch.field[i], len[i]);
         if (slot[i] >= 0) {
+            fv[2 * i] = kept.field[slot[i]];
             v[i] = kept.value[slot[i]];
         } else {
+            fv[2 * i] = RedisModule_CreateString(hd->ctx, batch.field[i], len[i]);
             if (!rk) rk = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
             v[i] = readCounter(rk, fv[2 * i]);
         }
@@ -318,23 +340,24 @@ static void bump(long long day, const char *counter, const char *cat, const char
     const char *groups[4] = { "-", cat, prio, agent };
     char name[FIELD_MAX];
     for (int i = 0; i < 4; i++) {
-        int n = format(name, sizeof(name), "%s:%s:%s", dims[i], groups[i], counter);
-        addField(day, name, (size_t)n, delta);
+        const char *parts[3] = { dims[i], groups[i], counter };
+        addField(day, name, joinParts(name, sizeof(name), ':', parts, 3), delta);
     }
 }
 
 static void record(Hd *hd, const Ticket *t, long long at, const char *counter) {
-    char prio[24], entry[256];
+    char prio[24], dayname[24], entry[256];
     const char *agent = t->agent ? RedisModule_StringPtrLen(t->agent, NULL) : "-";
     long long day = dayOf(at);
+    const char *parts[5] = { dayname, counter, t->category, prio, agent };
     int own = batch.hd == NULL;
     if (own) batchOpen(hd);
     RedisModule_Assert(batch.hd == hd);
     hdFormatLL(prio, t->priority);
+    hdFormatLL(dayname, day);
     bump(day, counter, t->category, prio, agent, 1);
     /* At most 20 + 48 + 32 + 20 + 64 bytes and four blanks: never cut. */
-    int n = format(entry, sizeof(entry), "%lld %s %s %s %s", day, counter, t->category,
-                   prio, agent);
+    size_t n = joinParts(entry, sizeof(entry), ' ', parts, 5);
     addEntry(t->id, RedisModule_CreateString(hd->ctx, entry, n));
     if (own) batchClose();
 }
@@ -344,14 +367,17 @@ void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter) {
 }
 
 void reportSample(Hd *hd, const Ticket *t, long long at, const char *metric, long long ms) {
-    char counter[48];
-    format(counter, sizeof(counter), "h.%s.%lld", metric, (long long)bucketOf(ms < 0 ? 0 : ms));
+    char counter[48], bucket[24];
+    const char *parts[3] = { "h", metric, bucket };
+    hdFormatLL(bucket, (long long)bucketOf(ms < 0 ? 0 : ms));
+    joinParts(counter, sizeof(counter), '.', parts, 3);
     record(hd, t, at, counter);
 }
 
 void reportBreach(Hd *hd, const Ticket *t, long long at, int metric) {
     char counter[48];
-    format(counter, sizeof(counter), "breach.%s", slaMetricName(metric));
+    const char *parts[2] = { "breach", slaMetricName(metric) };
+    joinParts(counter, sizeof(counter), '.', parts, 2);
     record(hd, t, at, counter);
 }
 

@@ -365,6 +365,11 @@ void fxReplicationInit(RedisModuleCtx *ctx);
 typedef void (*HdKeyspaceFn)(RedisModuleCtx *ctx, int type, const char *event,
                              RedisModuleString *key);
 void hdKeyspaceHook(int mask, HdKeyspaceFn fn);
+/* The hooks of a copy of keys kept between commands: fn on HD_KEPT_EVENTS,
+ * reset on flush, SWAPDB and loads (effects.c says why these). */
+#define HD_KEPT_EVENTS (REDISMODULE_NOTIFY_HASH | REDISMODULE_NOTIFY_GENERIC | \
+                        REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED)
+void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback reset);
 void hdKeyspaceStart(RedisModuleCtx *ctx);
 /* fn is called on server event e. Redis keeps one callback per module and
  * event (subscribing again replaces it), so every file subscribes through

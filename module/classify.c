@@ -630,17 +630,9 @@ static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t su
 }
 
 void classifyInit(RedisModuleCtx *ctx) {
-    /* Hash writes and whole-key changes only: the model keys are opened as
-     * hashes at every use (openHash), so a key that another type replaced
-     * is not read, and it is a hash again only after a deletion or a
-     * whole-key write (GENERIC, EXPIRED, EVICTED). Fewer classes, fewer
-     * subscriber calls for the module's own writes. */
-    hdKeyspaceHook(REDISMODULE_NOTIFY_HASH | REDISMODULE_NOTIFY_GENERIC |
-                   REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED, mcOnKeyspace);
-    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
-    /* SWAPDB puts another db's keys under the entries' db numbers. */
-    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, mcOnServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
+    /* The model keys are opened as hashes at every use (openHash): a key
+     * that another type replaced is not read. */
+    hdKeptHooks(ctx, mcOnKeyspace, mcOnServerEvent);
 }
 
 void classifyUnload(void) {

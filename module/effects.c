@@ -729,3 +729,20 @@ void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n
         RedisModule_Replicate(hd->ctx, "RPUSH", "sv", key, eles, (size_t)n);
     notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
 }
+
+/* Keeps a copy of keys honest (the kept desk settings, the model cache, the
+ * kept report counters): fn gets every event that can change a hash in
+ * place or replace or remove a whole key (HD_KEPT_EVENTS), reset every
+ * flush, SWAPDB and load (RDB, AOF, a replica's sync, diskless async load).
+ * Other classes are left out: each event the module's own writes raise
+ * costs a subscriber context, and another type can only reach such a key by
+ * replacing it (SET, SUNIONSTORE, ...), which the copy's users catch by
+ * looking at the key's type, and only a deletion or a whole-key write makes
+ * it a hash again. */
+void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback reset) {
+    hdKeyspaceHook(HD_KEPT_EVENTS, fn);
+    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_Loading, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, reset);
+}

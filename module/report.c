@@ -185,12 +185,7 @@ static void keptServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t su
 }
 
 void reportInit(RedisModuleCtx *ctx) {
-    hdKeyspaceHook(REDISMODULE_NOTIFY_HASH | REDISMODULE_NOTIFY_GENERIC |
-                   REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED, keptKeyEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, keptServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, keptServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_Loading, keptServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, keptServerEvent);
+    hdKeptHooks(ctx, keptKeyEvent, keptServerEvent);
 }
 
 static void keptClear(void) {

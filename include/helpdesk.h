@@ -324,7 +324,7 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field);
 long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long long delta);
 /* Adds deltas[i] to integer fields[i] (n <= FX_INCR_MAX) with one key open
  * and one replicated HSET of the results. */
-#define FX_INCR_MAX 8
+#define FX_INCR_MAX 16
 void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
                     const long long *deltas, int n);
 /* Adds d1 to f1 and d2 to f2 (distinct fields) of one hash; one HSET. */
@@ -349,6 +349,8 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms);
 void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             long long maxlen, RedisModuleStreamID *id_out);
 void fxPublish(Hd *hd, RedisModuleString *channel, RedisModuleString *msg);
+/* RPUSH key e1 .. en: one key open, one replicated RPUSH, one event. */
+void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n);
 /* At load: looks at the server's replication state once, then watches for
  * anything that could receive replication (role changes, SYNC/PSYNC). On a
  * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
@@ -363,6 +365,11 @@ void fxReplicationInit(RedisModuleCtx *ctx);
 typedef void (*HdKeyspaceFn)(RedisModuleCtx *ctx, int type, const char *event,
                              RedisModuleString *key);
 void hdKeyspaceHook(int mask, HdKeyspaceFn fn);
+/* The hooks of a copy of keys kept between commands: fn on HD_KEPT_EVENTS,
+ * reset on flush, SWAPDB and loads (effects.c says why these). */
+#define HD_KEPT_EVENTS (REDISMODULE_NOTIFY_HASH | REDISMODULE_NOTIFY_GENERIC | \
+                        REDISMODULE_NOTIFY_EXPIRED | REDISMODULE_NOTIFY_EVICTED)
+void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback reset);
 void hdKeyspaceStart(RedisModuleCtx *ctx);
 /* fn is called on server event e. Redis keeps one callback per module and
  * event (subscribing again replaces it), so every file subscribes through
@@ -781,6 +788,14 @@ extern HdCommand hdReportCommands[];
 void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter);
 void reportSample(Hd *hd, const Ticket *t, long long at, const char *metric, long long ms);
 void reportBreach(Hd *hd, const Ticket *t, long long at, int metric);
+/* The contributions between these two are written together at reportEnd:
+ * one HSET per day hash, one RPUSH per ticket list (report.c). No nesting;
+ * a command that begins ends before it returns. */
+void reportBegin(Hd *hd);
+void reportEnd(Hd *hd);
+/* At load: the keyspace and server hooks of the kept counters. */
+void reportInit(RedisModuleCtx *ctx);
+void reportUnload(void);
 /* TICKET.DEL: takes the ticket's contributions out of the aggregates. */
 void reportForget(Hd *hd, long long tid);
 /* Type checks of the report keys a write at `at` may touch. Replies. */

@@ -630,9 +630,9 @@ static void mcOnServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t su
 }
 
 void classifyInit(RedisModuleCtx *ctx) {
-    hdKeyspaceHook(REDISMODULE_NOTIFY_ALL, mcOnKeyspace);
-    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, mcOnServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_Loading, mcOnServerEvent);
+    /* The model keys are opened as hashes at every use (openHash): a key
+     * that another type replaced is not read. */
+    hdKeptHooks(ctx, mcOnKeyspace, mcOnServerEvent);
 }
 
 void classifyUnload(void) {

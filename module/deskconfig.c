@@ -390,7 +390,15 @@ static void loadField(RedisModuleKey *key, RedisModuleString *field,
  * replicated command or the module itself), a flush, SWAPDB, and the start
  * and end of a load (RDB, AOF, a replica's sync, diskless async load). A
  * D:config with a TTL is never kept: between its expiry and its deletion it
- * is still in the keyspace, with no event yet. */
+ * is still in the keyspace, with no event yet.
+ *
+ * The events watched are those of hashes and of whole keys (hdKeptHooks),
+ * not every class. The classes left out can only reach a D:config by
+ * replacing it with another type (SET, SUNIONSTORE, SORT .. STORE, ...): the
+ * kept settings are used only while the key is still a hash or still
+ * missing, which a type look at each load checks, and a key that became
+ * another type only becomes a hash again through a deletion or a whole-key
+ * write (DEL, RENAME, COPY, RESTORE, MOVE, expiry, eviction). */
 #define CFG_KEPT 8
 typedef struct KeptConfig {
     unsigned long long epoch, lastUse;  /* epoch 0: empty slot */
@@ -415,11 +423,7 @@ static void configServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t 
 }
 
 void deskConfigInit(RedisModuleCtx *ctx) {
-    hdKeyspaceHook(REDISMODULE_NOTIFY_ALL, configKeyEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, configServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, configServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_Loading, configServerEvent);
-    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, configServerEvent);
+    hdKeptHooks(ctx, configKeyEvent, configServerEvent);
 }
 
 /* Copies what is set: the scalars and the used part of each table (their
@@ -491,7 +495,8 @@ int deskConfigLoad(Hd *hd, DeskConfig *cfg) {
     int db = RedisModule_GetSelectedDb(hd->ctx);
     KeptConfig *kc = keptFind(db, hd->dname, hd->dlen);
 
-    if (kc) {
+    /* Still a hash or still missing: see HD_KEPT_EVENTS (effects.c). */
+    if (kc && hdTypeOk(hd, hdConfigKey(hd), REDISMODULE_KEYTYPE_HASH)) {
         kc->lastUse = ++cfgClock;
         configCopy(cfg, &kc->cfg);
         return 1;

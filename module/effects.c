@@ -198,7 +198,7 @@ void hdKeyspaceStart(RedisModuleCtx *ctx) {
     if (ksMask) RedisModule_SubscribeToKeyspaceEvents(ctx, ksMask, onKeyspace);
 }
 
-#define SE_HOOKS_MAX 12
+#define SE_HOOKS_MAX 16
 static struct { uint64_t id; RedisModuleEventCallback fn; } seHooks[SE_HOOKS_MAX];
 static int nseHooks;
 
@@ -708,4 +708,41 @@ void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata)
         RedisModule_ScanCursorDestroy(cur);
     }
     RedisModule_CloseKey(k);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Several values in one effect (issue 15)                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The entries a command gathered for one list (report.c's batch), pushed in
+ * order as one RPUSH: one key open, one replicated command, and one "rpush"
+ * event, as RPUSH with several elements raises. */
+void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n) {
+    RedisModuleKey *k;
+    if (n <= 0) return;
+    k = openWrite(hd, key);
+    for (int i = 0; i < n; i++)
+        RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, eles[i]) ==
+                           REDISMODULE_OK);
+    RedisModule_CloseKey(k);
+    if (replicated(hd))
+        RedisModule_Replicate(hd->ctx, "RPUSH", "sv", key, eles, (size_t)n);
+    notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
+}
+
+/* Keeps a copy of keys honest (the kept desk settings, the model cache, the
+ * kept report counters): fn gets every event that can change a hash in
+ * place or replace or remove a whole key (HD_KEPT_EVENTS), reset every
+ * flush, SWAPDB and load (RDB, AOF, a replica's sync, diskless async load).
+ * Other classes are left out: each event the module's own writes raise
+ * costs a subscriber context, and another type can only reach such a key by
+ * replacing it (SET, SUNIONSTORE, ...), which the copy's users catch by
+ * looking at the key's type, and only a deletion or a whole-key write makes
+ * it a hash again. */
+void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback reset) {
+    hdKeyspaceHook(HD_KEPT_EVENTS, fn);
+    hdServerEventHook(ctx, RedisModuleEvent_FlushDB, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_SwapDB, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_Loading, reset);
+    hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, reset);
 }

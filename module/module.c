@@ -387,6 +387,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     slaTimerStart(ctx);
     classifyInit(ctx);
     deskConfigInit(ctx);
+    reportInit(ctx);
     hdKeyspaceStart(ctx);       /* after every hdKeyspaceHook */
     return REDISMODULE_OK;
 
@@ -404,6 +405,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     floodUnload();
     routingUnload();
     classifyUnload();
+    reportUnload();
     hdConstStringsFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);

@@ -20,6 +20,7 @@
  * takes nothing back: the earlier close did happen, and the ticket's next
  * close is counted again (with its resolution time measured from the reopen,
  * the start of its new resolution clock). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,45 +73,288 @@ int reportCheckKeys(Hd *hd, long long tid, long long at) {
 /* Recording                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* snprintf with hdFormat's conversions only (%lld, %s, %.*s): the field
- * names and list entries below are made on every create and close, and
- * vsnprintf was about 12k instructions of a TICKET.CLOSE. */
-static int format(char *buf, size_t size, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = hdFormat(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
+/* parts[0..n) joined by sep into buf (size bytes, NUL-terminated, cut to
+ * fit); returns the length. The field names and list entries are made for
+ * every contribution: even hdFormat's loop over a format string was about
+ * 600 instructions a name. */
+static size_t joinParts(char *buf, size_t size, char sep, const char **parts, int n) {
+    size_t len = 0;
+    for (int i = 0; i < n && len + 1 < size; i++) {
+        size_t l = strlen(parts[i]);
+        if (i) buf[len++] = sep;
+        if (l > size - 1 - len) l = size - 1 - len;
+        memcpy(buf + len, parts[i], l);
+        len += l;
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A command's contributions, written together                               */
+/* ------------------------------------------------------------------------ */
+
+/* A close counts `closed` and samples its resolution time, and may count a
+ * late breach. Written one by one, each contribution was a key open, four
+ * HashGets and HashSets, an HSET and its event on the day's hash, then an
+ * RPUSH and its event on the ticket's list: about 27k instructions. Between
+ * reportBegin and reportEnd they are gathered instead, and written as one
+ * HSET of every field of a day (the deltas of a field counted twice added
+ * up first: one HSET sets a field once) and one RPUSH of every entry of a
+ * ticket. The values are the same, and so are the keyspace events: those of
+ * the two replicated commands, as a replica replaying them raises. A
+ * contribution to another day (a breach counts on its due day) or another
+ * ticket writes what was gathered for the previous one first, so the result
+ * never depends on the order. Outside a batch every contribution is written
+ * at once. The batch is the command's: it holds strings of hd->ctx and is
+ * always written out before the command returns. */
+#define BATCH_FIELDS FX_INCR_MAX
+#define BATCH_ENTRIES 4
+#define FIELD_MAX (HD_ID_MAX + 64)
+
+static struct {
+    Hd *hd;                                 /* NULL: no batch open */
+    long long day;                          /* of the gathered fields */
+    int nfields;
+    char field[BATCH_FIELDS][FIELD_MAX];
+    long long delta[BATCH_FIELDS];
+    long long tid;                          /* of the gathered entries */
+    int nentries;
+    RedisModuleString *entry[BATCH_ENTRIES];
+} batch;
+
+/* ------------------------------------------------------------------------ */
+/* Today's counters, kept                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A counter is added to by reading its field (RM_HashGet: a search of the
+ * listpack while the hash is small) and writing it (HashSet: the same search
+ * again), twice the work of the HSET that replicates it; a close moves eight.
+ * The values the module last read or wrote in today's hash are kept, so the
+ * next contribution writes without reading. They are the hash's values as
+ * long as nothing else touched it: any keyspace event on a
+ * "<desk>:report:<day>" key other than the module's own HSET here (a client's
+ * or a script's HSET or HDEL, a replicated write, DEL, RENAME, RESTORE, COPY,
+ * MOVE, expiry, eviction, DESK.PURGE), a flush, SWAPDB or a load drops them
+ * all: the rule of the kept desk settings (deskconfig.c). A key that another
+ * type replaced (SET, whose event is not watched) fails the type checks of
+ * every command that writes it, and is a hash again only after a deletion or
+ * a whole-key write, which are watched. Other days (a breach counts on its
+ * due day, TICKET.DEL takes back old days) are read and written as they are. */
+#define KEPT_MAX 256
+static struct {
+    unsigned long long epoch;               /* valid while == keptEpoch */
+    int db, n;
+    size_t klen;
+    char key[HD_DESK_MAX + 32];
+    uint32_t hash[KEPT_MAX];
+    long long value[KEPT_MAX];
+    char name[KEPT_MAX][FIELD_MAX];
+    /* The field's name as a string, the module's own (no context): one
+     * made per kept field, not per write. HashSet copies it, the
+     * replication takes a reference. */
+    RedisModuleString *field[KEPT_MAX];
+} kept;
+static unsigned long long keptEpoch = 1;
+static RedisModuleString *keptOwnWrite;    /* the key of the HSET written below */
+
+static uint32_t nameHash(const char *s, size_t len) {
+    uint32_t h = 2166136261u;               /* FNV-1a */
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int isDayKey(const char *k, size_t len) {
+    return len > 16 && !memcmp(k + len - 16, ":report:", 8);
+}
+
+static void keptKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
+                         RedisModuleString *key) {
+    size_t len, olen;
+    const char *k = RedisModule_StringPtrLen(key, &len), *own;
+    if (!isDayKey(k, len)) return;
+    if (keptOwnWrite && type == REDISMODULE_NOTIFY_HASH) {
+        own = RedisModule_StringPtrLen(keptOwnWrite, &olen);
+        if (olen == len && !memcmp(own, k, len)) return;
+    }
+    keptEpoch++;
+}
+
+static void keptServerEvent(RedisModuleCtx *ctx, RedisModuleEvent e, uint64_t sub, void *data) {
+    keptEpoch++;
+}
+
+void reportInit(RedisModuleCtx *ctx) {
+    hdKeptHooks(ctx, keptKeyEvent, keptServerEvent);
+}
+
+static void keptClear(void) {
+    for (int i = 0; i < kept.n; i++) RedisModule_FreeString(NULL, kept.field[i]);
+    kept.n = 0;
+    kept.epoch = 0;
+}
+
+void reportUnload(void) {
+    keptClear();
+}
+
+/* 1 when the kept values are key's (resetting them to key when they are
+ * not and key is today's); 0 for another day, which is not kept. */
+static int keptFor(Hd *hd, RedisModuleString *key, long long day) {
+    size_t len;
+    const char *k = RedisModule_StringPtrLen(key, &len);
+    int db = RedisModule_GetSelectedDb(hd->ctx);
+    if (kept.epoch == keptEpoch && kept.db == db && kept.klen == len &&
+        !memcmp(kept.key, k, len)) return 1;
+    if (day != dayOf(hd->now) || len > sizeof(kept.key)) return 0;
+    keptClear();
+    kept.epoch = keptEpoch;
+    kept.db = db;
+    kept.klen = len;
+    memcpy(kept.key, k, len);
+    return 1;
+}
+
+static int keptFind(const char *name, size_t len, uint32_t h) {
+    for (int i = 0; i < kept.n; i++)
+        if (kept.hash[i] == h && !memcmp(kept.name[i], name, len + 1)) return i;
+    return -1;
+}
+
+static void keptStore(int slot, const char *name, size_t len, uint32_t h, long long v) {
+    if (slot < 0) {
+        if (kept.n == KEPT_MAX) return;     /* past that, read each time */
+        slot = kept.n++;
+        kept.hash[slot] = h;
+        memcpy(kept.name[slot], name, len + 1);
+        kept.field[slot] = RedisModule_CreateString(NULL, name, len);
+    }
+    kept.value[slot] = v;
+}
+
+/* The current value of field f (0 when missing or not an integer, as
+ * fxHashIncr reads it). */
+static long long readCounter(RedisModuleKey *k, RedisModuleString *f) {
+    RedisModuleString *cur = NULL;
+    long long v = 0;
+    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
+        RedisModule_HashGet(k, REDISMODULE_HASH_NONE, f, &cur, NULL);
+    if (cur && RedisModule_StringToLongLong(cur, &v) != REDISMODULE_OK) v = 0;
+    return v;
+}
+
+/* The gathered deltas added to the day's counters: the values read once
+ * (kept ones are not read), written as one HSET (one key open, one
+ * replicated command, its event). */
+static void flushFields(void) {
+    Hd *hd = batch.hd;
+    RedisModuleString *key, *fv[2 * BATCH_FIELDS];
+    RedisModuleKey *rk = NULL;
+    long long v[BATCH_FIELDS];
+    int slot[BATCH_FIELDS], n = batch.nfields, keep;
+    uint32_t h[BATCH_FIELDS];
+    size_t len[BATCH_FIELDS];
+    if (!n) return;
+    key = dayKey(hd, batch.day);
+    keep = keptFor(hd, key, batch.day);
+    for (int i = 0; i < n; i++) {
+        len[i] = strlen(batch.field[i]);
+        h[i] = nameHash(batch.field[i], len[i]);
+        slot[i] = keep ? keptFind(batch.field[i], len[i], h[i]) : -1;
+        if (slot[i] >= 0) {
+            fv[2 * i] = kept.field[slot[i]];
+            v[i] = kept.value[slot[i]];
+        } else {
+            fv[2 * i] = RedisModule_CreateString(hd->ctx, batch.field[i], len[i]);
+            if (!rk) rk = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+            v[i] = readCounter(rk, fv[2 * i]);
+        }
+        v[i] += batch.delta[i];
+        fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v[i]);
+    }
+    if (rk) RedisModule_CloseKey(rk);
+    keptOwnWrite = key;
+    fxHashSet(hd, key, fv, 2 * n);
+    keptOwnWrite = NULL;
+    for (int i = 0; keep && i < n; i++) keptStore(slot[i], batch.field[i], len[i], h[i], v[i]);
+    batch.nfields = 0;
+}
+
+static void flushEntries(void) {
+    if (!batch.nentries) return;
+    fxRPushMany(batch.hd, hdTicketReportKey(batch.hd, batch.tid), batch.entry, batch.nentries);
+    batch.nentries = 0;
+}
+
+static void batchOpen(Hd *hd) {
+    /* Nested batches would write the outer one's contributions early, and a
+     * batch left open would be a dangling Hd. */
+    RedisModule_Assert(batch.hd == NULL);
+    batch.hd = hd;
+    batch.nfields = batch.nentries = 0;
+}
+
+static void batchClose(void) {
+    flushFields();
+    flushEntries();
+    batch.hd = NULL;
+}
+
+void reportBegin(Hd *hd) {
+    batchOpen(hd);
+}
+
+void reportEnd(Hd *hd) {
+    RedisModule_Assert(batch.hd == hd);
+    batchClose();
+}
+
+/* Adds delta to field name (len bytes, < FIELD_MAX) of day's hash,
+ * gathered. */
+static void addField(long long day, const char *name, size_t len, long long delta) {
+    if (batch.nfields && batch.day != day) flushFields();
+    batch.day = day;
+    for (int i = 0; i < batch.nfields; i++)
+        if (!memcmp(batch.field[i], name, len + 1)) { batch.delta[i] += delta; return; }
+    if (batch.nfields == BATCH_FIELDS) flushFields();
+    memcpy(batch.field[batch.nfields], name, len + 1);
+    batch.delta[batch.nfields++] = delta;
+}
+
+static void addEntry(long long tid, RedisModuleString *entry) {
+    if (batch.nentries && (batch.tid != tid || batch.nentries == BATCH_ENTRIES)) flushEntries();
+    batch.tid = tid;
+    batch.entry[batch.nentries++] = entry;
 }
 
 /* Adds delta to <dim>:<group>:<counter> for the four groupings of one
- * contribution, in one key open and one replicated HSET. */
-static void bump(Hd *hd, long long day, const char *counter, const char *cat,
-                 const char *prio, const char *agent, long long delta) {
+ * contribution, in the open batch. */
+static void bump(long long day, const char *counter, const char *cat, const char *prio,
+                 const char *agent, long long delta) {
     const char *dims[4] = { "all", "category", "priority", "agent" };
     const char *groups[4] = { "-", cat, prio, agent };
-    char names[4][HD_ID_MAX + 64];
-    const char *fields[4];
-    long long deltas[4];
+    char name[FIELD_MAX];
     for (int i = 0; i < 4; i++) {
-        format(names[i], sizeof(names[i]), "%s:%s:%s", dims[i], groups[i], counter);
-        fields[i] = names[i];
-        deltas[i] = delta;
+        const char *parts[3] = { dims[i], groups[i], counter };
+        addField(day, name, joinParts(name, sizeof(name), ':', parts, 3), delta);
     }
-    /* The effects layer: one key open, one replicated HSET, its keyspace event. */
-    fxHashIncrMany(hd, dayKey(hd, day), fields, deltas, 4);
 }
 
 static void record(Hd *hd, const Ticket *t, long long at, const char *counter) {
-    char prio[24], entry[256];
+    char prio[24], dayname[24], entry[256];
     const char *agent = t->agent ? RedisModule_StringPtrLen(t->agent, NULL) : "-";
     long long day = dayOf(at);
+    const char *parts[5] = { dayname, counter, t->category, prio, agent };
+    int own = batch.hd == NULL;
+    if (own) batchOpen(hd);
+    RedisModule_Assert(batch.hd == hd);
     hdFormatLL(prio, t->priority);
-    bump(hd, day, counter, t->category, prio, agent, 1);
+    hdFormatLL(dayname, day);
+    bump(day, counter, t->category, prio, agent, 1);
     /* At most 20 + 48 + 32 + 20 + 64 bytes and four blanks: never cut. */
-    int n = format(entry, sizeof(entry), "%lld %s %s %s %s", day, counter, t->category,
-                   prio, agent);
-    fxRPush(hd, hdTicketReportKey(hd, t->id), RedisModule_CreateString(hd->ctx, entry, n));
+    size_t n = joinParts(entry, sizeof(entry), ' ', parts, 5);
+    addEntry(t->id, RedisModule_CreateString(hd->ctx, entry, n));
+    if (own) batchClose();
 }
 
 void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter) {
@@ -118,34 +362,45 @@ void reportCount(Hd *hd, const Ticket *t, long long at, const char *counter) {
 }
 
 void reportSample(Hd *hd, const Ticket *t, long long at, const char *metric, long long ms) {
-    char counter[48];
-    format(counter, sizeof(counter), "h.%s.%lld", metric, (long long)bucketOf(ms < 0 ? 0 : ms));
+    char counter[48], bucket[24];
+    const char *parts[3] = { "h", metric, bucket };
+    hdFormatLL(bucket, (long long)bucketOf(ms < 0 ? 0 : ms));
+    joinParts(counter, sizeof(counter), '.', parts, 3);
     record(hd, t, at, counter);
 }
 
 void reportBreach(Hd *hd, const Ticket *t, long long at, int metric) {
     char counter[48];
-    format(counter, sizeof(counter), "breach.%s", slaMetricName(metric));
+    const char *parts[2] = { "breach", slaMetricName(metric) };
+    joinParts(counter, sizeof(counter), '.', parts, 2);
     record(hd, t, at, counter);
 }
 
+/* The ticket's entries taken back out: one HSET per day they were counted
+ * on (a batch), then the list goes. */
 void reportForget(Hd *hd, long long tid) {
     RedisModuleString *key = hdTicketReportKey(hd, tid);
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k;
     long long n;
-    if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_LIST) { RedisModule_CloseKey(k); return; }
-    n = (long long)RedisModule_ValueLength(k);
+    int own = batch.hd == NULL;
+    /* What this command gathered for the ticket is in its list first. */
+    if (own) batchOpen(hd);
+    RedisModule_Assert(batch.hd == hd);
+    flushEntries();
+    k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    n = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_LIST ? (long long)RedisModule_ValueLength(k) : 0;
     for (long long i = 0; i < n; i++) {
         char counter[64], cat[40], prio[24], agent[HD_ID_MAX + 1];
         long long day;
         RedisModuleString *e = RedisModule_ListGet(k, i);
         const char *s = RedisModule_StringPtrLen(e, NULL);
         if (sscanf(s, "%lld %63s %39s %23s %64s", &day, counter, cat, prio, agent) == 5)
-            bump(hd, day, counter, cat, prio, agent, -1);
+            bump(day, counter, cat, prio, agent, -1);
         RedisModule_FreeString(hd->ctx, e);
     }
     RedisModule_CloseKey(k);
-    fxDel(hd, key);
+    if (own) batchClose();
+    if (n) fxDel(hd, key);
 }
 
 /* ------------------------------------------------------------------------ */

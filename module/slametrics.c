@@ -414,6 +414,8 @@ void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent) {
     fxHashSetLL(hd, key, "last_message_at", hd->now);
     if (!s.active) return;
     if (from_agent) {
+        /* A first-reply sample and late breaches: written together. */
+        reportBegin(hd);
         if (!s.at[SLA_FIRST_REPLY]) {
             achieve(hd, cfg, &s, SLA_FIRST_REPLY, hd->now);
             fxHashSetLL(hd, key, "first_reply_at", hd->now);
@@ -424,6 +426,7 @@ void slaOnMessage(Hd *hd, const DeskConfig *cfg, Ticket *t, int from_agent) {
             achieve(hd, cfg, &s, SLA_NEXT_REPLY, hd->now);
             fxHashSetLL(hd, key, "next_reply_at", hd->now);
         }
+        reportEnd(hd);
         fxHashSetLL(hd, key, "last_agent_reply_at", hd->now);
     } else if (s.at[SLA_FIRST_REPLY] && (!s.due[SLA_NEXT_REPLY] || s.at[SLA_NEXT_REPLY])) {
         long long secs = deskTargetSeconds(cfg, SLA_NEXT_REPLY, s.priority);

@@ -176,7 +176,7 @@ static int cmdTicketCreate(Hd *hd, RedisModuleString **argv, int argc) {
     ticketLog(hd, t.id, "created (priority %lld, category %s)", a.priority, a.category);
     {
         char prio[24];
-        snprintf(prio, sizeof(prio), "%lld", a.priority);
+        hdFormatLL(prio, a.priority);
         eventEmit(hd, &cfg, "created", t.id, "priority", prio, "category", a.category, NULL);
     }
     hdg.tickets_created++;
@@ -381,9 +381,14 @@ static void closeTicket(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleStr
     const char *from = t->status;
     char fromcopy[16];
 
-    snprintf(fromcopy, sizeof(fromcopy), "%s", from);
+    memcpy(fromcopy, from, sizeof(fromcopy));     /* t->status: NUL-terminated */
+    fromcopy[sizeof(fromcopy) - 1] = '\0';
+    /* The resolution sample, a late breach and `closed`: one write each of
+     * the day's hash and the ticket's report list. */
+    reportBegin(hd);
     slaOnClose(hd, cfg, t);
     reportCount(hd, t, hd->now, "closed");
+    reportEnd(hd);
     if (t->agent) {
         fv[n++] = hdConstString(hd, "resolved_by");
         fv[n++] = t->agent;

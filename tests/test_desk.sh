@@ -457,6 +457,23 @@ assert_eq "kept: its expiry is seen" 60 "$(fw)"
 r HSET kc:config sla.10 100 >/dev/null
 t=$(r TICKET.CREATE kc "kept settings probe" PRIORITY 10 CATEGORY general)
 assert_eq "kept: commands other than DESK.CONFIG see it too" 100 "$(slasecs kc "$t")"
+# Events of strings, lists, sets and streams are not watched: a D:config that
+# another type replaces (or a missing one that another type creates) is seen
+# by the kept settings' type look, and it is a hash again only after a DEL.
+r HSET kc:config flood-window 40 >/dev/null; fw >/dev/null
+r SET kc:config notahash >/dev/null
+assert_err "kept: SET over D:config (a string now) is seen" INVALID DESK.CONFIG GET kc flood-window
+r DEL kc:config >/dev/null; fw >/dev/null
+r RPUSH kc:config a >/dev/null
+assert_err "kept: a missing D:config made a list is seen" INVALID DESK.CONFIG GET kc flood-window
+r DEL kc:config >/dev/null
+r HSET kc:config flood-window 41 >/dev/null; fw >/dev/null
+r SADD kc:tmpset a >/dev/null
+r SUNIONSTORE kc:config kc:tmpset >/dev/null
+assert_err "kept: SUNIONSTORE over D:config is seen" INVALID TICKET.CREATE kc "probe" PRIORITY 10 CATEGORY general
+r DEL kc:config kc:tmpset >/dev/null
+r HSET kc:config flood-window 42 >/dev/null
+assert_eq "kept: a hash again after the DEL" 42 "$(fw)"
 r DEL kc:config >/dev/null
 r DESK.PURGE kc >/dev/null 2>&1
 

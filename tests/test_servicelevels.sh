@@ -330,6 +330,55 @@ assert_nochange "REPORT over more than ten years" -c INVALID DESK.REPORT $R FROM
 r SET $R:report:20260202x 1 >/dev/null
 r DEL $R:report:20260202x >/dev/null
 
+# ---- today's counters, kept between commands -------------------------------
+# The module keeps the counters of today's report hash it last wrote; every
+# other change to that hash must be seen by the next contribution.
+section kept
+K=kr
+today() { date -u -d "@$(r TIME | head -n 1)" +%Y%m%d; }
+created() { r HGET "$K:report:$(today)" all:-:created; }
+mk() { r "$@" TICKET.CREATE $K "kept counters probe" PRIORITY 10 CATEGORY general >/dev/null; }
+mk; mk
+assert_eq "kept: two creates counted" 2 "$(created)"
+r HSET "$K:report:$(today)" all:-:created 10 >/dev/null; mk
+assert_eq "kept: a client's HSET is seen" 11 "$(created)"
+r HDEL "$K:report:$(today)" all:-:created >/dev/null; mk
+assert_eq "kept: HDEL is seen" 1 "$(created)"
+r HSET $K:tmp all:-:created 50 >/dev/null
+r RENAME $K:tmp "$K:report:$(today)" >/dev/null; mk
+assert_eq "kept: RENAME onto the day's hash is seen" 51 "$(created)"
+assert_eq "kept: ... and its other fields too" 1 \
+    "$(r HGET "$K:report:$(today)" category:general:created)"
+r EVAL "redis.call('HINCRBY', KEYS[1], 'all:-:created', 5)" 1 "$K:report:$(today)" >/dev/null; mk
+assert_eq "kept: a script's HINCRBY is seen" 57 "$(created)"
+printf 'MULTI\nHSET %s all:-:created 70\nTICKET.CREATE %s probe PRIORITY 10 CATEGORY general\nEXEC\n' \
+    "$K:report:$(today)" $K | redis-cli -p "$PORT" >/dev/null
+assert_eq "kept: an HSET earlier in the same MULTI is seen" 71 "$(created)"
+r HSET "$K:report:$(today)" all:-:created 80 >/dev/null
+r MOVE "$K:report:$(today)" 9 >/dev/null; mk
+assert_eq "kept: MOVE away is seen" 1 "$(created)"
+r -n 9 HSET "$K:report:$(today)" all:-:created 90 >/dev/null
+r SWAPDB 0 9 >/dev/null; mk
+assert_eq "kept: SWAPDB is seen" 91 "$(created)"
+r SWAPDB 0 9 >/dev/null; r -n 9 FLUSHDB >/dev/null; mk
+assert_eq "kept: SWAPDB back is seen" 2 "$(created)"
+r SAVE >/dev/null; mk
+r DEBUG RELOAD NOSAVE >/dev/null; mk
+assert_eq "kept: a load (DEBUG RELOAD NOSAVE) is seen" 3 "$(created)"
+r PEXPIRE "$K:report:$(today)" 100 >/dev/null
+sleep 0.3; mk
+assert_eq "kept: its expiry is seen" 1 "$(created)"
+r DEL "$K:report:$(today)" >/dev/null; mk
+assert_eq "kept: DEL is seen" 1 "$(created)"
+t=$(r TICKET.CREATE $K "kept counters, closed" PRIORITY 10 CATEGORY general)
+r TICKET.CLOSE $K "$t" >/dev/null
+r TICKET.DEL $K "$t" >/dev/null
+assert_eq "kept: a create, close and delete leave the count" 1 "$(created)"
+assert_eq "kept: and no close" 0 "$(r HGET "$K:report:$(today)" all:-:closed)"
+r DESK.PURGE $K >/dev/null; mk
+assert_eq "kept: DESK.PURGE is seen" 1 "$(created)"
+r DESK.PURGE $K >/dev/null
+
 # ---- AT needs a desk admin -----------------------------------------------
 section admin berlin   # agent A1 of the hours section
 r CONFIG SET helpdesk.enforce-identity yes >/dev/null

@@ -709,3 +709,16 @@ void hdSetForEach(Hd *hd, RedisModuleString *key, HdMemberFn fn, void *privdata)
     }
     RedisModule_CloseKey(k);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Session 7 (issue 15, NEXT/CLAIM): a read its reader keeps current         */
+/* ------------------------------------------------------------------------ */
+
+/* r is a whole read of r->key that its reader (record.c's ticket read) has
+ * just brought up to date with a write of its own, which forgot it (every
+ * write does, forgetRead). Keeping it again lets the reader tell later,
+ * with hdHashReadKept, that nothing else has written the key since, and
+ * lets other readers of the key use it. */
+void hdHashReadAdopt(Hd *hd, HdHashRead *r) {
+    if (hd->memo_on) hd->hash_read = r;
+}

@@ -52,14 +52,28 @@ static void addSkill(const char *s, size_t len, void *privdata) {
     if (hdValidCategory(s, len)) catAdd(privdata, s, len);
 }
 
+static void addSkillMember(RedisModuleKey *key, RedisModuleString *member,
+                           RedisModuleString *value, void *privdata) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(member, &len);
+    addSkill(s, len, privdata);
+}
+
+/* One open of the skills key for its type, its size and its members. */
 static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
-    RedisModuleString *skills = hdAgentSkillsKey(hd, aid);
-    long long n = hdTypeOk(hd, skills, REDISMODULE_KEYTYPE_SET) ? hdSCard(hd, skills) : 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdAgentSkillsKey(hd, aid), REDISMODULE_READ);
+    int isSet = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET;
+    long long n = isSet ? (long long)RedisModule_ValueLength(k) : 0;
     l->n = 0;
     l->cap = (int)n + 1;
     l->cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l->cats) * (size_t)l->cap);
     catAdd(l, "general", 7);
-    hdSetForEach(hd, skills, addSkill, l);
+    if (isSet) {
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, addSkillMember, l));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    RedisModule_CloseKey(k);
 }
 
 /* First element of a routing queue in [min, max] (min excluded when
@@ -278,12 +292,15 @@ static int loadPicked(Hd *hd, long long tid, Ticket *t) {
     return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
-static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
+/* The keys an assignment writes besides the ticket's own: the routing
+ * queues it may leave, the event stream and the agent's set (its hash is
+ * one: agentLoad read it as a hash). D:stats is not among them: taking a
+ * ticket changes no status. */
+static int checkDeskKeys(Hd *hd, const AgentInfo *a, const CatList *l) {
     for (int i = 0; i < l->n; i++)
         if (!queueCheckRoutingOrReply(hd, l->cats[i], strlen(l->cats[i]))) return 0;
     return hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
-           agentCheckKeys(hd, aid);
+           hdCheckTypeOrReply(hd, a->open_key, REDISMODULE_KEYTYPE_SET);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -305,11 +322,12 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
                        "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
                        a.load, a.capacity), 1;
     agentCategories(hd, aidArg, &l);
-    if (!checkDeskKeys(hd, aidArg, &l)) return 1;
+    if (!checkDeskKeys(hd, &a, &l)) return 1;
     long long tid = pickTicket(hd, &l);
     if (!tid || !loadPicked(hd, tid, &t)) return 0;
-    ticketAssignTo(hd, &cfg, &t, aidArg, "next");
-    ticketReply(hd, tid);
+    ticketAssignToAgent(hd, &cfg, &t, &a, "next");
+    /* The hash as loaded plus what the assignment wrote: no second read. */
+    ticketReplyLoaded(hd, &t);
     return 1;
 }
 
@@ -624,7 +642,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!agentCanTakeOrReply(hd, argv[2], &a)) return REDISMODULE_OK;
     agentCategories(hd, argv[2], &l);
-    if (!checkDeskKeys(hd, argv[2], &l)) return REDISMODULE_OK;
+    if (!checkDeskKeys(hd, &a, &l)) return REDISMODULE_OK;
 
     /* Top up to COUNT open tickets, never past capacity. */
     long long target = count < 0 ? a.capacity : (count < a.capacity ? count : a.capacity);
@@ -634,7 +652,7 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
         Ticket t;
         long long tid = mergePeek(&m);
         if (!tid || !loadPicked(hd, tid, &t)) break;
-        ticketAssignTo(hd, &cfg, &t, argv[2], "claimed");
+        ticketAssignToAgent(hd, &cfg, &t, &a, "claimed");
         mergeAdvance(&m);
         hdg.claims++;
     }

@@ -31,17 +31,21 @@ _Static_assert(sizeof(ticketFields) / sizeof(*ticketFields) == F_COUNT + 1,
 
 /* Per fixed field, found once: its length, the kind of its values
  * (hdFieldKind) and its name as a shared string. */
-static struct { size_t len; int kind; RedisModuleString *name; } fixedInfo[F_COUNT];
+static struct { size_t len; int kind; } fixedInfo[F_COUNT];
 static int fixedInfoReady;
 
-static void fixedInfoInit(Hd *hd) {
+static void fixedInfoInit(void) {
     if (fixedInfoReady) return;
     for (int i = 0; i < F_COUNT; i++) {
         fixedInfo[i].len = strlen(ticketFields[i]);
         fixedInfo[i].kind = hdFieldKind(ticketFields[i], fixedInfo[i].len);
-        fixedInfo[i].name = hdConstString(hd, ticketFields[i]);
     }
     fixedInfoReady = 1;
+}
+
+static RedisModuleString *fixedName(Hd *hd, int i) {
+    static RedisModuleString *names[F_COUNT];
+    return hdConstStringAt(hd, &names[i], ticketFields[i]);
 }
 
 /* Index of a fixed field, -1 for any other. */
@@ -117,7 +121,7 @@ static void readField(RedisModuleKey *key, RedisModuleString *field,
     r->slot[i] = (signed char)slot;
     /* ScanKey's strings end with the callback: the read holds its own
      * references (auto memory); a fixed field's name is the shared one. */
-    r->h.f[i] = slot >= 0 ? fixedInfo[slot].name : RedisModule_HoldString(w->hd->ctx, field);
+    r->h.f[i] = slot >= 0 ? fixedName(w->hd, slot) : RedisModule_HoldString(w->hd->ctx, field);
     r->h.v[i] = RedisModule_HoldString(w->hd->ctx, value);
     if (flen > r->longest) r->longest = flen;
     if (vlen > r->longest) r->longest = vlen;
@@ -176,7 +180,7 @@ static int readSet(Hd *hd, TicketRead *r, RedisModuleString *f, RedisModuleStrin
         if (r->h.n == HD_HASH_READ_MAX) return 0;
         i = r->h.n++;
         r->slot[i] = (signed char)fixedIndex(fs, flen);
-        r->h.f[i] = r->slot[i] >= 0 ? fixedInfo[(int)r->slot[i]].name
+        r->h.f[i] = r->slot[i] >= 0 ? fixedName(hd, r->slot[i])
                                     : RedisModule_HoldString(hd->ctx, f);
         if (r->slot[i] >= 0) r->pos[(int)r->slot[i]] = (signed char)i;
     }
@@ -205,7 +209,7 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
     TicketRead *tr;
     const HdHashRead *r;
 
-    fixedInfoInit(hd);
+    fixedInfoInit();
     memset(t, 0, sizeof(*t));
     t->id = tid;
     t->key = hdTicketKey(hd, tid);
@@ -253,7 +257,7 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
     /* No read whole (a timer's context, or too many fields): the eight
      * fields by HashGet, with shared field-name strings (with C field names
      * Redis makes and frees a string object per field). */
-#define FN(i) fixedInfo[i].name
+#define FN(i) fixedName(hd, i)
     RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
                         FN(F_STATUS), &status, FN(F_PRIORITY), &prio, FN(F_CATEGORY), &cat,
                         FN(F_ASSIGNED_AGENT), &t->agent, FN(F_VERSION), &ver,
@@ -297,9 +301,9 @@ static const char *agentName(const Ticket *t) {
 
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
     TicketRead *r = currentRead(hd, t);
-    fv[n++] = hdConstString(hd, "updated_at");
+    fv[n++] = fixedName(hd, F_UPDATED_AT);
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    fv[n++] = hdConstString(hd, "version");
+    fv[n++] = fixedName(hd, F_VERSION);
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
     fxHashSet(hd, t->key, fv, n);
     if (!r) return;
@@ -322,6 +326,14 @@ void ticketChangeStatus(Hd *hd, Ticket *t, const char *to) {
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
 
+/* The agent fields of the routing hot path, as shared strings. */
+enum { A_LOAD, A_CAPACITY, A_AVAILABILITY, A_ASSIGNED_TOTAL, A_COUNT };
+static RedisModuleString *agentField(Hd *hd, int i) {
+    static const char *lits[A_COUNT] = { "load", "capacity", "availability", "assigned_total" };
+    static RedisModuleString *names[A_COUNT];
+    return hdConstStringAt(hd, &names[i], lits[i]);
+}
+
 int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
     RedisModuleString *load = NULL, *cap = NULL, *avail = NULL, *total = NULL;
     RedisModuleKey *k;
@@ -336,10 +348,10 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
         RedisModule_CloseKey(k);
         return 0;
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
-                        hdConstString(hd, "capacity"), &cap,
-                        hdConstString(hd, "availability"), &avail,
-                        hdConstString(hd, "assigned_total"), &total, NULL);
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, agentField(hd, A_LOAD), &load,
+                        agentField(hd, A_CAPACITY), &cap,
+                        agentField(hd, A_AVAILABILITY), &avail,
+                        agentField(hd, A_ASSIGNED_TOTAL), &total, NULL);
     RedisModule_CloseKey(k);
     a->load = a->capacity = a->assigned_total = 0;
     if (load) RedisModule_StringToLongLong(load, &a->load);
@@ -404,9 +416,9 @@ static void assignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString
     if (a) {
         /* The values fxHashIncrPair would compute: agentLoad read them as it
          * does (a value that is no integer counts as 0). */
-        fv[0] = hdConstString(hd, "load");
+        fv[0] = agentField(hd, A_LOAD);
         fv[1] = RedisModule_CreateStringFromLongLong(hd->ctx, ++a->load);
-        fv[2] = hdConstString(hd, "assigned_total");
+        fv[2] = agentField(hd, A_ASSIGNED_TOTAL);
         fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx, ++a->assigned_total);
         fxSAdd(hd, a->open_key, hdTicketMember(hd, t->id));
         fxHashSet(hd, a->key, fv, 4);
@@ -417,7 +429,7 @@ static void assignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString
     dropRelaxed(hd, t);
     /* The reassign-after clock starts. */
     if (slaHooks.assigned) slaHooks.assigned(hd, cfg, t->id);
-    fv[0] = hdConstString(hd, "assigned_agent");
+    fv[0] = fixedName(hd, F_ASSIGNED_AGENT);
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);
     t->agent = aid;
@@ -614,7 +626,7 @@ void ticketReply(Hd *hd, long long tid) {
     TicketFieldsRead x;
     RedisModuleString *key = hdTicketKey(hd, tid);
 
-    fixedInfoInit(hd);
+    fixedInfoInit();
     k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
         RedisModule_CloseKey(k);

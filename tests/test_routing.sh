@@ -110,6 +110,11 @@ assert_nochange "next BLOCK without ms" -c ERR TICKET.NEXT $D A1 BLOCK
 r SET $D:queue:unassigned:billing x >/dev/null
 r AGENT.AVAILABILITY $D A2 online >/dev/null
 assert_nochange "next: routing queue of wrong type" -c INVALID TICKET.NEXT $D A2
+assert_nochange "claim: routing queue of wrong type" -c INVALID TICKET.CLAIM $D A2
+assert_nochange "claim ORDER CREATED: routing queue of wrong type" -c INVALID \
+    TICKET.CLAIM $D A2 ORDER CREATED
+assert_match "next: the error names the queue" "*$D:queue:unassigned:billing*sorted set*" \
+    "$(rerrmsg TICKET.NEXT $D A2)"
 r DEL $D:queue:unassigned:billing >/dev/null
 check_desk $D
 # Members that are no ticket id (written by hand) are passed over, not parsed

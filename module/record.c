@@ -29,8 +29,27 @@ static const char *ticketFields[] = {
 _Static_assert(sizeof(ticketFields) / sizeof(*ticketFields) == F_COUNT + 1,
                "ticketFields and F_* disagree");
 
-/* Per fixed field, found once: its length, the kind of its values
- * (hdFieldKind) and its name as a shared string. */
+/* Index of a fixed field, -1 for any other. Every field of every ticket
+ * read passes here, so the candidate is picked by length and a letter and
+ * compared once (fixedInfoInit checks this against ticketFields). */
+static int fixedIndex(const char *s, size_t len) {
+    int i;
+    switch (len) {
+    case 4: i = F_BODY; break;
+    case 6: i = s[0] == 's' ? F_STATUS : F_MASTER; break;
+    case 7: i = s[0] == 's' ? F_SUBJECT : s[0] == 'v' ? F_VERSION
+                                        : s[1] == 's' ? F_USER_ID : F_URGENCY; break;
+    case 8: i = s[0] == 'p' ? F_PRIORITY : F_CATEGORY; break;
+    case 9: i = F_CLOSED_AT; break;
+    case 10: i = s[0] == 'c' ? F_CREATED_AT : s[0] == 'u' ? F_UPDATED_AT : F_SLA_DUE_AT; break;
+    case 14: i = F_ASSIGNED_AGENT; break;
+    default: return -1;
+    }
+    return memcmp(ticketFields[i], s, len) == 0 ? i : -1;
+}
+
+/* Per fixed field, found once: its length and the kind of its values
+ * (hdFieldKind). */
 static struct { size_t len; int kind; } fixedInfo[F_COUNT];
 static int fixedInfoReady;
 
@@ -39,6 +58,7 @@ static void fixedInfoInit(void) {
     for (int i = 0; i < F_COUNT; i++) {
         fixedInfo[i].len = strlen(ticketFields[i]);
         fixedInfo[i].kind = hdFieldKind(ticketFields[i], fixedInfo[i].len);
+        RedisModule_Assert(fixedIndex(ticketFields[i], fixedInfo[i].len) == i);
     }
     fixedInfoReady = 1;
 }
@@ -46,14 +66,6 @@ static void fixedInfoInit(void) {
 static RedisModuleString *fixedName(Hd *hd, int i) {
     static RedisModuleString *names[F_COUNT];
     return hdConstStringAt(hd, &names[i], ticketFields[i]);
-}
-
-/* Index of a fixed field, -1 for any other. */
-static int fixedIndex(const char *s, size_t len) {
-    for (int i = 0; i < F_COUNT; i++)
-        if (fixedInfo[i].len == len && s[0] == ticketFields[i][0] &&
-            !memcmp(ticketFields[i], s, len)) return i;
-    return -1;
 }
 
 /* The service levels' hooks (slaInit registers them at load). */

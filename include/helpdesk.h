@@ -199,6 +199,12 @@ int hdFieldIsInteger(const char *name, size_t len);
 int hdReplyIsResp3(Hd *hd);
 void hdReplyDecimal(Hd *hd, const char *s, size_t len);
 void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v);
+/* hdReplyValue in two steps, for callers that reply the same field names
+ * often (the ticket reply): the kind of a field's values, found once, then
+ * a value of that kind. */
+enum { HD_VALUE_STRING, HD_VALUE_INTEGER, HD_VALUE_DECIMAL };
+int hdFieldKind(const char *field, size_t flen);
+void hdReplyValueOfKind(Hd *hd, int kind, RedisModuleString *v);
 void hdReplyField(Hd *hd, const char *field, RedisModuleString *v);
 void hdReplyStringOrNull(Hd *hd, RedisModuleString *s);    /* s or nil */
 
@@ -406,6 +412,12 @@ const HdHashRead *hdHashReadKept(Hd *hd, RedisModuleString *key);
 /* Field f of a hash read (NULL when absent), the caller's own reference
  * (auto memory). */
 RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, size_t flen);
+/* Keeps r (a whole read of r->key, which its reader updated after a write
+ * of its own) as the key's read again, until the next write forgets it. */
+void hdHashReadAdopt(Hd *hd, HdHashRead *r);
+/* hdConstString(hd, lit), remembered in *slot (a static of the caller's,
+ * NULL at first) once it is known to be the shared string (effects.c). */
+RedisModuleString *hdConstStringAt(Hd *hd, RedisModuleString **slot, const char *lit);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
 /* The value of a STRING key, or NULL when missing or of another type (then
  * *type, unless NULL, tells which). Auto-memory. */
@@ -582,6 +594,11 @@ typedef struct Ticket {
     long long sla_due_at;
     RedisModuleString *master;      /* NULL when none */
     RedisModuleString *user_id;     /* NULL when none */
+    /* The hash as ticketLoad read it whole (record.c), kept up to date by
+     * the record's own writes; NULL when it was not read that way. Used
+     * only while the effects layer still keeps it as the key's read, i.e.
+     * nothing else has written the hash since. */
+    struct TicketRead *read;
 } Ticket;
 
 /* Reads the fields routing cares about. Returns 0 (and replies) on a wrong
@@ -620,8 +637,18 @@ int agentCheckKeys(Hd *hd, RedisModuleString *aid);
  * logs and emits `assigned` with the reason. Caller has validated. */
 void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
                     const char *reason);
+/* The same for an agent agentLoad read in this command and that nothing but
+ * these assignments wrote since (TICKET.NEXT, TICKET.CLAIM): its key names
+ * and its load and assigned_total are taken from a (and moved on there), so
+ * the agent's hash is not read again. */
+void ticketAssignToAgent(Hd *hd, const DeskConfig *cfg, Ticket *t, AgentInfo *a,
+                         const char *reason);
 /* Replies the whole ticket as TICKET.GET does (nil when missing). */
 void ticketReply(Hd *hd, long long tid);
+/* The same reply for a ticket loaded by ticketLoad and written since only
+ * through the record: from the read ticketLoad made when it is still exact
+ * (same bytes as ticketReply), else by reading the hash again. */
+void ticketReplyLoaded(Hd *hd, Ticket *t);
 /* Writes fields fv[0..n) plus updated_at and version+1 in one HSET; fv has
  * room for 4 more entries. */
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n);

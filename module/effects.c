@@ -746,3 +746,28 @@ void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback 
     hdServerEventHook(ctx, RedisModuleEvent_Loading, reset);
     hdServerEventHook(ctx, RedisModuleEvent_ReplAsyncLoad, reset);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Session 7 (issue 15, NEXT/CLAIM): a read its reader keeps current         */
+/* ------------------------------------------------------------------------ */
+
+/* r is a whole read of r->key that its reader (record.c's ticket read) has
+ * just brought up to date with a write of its own, which forgot it (every
+ * write does, forgetRead). Keeping it again lets the reader tell later,
+ * with hdHashReadKept, that nothing else has written the key since, and
+ * lets other readers of the key use it. */
+void hdHashReadAdopt(Hd *hd, HdHashRead *r) {
+    if (hd->memo_on) hd->hash_read = r;
+}
+
+/* hdConstString(hd, lit) remembered in *slot, for hot paths that ask for the
+ * same literal on every call (hdConstString searches its table each time).
+ * Remembered only when it is the table's shared string, the same pointer
+ * twice; a full table hands out a copy for this command only. */
+RedisModuleString *hdConstStringAt(Hd *hd, RedisModuleString **slot, const char *lit) {
+    RedisModuleString *s;
+    if (*slot) return *slot;
+    s = hdConstString(hd, lit);
+    if (hdConstString(hd, lit) == s) *slot = s;
+    return s;
+}

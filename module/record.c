@@ -15,11 +15,58 @@
 #include <string.h>
 #include "helpdesk.h"
 
+/* The fields every ticket reply has, in reply order; F_* are their indexes. */
+enum {
+    F_USER_ID, F_SUBJECT, F_BODY, F_STATUS, F_PRIORITY, F_CATEGORY, F_URGENCY,
+    F_CREATED_AT, F_UPDATED_AT, F_ASSIGNED_AGENT, F_SLA_DUE_AT, F_CLOSED_AT,
+    F_MASTER, F_VERSION, F_COUNT
+};
 static const char *ticketFields[] = {
     "user_id", "subject", "body", "status", "priority", "category", "urgency",
     "created_at", "updated_at", "assigned_agent", "sla_due_at", "closed_at",
     "master", "version", NULL
 };
+_Static_assert(sizeof(ticketFields) / sizeof(*ticketFields) == F_COUNT + 1,
+               "ticketFields and F_* disagree");
+
+/* Index of a fixed field, -1 for any other. Every field of every ticket
+ * read passes here, so the candidate is picked by length and a letter and
+ * compared once (fixedInfoInit checks this against ticketFields). */
+static int fixedIndex(const char *s, size_t len) {
+    int i;
+    switch (len) {
+    case 4: i = F_BODY; break;
+    case 6: i = s[0] == 's' ? F_STATUS : F_MASTER; break;
+    case 7: i = s[0] == 's' ? F_SUBJECT : s[0] == 'v' ? F_VERSION
+                                        : s[1] == 's' ? F_USER_ID : F_URGENCY; break;
+    case 8: i = s[0] == 'p' ? F_PRIORITY : F_CATEGORY; break;
+    case 9: i = F_CLOSED_AT; break;
+    case 10: i = s[0] == 'c' ? F_CREATED_AT : s[0] == 'u' ? F_UPDATED_AT : F_SLA_DUE_AT; break;
+    case 14: i = F_ASSIGNED_AGENT; break;
+    default: return -1;
+    }
+    return memcmp(ticketFields[i], s, len) == 0 ? i : -1;
+}
+
+/* Per fixed field, found once: its length and the kind of its values
+ * (hdFieldKind). */
+static struct { size_t len; int kind; } fixedInfo[F_COUNT];
+static int fixedInfoReady;
+
+static void fixedInfoInit(void) {
+    if (fixedInfoReady) return;
+    for (int i = 0; i < F_COUNT; i++) {
+        fixedInfo[i].len = strlen(ticketFields[i]);
+        fixedInfo[i].kind = hdFieldKind(ticketFields[i], fixedInfo[i].len);
+        RedisModule_Assert(fixedIndex(ticketFields[i], fixedInfo[i].len) == i);
+    }
+    fixedInfoReady = 1;
+}
+
+static RedisModuleString *fixedName(Hd *hd, int i) {
+    static RedisModuleString *names[F_COUNT];
+    return hdConstStringAt(hd, &names[i], ticketFields[i]);
+}
 
 /* The service levels' hooks (slaInit registers them at load). */
 static HdRecordSlaHooks slaHooks;
@@ -41,18 +88,145 @@ static void copyField(RedisModuleString *v, char *dst, size_t dstsize, size_t *l
     if (lenp) *lenp = len;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The ticket hash read whole (Ticket.read)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* One ScanKey pass costs less than HashGet of the eight fields a load needs
+ * (each HashGet walks the listpack from its start), and it is the whole
+ * ticket: TICKET.NEXT replies from it instead of reading the hash again,
+ * and ticketAssignTo knows whether there is a `relaxed` to delete. The
+ * record's own writes keep it current; any other write to the hash makes
+ * the effects layer forget it (hdHashReadKept), and then it is not used. */
+typedef struct TicketRead {
+    HdHashRead h;                       /* first: the read effects.c keeps */
+    signed char slot[HD_HASH_READ_MAX]; /* F_* of h.f[i], -1 for another field */
+    signed char pos[F_COUNT];           /* index in h of each fixed field, -1 */
+    int nread;                          /* fields when read */
+    /* Read in one ScanKey pass: a listpack, where a write sets a field in
+     * place and adds a new one at the end, as readSet does. Until the hash
+     * has more fields or a longer field or value than when it was read
+     * (grew), it stays a listpack whatever the server's limits, so h keeps
+     * the order a new read would find. */
+    int compact, grew;
+    size_t longest;
+} TicketRead;
+
+typedef struct ReadWalk { Hd *hd; TicketRead *r; } ReadWalk;
+
+static void readIndex(TicketRead *r) {
+    memset(r->pos, -1, sizeof(r->pos));
+    for (int i = 0; i < r->h.n; i++)
+        if (r->slot[i] >= 0) r->pos[(int)r->slot[i]] = (signed char)i;
+}
+
+static void readField(RedisModuleKey *key, RedisModuleString *field,
+                      RedisModuleString *value, void *privdata) {
+    ReadWalk *w = privdata;
+    TicketRead *r = w->r;
+    size_t flen, vlen;
+    const char *f = RedisModule_StringPtrLen(field, &flen);
+    int i = r->h.n, slot;
+    if (i == HD_HASH_READ_MAX) { r->h.truncated = 1; return; }
+    RedisModule_StringPtrLen(value, &vlen);
+    slot = fixedIndex(f, flen);
+    r->slot[i] = (signed char)slot;
+    /* ScanKey's strings end with the callback: the read holds its own
+     * references (auto memory); a fixed field's name is the shared one. */
+    r->h.f[i] = slot >= 0 ? fixedName(w->hd, slot) : RedisModule_HoldString(w->hd->ctx, field);
+    r->h.v[i] = RedisModule_HoldString(w->hd->ctx, value);
+    if (flen > r->longest) r->longest = flen;
+    if (vlen > r->longest) r->longest = vlen;
+    r->h.n++;
+}
+
+/* The hash of open key k (a HASH) read whole, or NULL when it has more
+ * fields than a read keeps. Pool memory, references by auto memory: only
+ * with the key-name memo on (a command's context). */
+static TicketRead *readWhole(Hd *hd, RedisModuleKey *k, RedisModuleString *key) {
+    TicketRead *r = RedisModule_PoolAlloc(hd->ctx, sizeof(*r));
+    ReadWalk w = { hd, r };
+    int more = 0;
+    r->h.key = key;
+    r->h.type = REDISMODULE_KEYTYPE_HASH;
+    r->h.n = r->h.truncated = 0;
+    r->grew = 0;
+    r->longest = 0;
+    RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+    while (RedisModule_ScanKey(k, cur, readField, &w)) more = 1;
+    RedisModule_ScanCursorDestroy(cur);
+    if (r->h.truncated) return NULL;
+    r->compact = !more;
+    r->nread = r->h.n;
+    readIndex(r);
+    return r;
+}
+
+/* t's read when nothing but the record has written the hash since. */
+static TicketRead *currentRead(Hd *hd, Ticket *t) {
+    if (t->read && hdHashReadKept(hd, t->key) == &t->read->h) return t->read;
+    t->read = NULL;
+    return NULL;
+}
+
+static int readFind(const TicketRead *r, const char *f, size_t flen) {
+    int slot = fixedIndex(f, flen);
+    if (slot >= 0) return r->pos[slot];
+    for (int i = 0; i < r->h.n; i++) {
+        size_t len;
+        const char *s;
+        if (r->slot[i] >= 0) continue;
+        s = RedisModule_StringPtrLen(r->h.f[i], &len);
+        if (len == flen && !memcmp(s, f, len)) return i;
+    }
+    return -1;
+}
+
+/* The write HSET f v, done: returns 0 when the read cannot follow it. */
+static int readSet(Hd *hd, TicketRead *r, RedisModuleString *f, RedisModuleString *v) {
+    size_t flen, vlen;
+    const char *fs = RedisModule_StringPtrLen(f, &flen);
+    int i = readFind(r, fs, flen);
+    RedisModule_StringPtrLen(v, &vlen);
+    if (i < 0) {
+        if (r->h.n == HD_HASH_READ_MAX) return 0;
+        i = r->h.n++;
+        r->slot[i] = (signed char)fixedIndex(fs, flen);
+        r->h.f[i] = r->slot[i] >= 0 ? fixedName(hd, r->slot[i])
+                                    : RedisModule_HoldString(hd->ctx, f);
+        if (r->slot[i] >= 0) r->pos[(int)r->slot[i]] = (signed char)i;
+    }
+    r->h.v[i] = RedisModule_HoldString(hd->ctx, v);
+    if (r->h.n > r->nread || flen > r->longest || vlen > r->longest) r->grew = 1;
+    return 1;
+}
+
+/* The write HDEL of field i, done. */
+static void readDel(TicketRead *r, int i) {
+    int rest = r->h.n - i - 1;
+    memmove(&r->h.f[i], &r->h.f[i + 1], sizeof(r->h.f[0]) * (size_t)rest);
+    memmove(&r->h.v[i], &r->h.v[i + 1], sizeof(r->h.v[0]) * (size_t)rest);
+    memmove(&r->slot[i], &r->slot[i + 1], (size_t)rest);
+    r->h.n--;
+    readIndex(r);
+}
+
+static RedisModuleString *readValue(const TicketRead *r, int slot) {
+    return r->pos[slot] >= 0 ? r->h.v[(int)r->pos[slot]] : NULL;
+}
+
 int ticketLoad(Hd *hd, long long tid, Ticket *t) {
     RedisModuleString *status = NULL, *prio = NULL, *cat = NULL, *ver = NULL, *sla = NULL;
     RedisModuleKey *k;
-
+    TicketRead *tr;
     const HdHashRead *r;
 
+    fixedInfoInit();
     memset(t, 0, sizeof(*t));
     t->id = tid;
     t->key = hdTicketKey(hd, tid);
     /* A command that reads the SLA state too (TICKET.CLOSE) has read the
-     * hash whole first (hdHashRead): the fields come from that one pass.
-     * Otherwise eight fields by HashGet cost less than a whole read. */
+     * hash whole first (hdHashRead): the fields come from that one pass. */
     if ((r = hdHashReadKept(hd, t->key)) != NULL) {
         if (r->type == REDISMODULE_KEYTYPE_EMPTY) return 1;
         if (r->type != REDISMODULE_KEYTYPE_HASH)
@@ -78,14 +252,29 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
         RedisModule_CloseKey(k);
         return hdCheckTypeOrReply(hd, t->key, REDISMODULE_KEYTYPE_HASH);
     }
-    /* Shared field-name strings: with C field names Redis makes and frees
-     * a string object per field. */
-#define FN(name) hdConstString(hd, name)
+    if (hd->memo_on && (tr = readWhole(hd, k, t->key)) != NULL) {
+        RedisModule_CloseKey(k);
+        t->read = tr;
+        hdHashReadAdopt(hd, &tr->h);
+        status = readValue(tr, F_STATUS);
+        prio = readValue(tr, F_PRIORITY);
+        cat = readValue(tr, F_CATEGORY);
+        t->agent = readValue(tr, F_ASSIGNED_AGENT);
+        ver = readValue(tr, F_VERSION);
+        sla = readValue(tr, F_SLA_DUE_AT);
+        t->master = readValue(tr, F_MASTER);
+        t->user_id = readValue(tr, F_USER_ID);
+        goto loaded;
+    }
+    /* No read whole (a timer's context, or too many fields): the eight
+     * fields by HashGet, with shared field-name strings (with C field names
+     * Redis makes and frees a string object per field). */
+#define FN(i) fixedName(hd, i)
     RedisModule_HashGet(k, REDISMODULE_HASH_NONE,
-                        FN("status"), &status, FN("priority"), &prio, FN("category"), &cat,
-                        FN("assigned_agent"), &t->agent, FN("version"), &ver,
-                        FN("sla_due_at"), &sla, FN("master"), &t->master,
-                        FN("user_id"), &t->user_id, NULL);
+                        FN(F_STATUS), &status, FN(F_PRIORITY), &prio, FN(F_CATEGORY), &cat,
+                        FN(F_ASSIGNED_AGENT), &t->agent, FN(F_VERSION), &ver,
+                        FN(F_SLA_DUE_AT), &sla, FN(F_MASTER), &t->master,
+                        FN(F_USER_ID), &t->user_id, NULL);
 #undef FN
     RedisModule_CloseKey(k);
 loaded:
@@ -123,11 +312,16 @@ static const char *agentName(const Ticket *t) {
 }
 
 void ticketWrite(Hd *hd, Ticket *t, RedisModuleString **fv, int n) {
-    fv[n++] = hdConstString(hd, "updated_at");
+    TicketRead *r = currentRead(hd, t);
+    fv[n++] = fixedName(hd, F_UPDATED_AT);
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
-    fv[n++] = hdConstString(hd, "version");
+    fv[n++] = fixedName(hd, F_VERSION);
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, ++t->version);
     fxHashSet(hd, t->key, fv, n);
+    if (!r) return;
+    for (int i = 0; i + 1 < n; i += 2)
+        if (!readSet(hd, r, fv[i], fv[i + 1])) { t->read = NULL; return; }
+    hdHashReadAdopt(hd, &r->h);
 }
 
 static void setStatusField(Hd *hd, Ticket *t, const char *to) {
@@ -144,6 +338,14 @@ void ticketChangeStatus(Hd *hd, Ticket *t, const char *to) {
     snprintf(t->status, sizeof(t->status), "%s", to);
 }
 
+/* The agent fields of the routing hot path, as shared strings. */
+enum { A_LOAD, A_CAPACITY, A_AVAILABILITY, A_ASSIGNED_TOTAL, A_COUNT };
+static RedisModuleString *agentField(Hd *hd, int i) {
+    static const char *lits[A_COUNT] = { "load", "capacity", "availability", "assigned_total" };
+    static RedisModuleString *names[A_COUNT];
+    return hdConstStringAt(hd, &names[i], lits[i]);
+}
+
 int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
     RedisModuleString *load = NULL, *cap = NULL, *avail = NULL, *total = NULL;
     RedisModuleKey *k;
@@ -158,10 +360,10 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
         RedisModule_CloseKey(k);
         return 0;
     }
-    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, hdConstString(hd, "load"), &load,
-                        hdConstString(hd, "capacity"), &cap,
-                        hdConstString(hd, "availability"), &avail,
-                        hdConstString(hd, "assigned_total"), &total, NULL);
+    RedisModule_HashGet(k, REDISMODULE_HASH_NONE, agentField(hd, A_LOAD), &load,
+                        agentField(hd, A_CAPACITY), &cap,
+                        agentField(hd, A_AVAILABILITY), &avail,
+                        agentField(hd, A_ASSIGNED_TOTAL), &total, NULL);
     RedisModule_CloseKey(k);
     a->load = a->capacity = a->assigned_total = 0;
     if (load) RedisModule_StringToLongLong(load, &a->load);
@@ -199,8 +401,22 @@ static void detachFromAgent(Hd *hd, Ticket *t) {
     fxHashIncr(hd, hdAgentKey(hd, aid), "load", -1);
 }
 
-void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
-                    const char *reason) {
+/* Taken: a relaxation is over. Without a current read the HDEL looks for
+ * itself (it writes nothing when there is no such field). */
+static void dropRelaxed(Hd *hd, Ticket *t) {
+    TicketRead *r = currentRead(hd, t);
+    int i = r ? readFind(r, "relaxed", 7) : -1;
+    if (r && i < 0) return;
+    fxHashDel(hd, t->key, "relaxed");
+    if (!r) return;
+    readDel(r, i);
+    hdHashReadAdopt(hd, &r->h);
+}
+
+/* a: the agent as agentLoad read it, or NULL (its names are built and its
+ * counters moved by reading them). */
+static void assignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
+                     AgentInfo *a, const char *reason) {
     const char *to = RedisModule_StringPtrLen(aid, NULL);
     char from[HD_ID_MAX + 1];
     RedisModuleString *fv[6];
@@ -209,12 +425,23 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
     if (t->agent) detachFromAgent(hd, t);
     else queueRemoveRouting(hd, t->id, t->category, t->catlen);
 
-    fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
-    fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
-    /* Taken: a relaxation is over, the reassign-after clock starts. */
-    fxHashDel(hd, t->key, "relaxed");
+    if (a) {
+        /* The values fxHashIncrPair would compute: agentLoad read them as it
+         * does (a value that is no integer counts as 0). */
+        fv[0] = agentField(hd, A_LOAD);
+        fv[1] = RedisModule_CreateStringFromLongLong(hd->ctx, ++a->load);
+        fv[2] = agentField(hd, A_ASSIGNED_TOTAL);
+        fv[3] = RedisModule_CreateStringFromLongLong(hd->ctx, ++a->assigned_total);
+        fxSAdd(hd, a->open_key, hdTicketMember(hd, t->id));
+        fxHashSet(hd, a->key, fv, 4);
+    } else {
+        fxSAdd(hd, hdAgentOpenKey(hd, aid), hdTicketMember(hd, t->id));
+        fxHashIncrPair(hd, hdAgentKey(hd, aid), "load", 1, "assigned_total", 1);
+    }
+    dropRelaxed(hd, t);
+    /* The reassign-after clock starts. */
     if (slaHooks.assigned) slaHooks.assigned(hd, cfg, t->id);
-    fv[0] = hdConstString(hd, "assigned_agent");
+    fv[0] = fixedName(hd, F_ASSIGNED_AGENT);
     fv[1] = aid;
     ticketWrite(hd, t, fv, 2);
     t->agent = aid;
@@ -222,6 +449,16 @@ void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString 
     if (from[0]) ticketLog(hd, t->id, "reassigned from %s to %s", from, to);
     else ticketLog(hd, t->id, "assigned to %s", to);
     eventEmit(hd, cfg, "assigned", t->id, "agent", to, "from", from, "reason", reason, NULL);
+}
+
+void ticketAssignTo(Hd *hd, const DeskConfig *cfg, Ticket *t, RedisModuleString *aid,
+                    const char *reason) {
+    assignTo(hd, cfg, t, aid, NULL, reason);
+}
+
+void ticketAssignToAgent(Hd *hd, const DeskConfig *cfg, Ticket *t, AgentInfo *a,
+                         const char *reason) {
+    assignTo(hd, cfg, t, a->id, a, reason);
 }
 
 void ticketUnassign(Hd *hd, const DeskConfig *cfg, Ticket *t, const char *reason) {
@@ -349,29 +586,21 @@ void ticketInsert(Hd *hd, long long tid, const NewTicket *nt, Ticket *t) {
 /* ------------------------------------------------------------------------ */
 
 /* One pass over the ticket hash (ScanKey) fills both the fixed fields, by
- * their index in ticketFields, and the extra ones: one HashGet per fixed
- * field would walk the hash once per field. */
-#define REPLY_FIXED_MAX 32
+ * their F_* index, and the extra ones: one HashGet per fixed field would
+ * walk the hash once per field. */
 #define REPLY_EXTRA_MAX 32   /* resolution, resolved_by, the SLA fields, ... */
 typedef struct TicketFieldsRead {
-    RedisModuleString *fixed[REPLY_FIXED_MAX];
+    RedisModuleString *fixed[F_COUNT];
     RedisModuleString *f[REPLY_EXTRA_MAX], *v[REPLY_EXTRA_MAX];
     int n;
 } TicketFieldsRead;
-
-/* Index of a fixed field, -1 for any other. */
-static int knownFieldIndex(const char *s, size_t len) {
-    for (int i = 0; ticketFields[i] && i < REPLY_FIXED_MAX; i++)
-        if (strlen(ticketFields[i]) == len && !memcmp(ticketFields[i], s, len)) return i;
-    return -1;
-}
 
 static void collectField(RedisModuleKey *key, RedisModuleString *field,
                          RedisModuleString *value, void *privdata) {
     TicketFieldsRead *x = privdata;
     size_t len;
     const char *s = RedisModule_StringPtrLen(field, &len);
-    int i = knownFieldIndex(s, len);
+    int i = fixedIndex(s, len);
     if (i >= 0) {
         if (x->fixed[i]) return;
         RedisModule_RetainString(NULL, value);
@@ -386,13 +615,30 @@ static void collectField(RedisModuleKey *key, RedisModuleString *field,
 }
 
 /* Fixed fields first (nil when absent) so clients can rely on the shape,
- * then extra fields such as resolution or sla_breached. */
+ * then extra fields such as resolution or sla_breached. The one writer of
+ * the reply, whichever read it comes from. */
+static void replyFields(Hd *hd, long long tid, const TicketFieldsRead *x) {
+    RedisModule_ReplyWithMap(hd->ctx, 1 + F_COUNT + x->n);
+    RedisModule_ReplyWithCString(hd->ctx, "id");
+    RedisModule_ReplyWithLongLong(hd->ctx, tid);
+    for (int i = 0; i < F_COUNT; i++) {
+        RedisModule_ReplyWithStringBuffer(hd->ctx, ticketFields[i], fixedInfo[i].len);
+        hdReplyValueOfKind(hd, fixedInfo[i].kind, x->fixed[i]);
+    }
+    for (int i = 0; i < x->n; i++) {
+        size_t flen;
+        const char *f = RedisModule_StringPtrLen(x->f[i], &flen);
+        RedisModule_ReplyWithString(hd->ctx, x->f[i]);
+        hdReplyValue(hd, f, flen, x->v[i]);
+    }
+}
+
 void ticketReply(Hd *hd, long long tid) {
     RedisModuleKey *k;
     TicketFieldsRead x;
-    int nf = 0;
     RedisModuleString *key = hdTicketKey(hd, tid);
 
+    fixedInfoInit();
     k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
         RedisModule_CloseKey(k);
@@ -404,28 +650,41 @@ void ticketReply(Hd *hd, long long tid) {
         hdCheckTypeOrReply(hd, key, REDISMODULE_KEYTYPE_HASH);
         return;
     }
-    while (ticketFields[nf] && nf < REPLY_FIXED_MAX) nf++;
     memset(&x, 0, sizeof(x));
     RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
     while (RedisModule_ScanKey(k, cur, collectField, &x));
     RedisModule_ScanCursorDestroy(cur);
     RedisModule_CloseKey(k);
 
-    RedisModule_ReplyWithMap(hd->ctx, 1 + nf + x.n);
-    RedisModule_ReplyWithCString(hd->ctx, "id");
-    RedisModule_ReplyWithLongLong(hd->ctx, tid);
-    for (int i = 0; i < nf; i++) {
-        hdReplyField(hd, ticketFields[i], x.fixed[i]);
+    replyFields(hd, tid, &x);
+    for (int i = 0; i < F_COUNT; i++)
         if (x.fixed[i]) RedisModule_FreeString(NULL, x.fixed[i]);
-    }
     for (int i = 0; i < x.n; i++) {
-        size_t flen;
-        const char *f = RedisModule_StringPtrLen(x.f[i], &flen);
-        RedisModule_ReplyWithString(hd->ctx, x.f[i]);
-        hdReplyValue(hd, f, flen, x.v[i]);
         RedisModule_FreeString(NULL, x.f[i]);
         RedisModule_FreeString(NULL, x.v[i]);
     }
+}
+
+/* From the read when a new one would find the same: the extra fields come
+ * in hash order, which the read keeps while the hash stays compact (see
+ * TicketRead); with no extra field the order does not matter. */
+void ticketReplyLoaded(Hd *hd, Ticket *t) {
+    TicketRead *r = currentRead(hd, t);
+    TicketFieldsRead x;
+    int fixed = 0;
+    if (r) for (int i = 0; i < F_COUNT; i++) fixed += r->pos[i] >= 0;
+    if (!r || (r->h.n > fixed && (!r->compact || r->grew))) {
+        ticketReply(hd, t->id);
+        return;
+    }
+    x.n = 0;
+    for (int i = 0; i < F_COUNT; i++) x.fixed[i] = readValue(r, i);
+    for (int i = 0; i < r->h.n && x.n < REPLY_EXTRA_MAX; i++) {
+        if (r->slot[i] >= 0) continue;
+        x.f[x.n] = r->h.f[i];
+        x.v[x.n++] = r->h.v[i];
+    }
+    replyFields(hd, t->id, &x);
 }
 
 /* ------------------------------------------------------------------------ */

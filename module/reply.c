@@ -52,7 +52,13 @@ void hdReplyDecimal(Hd *hd, const char *s, size_t len) {
     RedisModule_ReplyWithStringBuffer(hd->ctx, s, len);
 }
 
-void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v) {
+int hdFieldKind(const char *field, size_t flen) {
+    if (hdFieldIsInteger(field, flen)) return HD_VALUE_INTEGER;
+    if (flen == 7 && !memcmp(field, "urgency", 7)) return HD_VALUE_DECIMAL;
+    return HD_VALUE_STRING;
+}
+
+void hdReplyValueOfKind(Hd *hd, int kind, RedisModuleString *v) {
     long long n;
     size_t vlen;
     const char *s;
@@ -61,17 +67,20 @@ void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v) 
         RedisModule_ReplyWithNull(hd->ctx);
         return;
     }
-    if (hdFieldIsInteger(field, flen) &&
-        RedisModule_StringToLongLong(v, &n) == REDISMODULE_OK) {
+    if (kind == HD_VALUE_INTEGER && RedisModule_StringToLongLong(v, &n) == REDISMODULE_OK) {
         RedisModule_ReplyWithLongLong(hd->ctx, n);
         return;
     }
-    if (flen == 7 && !memcmp(field, "urgency", 7)) {
+    if (kind == HD_VALUE_DECIMAL) {
         s = RedisModule_StringPtrLen(v, &vlen);
         hdReplyDecimal(hd, s, vlen);
         return;
     }
     RedisModule_ReplyWithString(hd->ctx, v);
+}
+
+void hdReplyValue(Hd *hd, const char *field, size_t flen, RedisModuleString *v) {
+    hdReplyValueOfKind(hd, hdFieldKind(field, flen), v);
 }
 
 void hdReplyStringOrNull(Hd *hd, RedisModuleString *s) {

@@ -52,24 +52,40 @@ static void addSkill(const char *s, size_t len, void *privdata) {
     if (hdValidCategory(s, len)) catAdd(privdata, s, len);
 }
 
+static void addSkillMember(RedisModuleKey *key, RedisModuleString *member,
+                           RedisModuleString *value, void *privdata) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(member, &len);
+    addSkill(s, len, privdata);
+}
+
+/* One open of the skills key for its type, its size and its members. */
 static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
-    RedisModuleString *skills = hdAgentSkillsKey(hd, aid);
-    long long n = hdTypeOk(hd, skills, REDISMODULE_KEYTYPE_SET) ? hdSCard(hd, skills) : 0;
+    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdAgentSkillsKey(hd, aid), REDISMODULE_READ);
+    int isSet = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET;
+    long long n = isSet ? (long long)RedisModule_ValueLength(k) : 0;
     l->n = 0;
     l->cap = (int)n + 1;
     l->cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l->cats) * (size_t)l->cap);
     catAdd(l, "general", 7);
-    hdSetForEach(hd, skills, addSkill, l);
+    if (isSet) {
+        RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
+        while (RedisModule_ScanKey(k, cur, addSkillMember, l));
+        RedisModule_ScanCursorDestroy(cur);
+    }
+    RedisModule_CloseKey(k);
 }
 
 /* First element of a routing queue in [min, max] (min excluded when
  * exclusive); 0 when none. */
 static long long queueFirst(Hd *hd, RedisModuleString *key, double min, int exclusive,
-                            double max, double *score) {
+                            double max, double *score, int *wrongtype) {
     long long tid = 0;
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    int type = RedisModule_KeyType(k);
     hdg.queue_seeks++;
-    if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET &&
+    if (type != REDISMODULE_KEYTYPE_ZSET && type != REDISMODULE_KEYTYPE_EMPTY) *wrongtype = 1;
+    if (type == REDISMODULE_KEYTYPE_ZSET &&
         RedisModule_ZsetFirstInScoreRange(k, min, max, exclusive, 0) == REDISMODULE_OK &&
         !RedisModule_ZsetRangeEndReached(k)) {
         size_t len;
@@ -115,6 +131,10 @@ typedef struct Merge {
     RedisModuleString **keys;   /* the key each category's cursors walk */
     unsigned char *banded;      /* CREATED without the twin: cursors per band */
     int by_created;
+    /* A routing queue that is not a sorted set: the first such key, for the
+     * caller to reply INVALID on (the seek that found it served as the
+     * type check of the validate-first phase). */
+    RedisModuleString *wrongtype;
     Cursor *heap;
     int n, cap;
 } Merge;
@@ -152,7 +172,9 @@ static void heapPop(Merge *m) {
  * its score there, or -1 when that range is empty (scores are >= 0). */
 static double cursorSeek(Merge *m, int q, double min, int exclusive, double max) {
     Cursor c = { .q = q };
-    c.tid = queueFirst(m->hd, m->keys[q], min, exclusive, max, &c.score);
+    int wrongtype = 0;
+    c.tid = queueFirst(m->hd, m->keys[q], min, exclusive, max, &c.score, &wrongtype);
+    if (wrongtype && !m->wrongtype) m->wrongtype = m->keys[q];
     if (!c.tid) return -1;
     c.order = m->by_created ? (double)c.tid : c.score;
     heapPush(m, c);
@@ -245,12 +267,17 @@ static void mergeFree(Merge *m) {
     m->heap = NULL;
 }
 
-/* The agent's most urgent ticket (NEXT): one look at each queue's head. */
+/* The agent's most urgent ticket (NEXT): one look at each queue's head.
+ * -1 after replying INVALID when one of the queues is not a sorted set. */
 static long long pickTicket(Hd *hd, const CatList *l) {
     Merge m;
     mergeInit(&m, hd, l, 0);
     long long tid = mergePeek(&m);
     mergeFree(&m);
+    if (m.wrongtype) {
+        hdCheckTypeOrReply(hd, m.wrongtype, REDISMODULE_KEYTYPE_ZSET);
+        return -1;
+    }
     return tid;
 }
 
@@ -278,12 +305,22 @@ static int loadPicked(Hd *hd, long long tid, Ticket *t) {
     return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
 }
 
-static int checkDeskKeys(Hd *hd, RedisModuleString *aid, const CatList *l) {
-    for (int i = 0; i < l->n; i++)
-        if (!queueCheckRoutingOrReply(hd, l->cats[i], strlen(l->cats[i]))) return 0;
+/* The keys an assignment writes besides the ticket's own: the routing
+ * queues it may leave, the event stream and the agent's set (its hash is
+ * one: agentLoad read it as a hash). D:stats is not among them: taking a
+ * ticket changes no status. With seek_checks the routing queues are left to
+ * the pick (pickTicket), which opens each of them anyway. */
+static int checkDeskKeys(Hd *hd, const AgentInfo *a, const CatList *l, int seek_checks) {
+    for (int i = 0; i < l->n; i++) {
+        const char *cat = l->cats[i];
+        size_t clen = strlen(cat);
+        /* The pick's seeks type-check the routing queues themselves. */
+        if (seek_checks ? !hdCheckTypeOrReply(hd, hdCreatedKey(hd, cat, clen),
+                                              REDISMODULE_KEYTYPE_ZSET)
+                        : !queueCheckRoutingOrReply(hd, cat, clen)) return 0;
+    }
     return hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckTypeOrReply(hd, hdStatsKey(hd), REDISMODULE_KEYTYPE_HASH) &&
-           agentCheckKeys(hd, aid);
+           hdCheckTypeOrReply(hd, a->open_key, REDISMODULE_KEYTYPE_SET);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -305,11 +342,13 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
                        "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
                        a.load, a.capacity), 1;
     agentCategories(hd, aidArg, &l);
-    if (!checkDeskKeys(hd, aidArg, &l)) return 1;
+    if (!checkDeskKeys(hd, &a, &l, 1)) return 1;
     long long tid = pickTicket(hd, &l);
+    if (tid < 0) return 1;
     if (!tid || !loadPicked(hd, tid, &t)) return 0;
-    ticketAssignTo(hd, &cfg, &t, aidArg, "next");
-    ticketReply(hd, tid);
+    ticketAssignToAgent(hd, &cfg, &t, &a, "next");
+    /* The hash as loaded plus what the assignment wrote: no second read. */
+    ticketReplyLoaded(hd, &t);
     return 1;
 }
 
@@ -586,10 +625,26 @@ static void addTicketId(const char *s, size_t len, void *privdata) {
     l->ids[l->n++] = tid;
 }
 
-static void replyOpenTickets(Hd *hd, RedisModuleString *aid) {
+/* Ascending. An agent holds a few tickets: an insertion sort costs a tenth
+ * of qsort's set-up and indirect compares there. */
+#define SORT_SMALL 32
+static void sortIds(long long *ids, size_t n) {
+    if (n > SORT_SMALL) {
+        qsort(ids, n, sizeof(long long), cmpLL);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        long long v = ids[i];
+        size_t j = i;
+        for (; j > 0 && ids[j - 1] > v; j--) ids[j] = ids[j - 1];
+        ids[j] = v;
+    }
+}
+
+static void replyOpenTickets(Hd *hd, const AgentInfo *a) {
     IdList l = { NULL, 0, 0 };
-    hdSetForEach(hd, hdAgentOpenKey(hd, aid), addTicketId, &l);
-    if (l.n) qsort(l.ids, l.n, sizeof(long long), cmpLL);
+    hdSetForEach(hd, a->open_key, addTicketId, &l);
+    sortIds(l.ids, l.n);
     RedisModule_ReplyWithArray(hd->ctx, l.n);
     for (size_t i = 0; i < l.n; i++) RedisModule_ReplyWithLongLong(hd->ctx, l.ids[i]);
     RedisModule_Free(l.ids);
@@ -624,22 +679,28 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!agentCanTakeOrReply(hd, argv[2], &a)) return REDISMODULE_OK;
     agentCategories(hd, argv[2], &l);
-    if (!checkDeskKeys(hd, argv[2], &l)) return REDISMODULE_OK;
+    /* ORDER CREATED sizes the queues instead of seeking them: checked here. */
+    if (!checkDeskKeys(hd, &a, &l, !by_created)) return REDISMODULE_OK;
 
     /* Top up to COUNT open tickets, never past capacity. */
     long long target = count < 0 ? a.capacity : (count < a.capacity ? count : a.capacity);
     Merge m;
     mergeInit(&m, hd, &l, by_created);
+    if (m.wrongtype) {
+        mergeFree(&m);
+        hdCheckTypeOrReply(hd, m.wrongtype, REDISMODULE_KEYTYPE_ZSET);
+        return REDISMODULE_OK;
+    }
     for (long long have = a.load; have < target; have++) {
         Ticket t;
         long long tid = mergePeek(&m);
         if (!tid || !loadPicked(hd, tid, &t)) break;
-        ticketAssignTo(hd, &cfg, &t, argv[2], "claimed");
+        ticketAssignToAgent(hd, &cfg, &t, &a, "claimed");
         mergeAdvance(&m);
         hdg.claims++;
     }
     mergeFree(&m);
-    replyOpenTickets(hd, argv[2]);
+    replyOpenTickets(hd, &a);
     return REDISMODULE_OK;
 }
 

@@ -110,6 +110,11 @@ assert_nochange "next BLOCK without ms" -c ERR TICKET.NEXT $D A1 BLOCK
 r SET $D:queue:unassigned:billing x >/dev/null
 r AGENT.AVAILABILITY $D A2 online >/dev/null
 assert_nochange "next: routing queue of wrong type" -c INVALID TICKET.NEXT $D A2
+assert_nochange "claim: routing queue of wrong type" -c INVALID TICKET.CLAIM $D A2
+assert_nochange "claim ORDER CREATED: routing queue of wrong type" -c INVALID \
+    TICKET.CLAIM $D A2 ORDER CREATED
+assert_match "next: the error names the queue" "*$D:queue:unassigned:billing*sorted set*" \
+    "$(rerrmsg TICKET.NEXT $D A2)"
 r DEL $D:queue:unassigned:billing >/dev/null
 check_desk $D
 # Members that are no ticket id (written by hand) are passed over, not parsed
@@ -431,6 +436,50 @@ assert_ok "back online" AGENT.AVAILABILITY $D L1 online
 r TICKET.ASSIGN $D "$Q1" L1 >/dev/null
 assert_ok "away without RELEASE" AGENT.AVAILABILITY $D L1 away
 assert_eq "no RELEASE: tickets stay" 2 "$(aget L1 load)"
+check_desk $D
+
+# ==== TICKET.NEXT's reply is TICKET.GET's =================================
+
+# NEXT replies from the hash as it loaded it plus what it wrote; whatever
+# the hash's shape (listpack or hashtable, extra fields, a relaxed flag
+# dropped, urgency as a double) that must be what TICKET.GET replies after.
+section nr
+quiet_desk $D
+r AGENT.CREATE $D NR1 "Nia" SKILLS billing CAPACITY 100 >/dev/null
+LONG=$(printf 'long body %.0s' $(seq 1 12))
+# next_is_get NAME PROTO-FLAG TID: the one queued ticket TID taken by NR1.
+next_is_get() {
+    local out get
+    out=$(redis-cli -p "$PORT" $2 --no-raw TICKET.NEXT $D NR1)
+    get=$(redis-cli -p "$PORT" $2 --no-raw TICKET.GET $D "$3")
+    assert_eq "next reply = get: $1" "$get" "$out"
+}
+for proto in -2 -3; do
+    t=$(r TICKET.CREATE $D "nr plain" CATEGORY billing)
+    next_is_get "listpack, fixed fields only ($proto)" $proto "$t"
+    t=$(r TICKET.CREATE $D "nr extras" CATEGORY billing)
+    r HSET $D:ticket:$t zz note relaxed 1 aa other urgency 0.75 >/dev/null
+    next_is_get "listpack, extras, relaxed dropped ($proto)" $proto "$t"
+    assert_eq "next: relaxed dropped ($proto)" 0 "$(r HEXISTS $D:ticket:$t relaxed)"
+    t=$(r TICKET.CREATE $D "nr extras grow" CATEGORY billing)
+    r HSET $D:ticket:$t zz note >/dev/null
+    next_is_get "listpack, extras, one field more ($proto)" $proto "$t"
+    t=$(r TICKET.CREATE $D "nr long" BODY "$LONG" CATEGORY billing)
+    assert_eq "next: a long body makes a hashtable ($proto)" hashtable \
+        "$(r OBJECT ENCODING $D:ticket:$t)"
+    next_is_get "hashtable, fixed fields only ($proto)" $proto "$t"
+    t=$(r TICKET.CREATE $D "nr long extras" BODY "$LONG" CATEGORY billing)
+    r HSET $D:ticket:$t zz note relaxed 1 aa other bb more cc again dd last >/dev/null
+    next_is_get "hashtable, extras ($proto)" $proto "$t"
+done
+# A listpack that the assignment turns into a hashtable (a low entry limit).
+old=$(r CONFIG GET hash-max-listpack-entries | tail -n 1)
+t=$(r TICKET.CREATE $D "nr convert" CATEGORY billing)
+r HSET $D:ticket:$t zz note aa other bb more cc again dd last >/dev/null
+r CONFIG SET hash-max-listpack-entries "$(r HLEN $D:ticket:$t)" >/dev/null
+next_is_get "listpack turned hashtable by the write" -2 "$t"
+assert_eq "next: the write converted it" hashtable "$(r OBJECT ENCODING $D:ticket:$t)"
+r CONFIG SET hash-max-listpack-entries "$old" >/dev/null
 check_desk $D
 
 finish

@@ -336,6 +336,10 @@ r DEL $R:report:20260202x >/dev/null
 section kept
 K=kr
 today() { date -u -d "@$(r TIME | head -n 1)" +%Y%m%d; }
+# The checks read today's hash: a section started in the last five minutes of
+# a UTC day waits for the next one, so midnight never falls inside it.
+secs=$(( $(r TIME | head -n 1) % 86400 ))
+[ "$secs" -lt 86100 ] || sleep $(( 86405 - secs ))
 created() { r HGET "$K:report:$(today)" all:-:created; }
 mk() { r "$@" TICKET.CREATE $K "kept counters probe" PRIORITY 10 CATEGORY general >/dev/null; }
 mk; mk

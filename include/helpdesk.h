@@ -847,5 +847,6 @@ void slaForgetDesk(Hd *hd);
 void floodForgetDesk(Hd *hd);
 long long slaDeskCount(void);
 long long floodWindowCount(void);
+long long floodWindowBuilds(void);
 
 #endif

@@ -334,6 +334,7 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
     RedisModule_InfoAddFieldLongLong(ctx, "queue_seeks", hdg.queue_seeks);
     RedisModule_InfoAddFieldLongLong(ctx, "sla_desks", slaDeskCount());
     RedisModule_InfoAddFieldLongLong(ctx, "flood_windows", floodWindowCount());
+    RedisModule_InfoAddFieldLongLong(ctx, "flood_window_builds", floodWindowBuilds());
     RedisModule_InfoAddFieldLongLong(ctx, "replication_listening", hdg.replication_listening);
     RedisModule_InfoAddFieldLongLong(ctx, "effects_unreplicated", hdg.effects_unreplicated);
     if (for_crash_report) return;

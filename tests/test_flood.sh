@@ -346,6 +346,41 @@ assert_eq "replica digest equals the master's" "$(dbdigest)" "$(rr DEBUG DIGEST)
 assert_eq "replica: a flood ticket closed with its master" "closed $mtid" \
     "$(rr HGET f1:ticket:"${ids[0]}" status) $(rr HGET f1:ticket:"${ids[0]}" master)"
 
+# ---- the copy follows the module's own writes --------------------------------
+# Its own ZADD of each new ticket (and ZREM of a merged or closed one) is
+# mirrored into the copy: the copy is built once, not once per create (a
+# build decodes the whole window).
+section c9
+D_SAVED=$D D=fc9
+builds() { info_field helpdesk helpdesk_flood_window_builds; }
+r TICKET.CREATE $D "copy probe zero: printer jammed on the third floor" >/dev/null
+before=$(builds)
+# Thirty texts that share no words (so none is alike another and merges).
+WORDS=(invoice refund card payment login password error page crash update parcel
+    tracking delivery address label return shoes jacket mug size account email phone
+    profile data privacy contract terms store hours coupon discount voucher renewal
+    cancel upgrade plan price tax printer scanner laptop battery screen keyboard mouse
+    cable charger router wifi network server outage slow timeout database backup
+    restore sync calendar meeting invite message chat notification alert report export
+    import warranty repair broken damaged missing wrong late early duplicate blocked
+    verify identity document passport bank transfer wallet balance statement fee
+    garden kitchen bicycle tent camera lens tripod helmet gloves scarf umbrella)
+for i in $(seq 0 29); do
+    r TICKET.CREATE $D "${WORDS[3*i]} ${WORDS[3*i+1]} ${WORDS[3*i+2]}" >/dev/null
+done
+t=$(r TICKET.CREATE $D "copy probe closed: the scanner is broken")
+r TICKET.CLOSE $D "$t" >/dev/null
+r TICKET.CREATE $D "copy probe after the close: login page is slow" >/dev/null
+assert_eq "32 creates and a close build the desk's copy at most once" 1 \
+    "$([ $(( $(builds) - before )) -le 1 ] && echo 1 || echo "$(( $(builds) - before )) builds")"
+assert_eq "the window holds every open ticket of the desk" 32 "$(r ZCARD $D:flood:recent)"
+r ZREM $D:flood:recent "$(r ZRANGE $D:flood:recent 0 0)" >/dev/null
+before=$(builds)
+r TICKET.CREATE $D "copy probe after a hand ZREM: the invoice total is wrong" >/dev/null
+assert_eq "a client's ZREM of the window drops the copy: it is built again" 1 \
+    "$(( $(builds) - before ))"
+D=$D_SAVED
+
 # ---- a promoted replica goes on from the data it received ------------------
 section c8
 r DESK.CONFIG SET $D flood-threshold 3 >/dev/null

@@ -415,9 +415,6 @@ RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, s
 /* Keeps r (a whole read of r->key, which its reader updated after a write
  * of its own) as the key's read again, until the next write forgets it. */
 void hdHashReadAdopt(Hd *hd, HdHashRead *r);
-/* hdConstString(hd, lit), remembered in *slot (a static of the caller's,
- * NULL at first) once it is known to be the shared string (effects.c). */
-RedisModuleString *hdConstStringAt(Hd *hd, RedisModuleString **slot, const char *lit);
 int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *out);
 /* The value of a STRING key, or NULL when missing or of another type (then
  * *type, unless NULL, tells which). Auto-memory. */

@@ -759,15 +759,3 @@ void hdKeptHooks(RedisModuleCtx *ctx, HdKeyspaceFn fn, RedisModuleEventCallback 
 void hdHashReadAdopt(Hd *hd, HdHashRead *r) {
     if (hd->memo_on) hd->hash_read = r;
 }
-
-/* hdConstString(hd, lit) remembered in *slot, for hot paths that ask for the
- * same literal on every call (hdConstString searches its table each time).
- * Remembered only when it is the table's shared string, the same pointer
- * twice; a full table hands out a copy for this command only. */
-RedisModuleString *hdConstStringAt(Hd *hd, RedisModuleString **slot, const char *lit) {
-    RedisModuleString *s;
-    if (*slot) return *slot;
-    s = hdConstString(hd, lit);
-    if (hdConstString(hd, lit) == s) *slot = s;
-    return s;
-}

@@ -14,17 +14,14 @@ void eventEmit(Hd *hd, const DeskConfig *cfg, const char *type, long long tid, .
     const char *f;
     va_list ap;
 
-    /* The names every event has, looked up once. */
-    static RedisModuleString *typeName, *ticketName, *atName;
-
     if (cfg->events_maxlen == 0) return;
-    fv[n++] = hdConstStringAt(hd, &typeName, "type");
+    fv[n++] = hdConstString(hd, "type");
     fv[n++] = hdConstString(hd, type);
     if (tid > 0) {
-        fv[n++] = hdConstStringAt(hd, &ticketName, "ticket");
+        fv[n++] = hdConstString(hd, "ticket");
         fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, tid);
     }
-    fv[n++] = hdConstStringAt(hd, &atName, "at");
+    fv[n++] = hdConstString(hd, "at");
     fv[n++] = RedisModule_CreateStringFromLongLong(hd->ctx, hd->now);
 
     va_start(ap, tid);

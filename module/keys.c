@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "helpdesk.h"
 
@@ -99,15 +100,35 @@ RedisModuleString *hdKey(Hd *hd, const char *fmt, ...) {
 static struct { const char *ptr; size_t len; RedisModuleString *s; } constStrings[CONST_STRINGS_MAX];
 static int nconstStrings;
 
+/* By address: entry index + 1 (0: free), open addressing. Hot paths ask
+ * for a dozen names per command, and a scan of the table was ~100
+ * instructions a name. */
+#define CONST_BY_PTR 256
+static unsigned char constByPtr[CONST_BY_PTR];
+
+static unsigned ptrSlot(const char *p) {
+    return (unsigned)(((uintptr_t)p * 0x9E3779B97F4A7C15ULL) >> 56) & (CONST_BY_PTR - 1);
+}
+
+static void constIndex(int i) {
+    unsigned h = ptrSlot(constStrings[i].ptr);
+    while (constByPtr[h] && constStrings[constByPtr[h] - 1].ptr != constStrings[i].ptr)
+        h = (h + 1) & (CONST_BY_PTR - 1);
+    constByPtr[h] = (unsigned char)(i + 1);     /* the newest for an address */
+}
+
 RedisModuleString *hdConstString(Hd *hd, const char *lit) {
     size_t len;
     /* Same address first (literals), still checking the bytes: a caller's
      * buffer may hold other text at the same address next time. */
-    for (int i = 0; i < nconstStrings; i++)
-        if (constStrings[i].ptr == lit &&
-            !memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit,
+    for (unsigned h = ptrSlot(lit); constByPtr[h]; h = (h + 1) & (CONST_BY_PTR - 1)) {
+        int i = constByPtr[h] - 1;
+        if (constStrings[i].ptr != lit) continue;
+        if (!memcmp(RedisModule_StringPtrLen(constStrings[i].s, NULL), lit,
                     constStrings[i].len + 1))
             return constStrings[i].s;
+        break;
+    }
     len = strlen(lit);
     for (int i = 0; i < nconstStrings; i++)
         if (constStrings[i].len == len &&
@@ -117,12 +138,14 @@ RedisModuleString *hdConstString(Hd *hd, const char *lit) {
     constStrings[nconstStrings].ptr = lit;
     constStrings[nconstStrings].len = len;
     constStrings[nconstStrings].s = RedisModule_CreateString(NULL, lit, len);
+    constIndex(nconstStrings);
     return constStrings[nconstStrings++].s;
 }
 
 void hdConstStringsFree(void) {
     for (int i = 0; i < nconstStrings; i++) RedisModule_FreeString(NULL, constStrings[i].s);
     nconstStrings = 0;
+    memset(constByPtr, 0, sizeof(constByPtr));
 }
 
 /* ------------------------------------------------------------------------ */

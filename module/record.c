@@ -64,8 +64,7 @@ static void fixedInfoInit(void) {
 }
 
 static RedisModuleString *fixedName(Hd *hd, int i) {
-    static RedisModuleString *names[F_COUNT];
-    return hdConstStringAt(hd, &names[i], ticketFields[i]);
+    return hdConstString(hd, ticketFields[i]);
 }
 
 /* The service levels' hooks (slaInit registers them at load). */
@@ -342,8 +341,7 @@ void ticketChangeStatus(Hd *hd, Ticket *t, const char *to) {
 enum { A_LOAD, A_CAPACITY, A_AVAILABILITY, A_ASSIGNED_TOTAL, A_COUNT };
 static RedisModuleString *agentField(Hd *hd, int i) {
     static const char *lits[A_COUNT] = { "load", "capacity", "availability", "assigned_total" };
-    static RedisModuleString *names[A_COUNT];
-    return hdConstStringAt(hd, &names[i], lits[i]);
+    return hdConstString(hd, lits[i]);
 }
 
 int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <math.h>
 #include "helpdesk.h"
+#include "hd_text.h"
 
 #define REPORT_BUCKETS 128
 #define REPORT_MAX_DAYS 3660
@@ -158,12 +159,6 @@ static struct {
 static unsigned long long keptEpoch = 1;
 static RedisModuleString *keptOwnWrite;    /* the key of the HSET written below */
 
-static uint32_t nameHash(const char *s, size_t len) {
-    uint32_t h = 2166136261u;               /* FNV-1a */
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 static int isDayKey(const char *k, size_t len) {
     return len > 16 && !memcmp(k + len - 16, ":report:", 8);
 }
@@ -259,7 +254,7 @@ static void flushFields(void) {
     keep = keptFor(hd, key, batch.day);
     for (int i = 0; i < n; i++) {
         len[i] = strlen(batch.field[i]);
-        h[i] = nameHash(batch.field[i], len[i]);
+        h[i] = textHash(batch.field[i], len[i]);
         slot[i] = keep ? keptFind(batch.field[i], len[i], h[i]) : -1;
         if (slot[i] >= 0) {
             fv[2 * i] = kept.field[slot[i]];

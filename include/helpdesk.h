@@ -394,6 +394,7 @@ void hdReplayNoteFlag(char tag, int v);
 /* HD.REPLAY's handler; hdRunReplayed (module.c) runs argv (a hot command)
  * at clock now: -1 when argv is no hot command, else whether it wrote. */
 int hdReplayCommand(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+void hdReplayFree(void);              /* at unload */
 int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long long now);
 /* The module's one keyspace subscriber (effects.c). Redis makes and frees a
  * context for every subscriber on every event, about 450 instructions, and

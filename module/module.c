@@ -506,6 +506,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     classifyUnload();
     reportUnload();
     hdConstStringsFree();
+    hdReplayFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);
     cmdByName = NULL;

@@ -32,15 +32,21 @@
 #include <strings.h>
 #include "helpdesk.h"
 
-#define DECIDED_MAX 64
-
 typedef struct Decided { char tag; long long a, b; } Decided;
 
+/* One call's values; the array is kept between calls (a CLAIM COUNT 100
+ * decides about 300: two stream ids per ticket and a trim or so). */
 static struct {
     int mode;                   /* 0 idle, 1 recording (master), 2 replaying */
-    int n, next, diverged;
-    Decided v[DECIDED_MAX];
+    int n, next, diverged, cap;
+    Decided *v;
 } rs;
+
+static void reserve(int n) {
+    if (n <= rs.cap) return;
+    rs.cap = n < 64 ? 64 : n * 2;
+    rs.v = RedisModule_Realloc(rs.v, sizeof(*rs.v) * (size_t)rs.cap);
+}
 
 int hdReplayActive(void) { return rs.mode != 0; }
 
@@ -55,10 +61,7 @@ void hdReplayBegin(int on) {
 
 static void note(char tag, long long a, long long b) {
     if (rs.mode != 1) return;
-    if (rs.n == DECIDED_MAX) {
-        rs.diverged = 1;        /* hdReplayEnd warns */
-        return;
-    }
+    reserve(rs.n + 1);
     rs.v[rs.n].tag = tag;
     rs.v[rs.n].a = a;
     rs.v[rs.n++].b = b;
@@ -111,9 +114,12 @@ void hdReplayNoteFlag(char tag, int v) { note(tag, v, 0); }
 /* The master side                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* At most 46 bytes a value: a tag, two 19-digit numbers, '-' and ','. */
+#define DECIDED_TEXT_MAX 48
+
 static size_t formatDecided(char *buf, size_t cap) {
     size_t len = 0;
-    for (int i = 0; i < rs.n && len + 48 < cap; i++) {
+    for (int i = 0; i < rs.n && len + DECIDED_TEXT_MAX < cap; i++) {
         const Decided *d = &rs.v[i];
         len += (size_t)(d->tag == 'x'
             ? snprintf(buf + len, cap - len, "%s%c%lld-%lld", i ? "," : "", d->tag, d->a, d->b)
@@ -125,8 +131,8 @@ static size_t formatDecided(char *buf, size_t cap) {
 /* After the handler: a call that wrote replicates itself once. TICKET.NEXT
  * goes without BLOCK ms: a replay never waits (it served on the master). */
 void hdReplayEnd(Hd *hd, RedisModuleString **argv, int argc) {
-    char buf[DECIDED_MAX * 48];
-    size_t len;
+    char *buf;
+    size_t len, cap;
     if (rs.mode != 1) return;
     rs.mode = 0;
     if (!fxWrote()) return;
@@ -135,13 +141,11 @@ void hdReplayEnd(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplicateVerbatim(hd->ctx);
         return;
     }
-    if (rs.diverged)
-        RedisModule_Log(hd->ctx, "warning", "helpdesk: a call decided more than %d values; "
-                        "HD.REPLAY carries the first %d only, replicas will diverge",
-                        DECIDED_MAX, DECIDED_MAX);
     if (argc > 3 && !strcasecmp(RedisModule_StringPtrLen(argv[0], NULL), "ticket.next"))
         argc = 3;
-    len = formatDecided(buf, sizeof(buf));
+    cap = (size_t)rs.n * DECIDED_TEXT_MAX + 1;
+    buf = RedisModule_PoolAlloc(hd->ctx, cap);   /* the context has auto memory */
+    len = formatDecided(buf, cap);
     RedisModule_Replicate(hd->ctx, "HD.REPLAY", "llbv", (long long)HD_REPLAY_FORMAT,
                           hd->now, buf, len, argv, (size_t)argc);
 }
@@ -163,10 +167,13 @@ static int parseLL(const char **p, const char *end, long long *v) {
 static int parseDecided(RedisModuleString *s) {
     size_t len;
     const char *p = RedisModule_StringPtrLen(s, &len), *end = p + len;
+    int commas = 0;
+    for (size_t i = 0; i < len; i++) commas += p[i] == ',';
+    reserve(commas + 1);
     rs.n = 0;
     while (p < end) {
         Decided d = { *p++, 0, 0 };
-        if (rs.n == DECIDED_MAX || !strchr("xtw", d.tag) || !parseLL(&p, end, &d.a)) return 0;
+        if (!d.tag || !strchr("xtw", d.tag) || !parseLL(&p, end, &d.a)) return 0;
         if (d.tag == 'x' && (p >= end || *p++ != '-' || !parseLL(&p, end, &d.b))) return 0;
         if (p < end && *p++ != ',') return 0;
         rs.v[rs.n++] = d;
@@ -183,6 +190,24 @@ static void logDivergence(RedisModuleCtx *ctx, RedisModuleString **argv, int arg
                     argc > 4 ? RedisModule_StringPtrLen(argv[4], NULL) : "?",
                     argc > 5 ? RedisModule_StringPtrLen(argv[5], NULL) : "?",
                     RedisModule_StringPtrLen(argv[2], NULL), why);
+}
+
+/* INFO's counters count what this server decided, as in effects mode,
+ * where a replica applies writes and counts nothing: a replay leaves them. */
+static void keepCounters(const HdGlobals *was) {
+    hdg.tickets_created = was->tickets_created;
+    hdg.tickets_closed = was->tickets_closed;
+    hdg.tickets_merged = was->tickets_merged;
+    hdg.alerts = was->alerts;
+    hdg.claims = was->claims;
+    hdg.sla_breaches = was->sla_breaches;
+    hdg.queue_seeks = was->queue_seeks;
+}
+
+void hdReplayFree(void) {
+    RedisModule_Free(rs.v);
+    rs.v = NULL;
+    rs.cap = rs.n = 0;
 }
 
 int hdReplayCommand(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
@@ -207,10 +232,12 @@ int hdReplayCommand(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         logDivergence(ctx, argv, argc, "is malformed and was NOT applied");
         return RedisModule_ReplyWithError(ctx, "INVALID malformed HD.REPLAY");
     }
+    HdGlobals was = hdg;
     rs.mode = 2;
     rs.next = rs.diverged = 0;
     wrote = hdRunReplayed(ctx, argv + 4, argc - 4, now);
     rs.mode = 0;
+    keepCounters(&was);
     if (wrote < 0) {
         logDivergence(ctx, argv, argc, "names no replayable command and was NOT applied");
         return RedisModule_ReplyWithError(ctx, "INVALID HD.REPLAY names no replayable command");

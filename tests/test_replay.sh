@@ -36,6 +36,12 @@ workload() {
     r DESK.CONFIG SET "$d" auto-route no >/dev/null
     for i in $(seq 1 6); do r TICKET.CREATE "$d" "Unrouted question $i" >/dev/null; done
     r TICKET.CLAIM "$d" C1 COUNT 3 >/dev/null
+    # A claim deciding more values than fit a small buffer (two stream ids
+    # per ticket): 40 tickets in one call.
+    r AGENT.CREATE "$d" C2 "Bulk" SKILLS general CAPACITY 100 >/dev/null
+    for i in $(seq 1 40); do printf 'TICKET.CREATE %s "Bulk question %d"\n' "$d" "$i"; done |
+        redis-cli -p "$PORT" >/dev/null
+    assert_eq "$d: CLAIM COUNT 40 took 40" 40 "$(r TICKET.CLAIM "$d" C2 COUNT 40 | wc -l)"
     r TICKET.NEXT "$d" A1 >/dev/null
     for t in $(r SMEMBERS "$d:agent:C1:open" | sed 's/ticket://'); do r TICKET.CLOSE "$d" "$t" >/dev/null; done
     # A blocked NEXT caller: the next CREATE is held for it (decided on the

@@ -378,7 +378,7 @@ int fxWrote(void);
 #define HD_REPLAY_FORMAT 1
 #define HD_REPLICATION_EFFECTS 0
 #define HD_REPLICATION_COMMANDS 1
-#define HD_REPLICATION_DEFAULT HD_REPLICATION_COMMANDS
+#define HD_REPLICATION_DEFAULT HD_REPLICATION_EFFECTS
 /* Recording (master, commands mode) or replaying: effects replicate nothing. */
 int hdReplayActive(void);
 void hdReplayBegin(int on);

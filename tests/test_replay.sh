@@ -61,9 +61,9 @@ workload() {
 
 # ---- HD.REPLAY is not for clients ---------------------------------------
 section r1
-assert_eq "default replication mode" "helpdesk.replication commands" \
+assert_eq "default replication mode" "helpdesk.replication effects" \
     "$(r CONFIG GET helpdesk.replication | paste -sd' ')"
-assert_eq "INFO names the mode" commands "$(rinfo r replication)"
+assert_eq "INFO names the mode" effects "$(rinfo r replication)"
 assert_nochange "HD.REPLAY from a client is refused" -c DENIED HD.REPLAY 1 1700000000000 "" \
     TICKET.CREATE $D "subject"
 assert_eq "HD.REPLAY's key is the desk" "$D" \
@@ -73,6 +73,8 @@ assert_err "an unknown mode is refused" ERR CONFIG SET helpdesk.replication valu
 
 # ---- commands mode: replica -----------------------------------------------
 section r2
+assert_ok "switch to commands" CONFIG SET helpdesk.replication commands
+assert_eq "INFO names it" commands "$(rinfo r replication)"
 before=$(rinfo rr replays)
 workload $D
 same_digest "commands mode"

@@ -178,6 +178,8 @@ typedef struct HdGlobals {
      * effects are applied but not built for replication. */
     int replication_listening;
     long long effects_unreplicated; /* effects not built: nothing listened */
+    int replication_mode;           /* HD_REPLICATION_* (helpdesk.replication) */
+    long long replays, replay_divergences;
 } HdGlobals;
 extern HdGlobals hdg;
 
@@ -362,6 +364,38 @@ void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n
  * server other than Redis 7.0 or Valkey 8.0 it sets the flag at once, so
  * effects always replicate there. */
 void fxReplicationInit(RedisModuleCtx *ctx);
+/* 1 when replication may be received (the flag above, looked at as each
+ * effect does); the current command wrote anything (hdNotifyCommand resets). */
+int fxListening(Hd *hd);
+int fxWrote(void);
+
+/* ------------------------------------------------------------------------ */
+/* Hot commands replicated as one command (replay.c)                         */
+/* ------------------------------------------------------------------------ */
+
+/* The replicated form HD.REPLAY <format> <now> <decided> <argv...>; bump it
+ * whenever a hot command's handler or the decided values change meaning. */
+#define HD_REPLAY_FORMAT 1
+#define HD_REPLICATION_EFFECTS 0
+#define HD_REPLICATION_COMMANDS 1
+#define HD_REPLICATION_DEFAULT HD_REPLICATION_EFFECTS
+/* Recording (master, commands mode) or replaying: effects replicate nothing. */
+int hdReplayActive(void);
+void hdReplayBegin(int on);
+void hdReplayEnd(Hd *hd, RedisModuleString **argv, int argc);
+/* Values decided on the master: Note records one (master), Take returns 1
+ * and the master's value on replay, else 0 (decide it live). */
+int hdReplayTakeStreamId(RedisModuleStreamID *id);
+void hdReplayNoteStreamId(const RedisModuleStreamID *id);
+int hdReplayTakeTrim(long long *left);
+void hdReplayNoteTrim(long long left);
+int hdReplayTakeFlag(char tag, int *v);
+void hdReplayNoteFlag(char tag, int v);
+/* HD.REPLAY's handler; hdRunReplayed (module.c) runs argv (a hot command)
+ * at clock now: -1 when argv is no hot command, else whether it wrote. */
+int hdReplayCommand(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
+void hdReplayFree(void);              /* at unload */
+int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long long now);
 /* The module's one keyspace subscriber (effects.c). Redis makes and frees a
  * context for every subscriber on every event, about 450 instructions, and
  * the module's own writes raise about a dozen events per TICKET.CREATE; so

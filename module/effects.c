@@ -240,7 +240,7 @@ void fxReplicationInit(RedisModuleCtx *ctx) {
  * three quarters of what skipping saves. Were the flag ever wrong, the
  * effects would be missing either way; with this the command itself also
  * reaches the stream, where a replica without the module reports it. */
-static int replicated(Hd *hd) {
+int fxListening(Hd *hd) {
     if (!hdg.replication_listening) {
         int flags = RedisModule_GetContextFlags(hd->ctx);
         if (flags & (REDISMODULE_CTX_FLAGS_AOF | REDISMODULE_CTX_FLAGS_SLAVE))
@@ -256,6 +256,16 @@ static int replicated(Hd *hd) {
         syncFilter = NULL;
         return 1;
     }
+    return 0;
+}
+
+int fxWrote(void) { return cmdWrites.wrote; }
+
+/* A hot command in commands mode replicates itself once at its end, and a
+ * replay of it replicates nothing more (replay.c). */
+static int replicated(Hd *hd) {
+    if (hdReplayActive()) return 0;
+    if (fxListening(hd)) return 1;
     RedisModule_ReplicateVerbatim(hd->ctx);
     hdg.effects_unreplicated++;
     return 0;
@@ -450,14 +460,14 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
 /* SADD/SREM raise their own events (sadd, srem, del) inside the call. */
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     forgetRead(hd, key);
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", "!ss", key, member);
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", hdReplayActive() ? "ss" : "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
 }
 
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     forgetRead(hd, key);
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", "!ss", key, member);
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", hdReplayActive() ? "ss" : "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
 }
@@ -468,7 +478,7 @@ void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
                     const char *b) {
     forgetRead(hd, key);
-    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, "!scc", key, a, b);
+    RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, hdReplayActive() ? "scc" : "!scc", key, a, b);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
 }
@@ -504,20 +514,28 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
     int idlen;
     RedisModuleKey *k = openWrite(hd, key);
 
-    if (RedisModule_StreamAdd(k, REDISMODULE_STREAM_ADD_AUTOID, &id, fv, n / 2)
+    /* A replay adds the id the master's XADD chose (replay.c). */
+    int replayed = hdReplayTakeStreamId(&id);
+    if (RedisModule_StreamAdd(k, replayed ? 0 : REDISMODULE_STREAM_ADD_AUTOID, &id, fv, n / 2)
         != REDISMODULE_OK) {
         RedisModule_CloseKey(k);
         return;
     }
+    hdReplayNoteStreamId(&id);
     idlen = hdFormatStreamId(idbuf, &id);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "XADD", "sbv", key, idbuf, (size_t)idlen, fv, (size_t)n);
     notify(hd, REDISMODULE_NOTIFY_STREAM, "xadd", key);
     /* Approximate trimming drops whole nodes; the replica is told the exact
      * length that remained, which does not depend on its node size config. */
-    if (maxlen > 0 && (long long)RedisModule_ValueLength(k) > maxlen &&
+    long long left;
+    if (hdReplayTakeTrim(&left)) {
+        RedisModule_StreamTrimByLength(k, 0, left);     /* exactly as the master left it */
+        notify(hd, REDISMODULE_NOTIFY_STREAM, "xtrim", key);
+    } else if (maxlen > 0 && (long long)RedisModule_ValueLength(k) > maxlen &&
         RedisModule_StreamTrimByLength(k, REDISMODULE_STREAM_TRIM_APPROX, maxlen) > 0) {
-        long long left = (long long)RedisModule_ValueLength(k);
+        left = (long long)RedisModule_ValueLength(k);
+        hdReplayNoteTrim(left);
         if (replicated(hd))
             RedisModule_Replicate(hd->ctx, "XTRIM", "scl", key, "MAXLEN", left);
         notify(hd, REDISMODULE_NOTIFY_STREAM, "xtrim", key);

@@ -14,7 +14,13 @@ typedef struct CmdEntry {
     HdCommand *def;
     long long calls;
     long long usec;
+    int hot;            /* replicated as HD.REPLAY in commands mode (replay.c) */
 } CmdEntry;
+
+/* The commands helpdesk.replication = commands replicates as themselves. */
+static const char *hotCommands[] = {
+    "ticket.create", "ticket.claim", "ticket.close", "ticket.next", NULL
+};
 
 static RedisModuleDict *cmdByName;   /* lower-case name -> CmdEntry */
 static CmdEntry *cmdEntries;
@@ -102,11 +108,74 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
 
     start = monotonicUsec();
     hdNotifyBegin(&hd);
+    hdReplayBegin(e->hot && hdg.replication_mode == HD_REPLICATION_COMMANDS);
     e->def->handler(&hd, argv, argc);
+    hdReplayEnd(&hd, argv, argc);
     hdNotifyCommand(&hd, e->def->name);
     e->calls++;
     e->usec += monotonicUsec() - start;
     return REDISMODULE_OK;
+}
+
+/* HD.REPLAY's run of a hot command (replay.c): the master's clock, no
+ * access check (the master made it), replay state already set. */
+int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long long now) {
+    CmdEntry *e = lookupCommand(argv[0]);
+    Hd hd;
+    int wrote;
+
+    RedisModule_AutoMemory(ctx);
+    if (!e || !e->hot || (e->def->arity > 0 && argc != e->def->arity) ||
+        (e->def->arity < 0 && argc < -e->def->arity)) return -1;
+    hd.ctx = ctx;
+    hd.desk = argv[1];
+    hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
+    hd.now = now;
+    hdKeyMemoStart(&hd);
+    if (!deskNameValidOrReply(&hd)) return 0;
+    slaNoteDesk(&hd);
+    hdNotifyBegin(&hd);
+    e->def->handler(&hd, argv, argc);
+    wrote = fxWrote();
+    hdNotifyCommand(&hd, e->def->name);
+    e->calls++;
+    hdg.replays++;
+    return wrote;
+}
+
+static RedisModuleCommandArg argsReplay[] = {
+    {.name = "format", .type = REDISMODULE_ARG_TYPE_INTEGER},
+    {.name = "now-ms", .type = REDISMODULE_ARG_TYPE_INTEGER},
+    {.name = "decided", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "command", .type = REDISMODULE_ARG_TYPE_STRING},
+    {.name = "desk", .type = REDISMODULE_ARG_TYPE_KEY, .key_spec_index = 0},
+    {.name = "arg", .type = REDISMODULE_ARG_TYPE_STRING,
+     .flags = REDISMODULE_CMD_ARG_OPTIONAL | REDISMODULE_CMD_ARG_MULTIPLE},
+    {0}
+};
+
+/* HD.REPLAY: the desk is argv[5], its only key, as for the command carried. */
+static int registerReplay(RedisModuleCtx *ctx) {
+    RedisModuleCommandKeySpec specs[2] = {{
+        .notes = "the desk of the replayed command; it reads and writes '<desk>:*'",
+        .flags = REDISMODULE_CMD_KEY_RW | REDISMODULE_CMD_KEY_UPDATE,
+        .begin_search_type = REDISMODULE_KSPEC_BS_INDEX, .bs.index.pos = 5,
+        .find_keys_type = REDISMODULE_KSPEC_FK_RANGE,
+        .fk.range = { .lastkey = 0, .keystep = 1, .limit = 0 },
+    }, {0}};
+    RedisModuleCommandInfo info = {
+        .version = REDISMODULE_COMMAND_INFO_VERSION,
+        .summary = "The replicated form of TICKET.CREATE/CLAIM/CLOSE/NEXT with "
+                   "helpdesk.replication commands; only the master link and AOF loading run it",
+        .complexity = "That of the command carried",
+        .since = HD_VERSION_STRING,
+        .arity = -6,
+        .key_specs = specs,
+        .args = argsReplay,
+    };
+    if (RedisModule_CreateCommand(ctx, "hd.replay", hdReplayCommand, "write deny-oom",
+                                  5, 5, 1) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    return RedisModule_SetCommandInfo(RedisModule_GetCommand(ctx, "hd.replay"), &info);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -217,6 +286,7 @@ static int registerTable(RedisModuleCtx *ctx, HdCommand *table, int *idx) {
             return REDISMODULE_ERR;
         }
         RedisModule_DictSetC(cmdByName, (void *)c->name, strlen(c->name), e);
+        for (const char **h = hotCommands; *h; h++) if (!strcmp(*h, c->name)) e->hot = 1;
     }
     return REDISMODULE_OK;
 }
@@ -254,7 +324,22 @@ static int setSlaPeriod(const char *name, long long val, void *privdata, RedisMo
     return REDISMODULE_OK;
 }
 
+static int getEnum(const char *name, void *privdata) {
+    return *(int *)privdata;
+}
+static int setEnum(const char *name, int val, void *privdata, RedisModuleString **err) {
+    *(int *)privdata = val;
+    return REDISMODULE_OK;
+}
+
+static const char *replicationNames[] = { "effects", "commands" };
+static const int replicationValues[] = { HD_REPLICATION_EFFECTS, HD_REPLICATION_COMMANDS };
+
 static int registerConfigs(RedisModuleCtx *ctx) {
+    if (RedisModule_RegisterEnumConfig(ctx, "replication", HD_REPLICATION_DEFAULT,
+            REDISMODULE_CONFIG_DEFAULT, replicationNames, replicationValues, 2,
+            getEnum, setEnum, NULL, &hdg.replication_mode) == REDISMODULE_ERR)
+        return REDISMODULE_ERR;
     if (RedisModule_RegisterBoolConfig(ctx, "enforce-identity", 0,
             REDISMODULE_CONFIG_DEFAULT, getBool, setBool, NULL,
             &hdg.enforce_identity) == REDISMODULE_ERR) return REDISMODULE_ERR;
@@ -271,11 +356,14 @@ static int registerConfigs(RedisModuleCtx *ctx) {
  * Parsed before anything is allocated (a failed OnLoad must leave nothing
  * behind, timers above all), applied after LoadConfigs, which would
  * otherwise reset them to defaults. -1 means "not given". */
-typedef struct LoadArgs { int enforce_identity; long long max_text, sla_timer_ms; } LoadArgs;
+typedef struct LoadArgs {
+    int enforce_identity, replication;
+    long long max_text, sla_timer_ms;
+} LoadArgs;
 
 static int parseLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc,
                          LoadArgs *la) {
-    la->enforce_identity = -1;
+    la->enforce_identity = la->replication = -1;
     la->max_text = la->sla_timer_ms = -1;
     if (argc % 2) {
         RedisModule_Log(ctx, "warning", "module arguments come in name/value pairs");
@@ -290,6 +378,10 @@ static int parseLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc
             if (!strcasecmp(val, "yes")) la->enforce_identity = 1;
             else if (!strcasecmp(val, "no")) la->enforce_identity = 0;
             else ok = 0;
+        } else if (!strcasecmp(name, "replication")) {
+            if (!strcasecmp(val, "commands")) la->replication = HD_REPLICATION_COMMANDS;
+            else if (!strcasecmp(val, "effects")) la->replication = HD_REPLICATION_EFFECTS;
+            else ok = 0;
         } else if (!strcasecmp(name, "max-text")) {
             ok = RedisModule_StringToLongLong(argv[i + 1], &v) == REDISMODULE_OK &&
                  v >= 1 && v <= 64 * 1024 * 1024;
@@ -300,7 +392,7 @@ static int parseLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc
             if (ok) la->sla_timer_ms = v;
         } else {
             RedisModule_Log(ctx, "warning", "unknown module argument '%s' (enforce-identity, "
-                            "max-text, sla-timer-ms)", name);
+                            "max-text, sla-timer-ms, replication)", name);
             return REDISMODULE_ERR;
         }
         if (!ok) {
@@ -313,6 +405,7 @@ static int parseLoadArgs(RedisModuleCtx *ctx, RedisModuleString **argv, int argc
 
 static void applyLoadArgs(const LoadArgs *la) {
     if (la->enforce_identity >= 0) hdg.enforce_identity = la->enforce_identity;
+    if (la->replication >= 0) hdg.replication_mode = la->replication;
     if (la->max_text >= 0) hdg.max_text = la->max_text;
     if (la->sla_timer_ms >= 0) hdg.sla_timer_ms = la->sla_timer_ms;
 }
@@ -337,6 +430,10 @@ static void infoFunc(RedisModuleInfoCtx *ctx, int for_crash_report) {
     RedisModule_InfoAddFieldLongLong(ctx, "flood_window_builds", floodWindowBuilds());
     RedisModule_InfoAddFieldLongLong(ctx, "replication_listening", hdg.replication_listening);
     RedisModule_InfoAddFieldLongLong(ctx, "effects_unreplicated", hdg.effects_unreplicated);
+    RedisModule_InfoAddFieldCString(ctx, "replication",
+                                    replicationNames[hdg.replication_mode]);
+    RedisModule_InfoAddFieldLongLong(ctx, "replays", hdg.replays);
+    RedisModule_InfoAddFieldLongLong(ctx, "replay_divergences", hdg.replay_divergences);
     if (for_crash_report) return;
 
     RedisModule_InfoAddSection(ctx, "latency");
@@ -376,6 +473,7 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     cmdByName = RedisModule_CreateDict(NULL);
     for (int t = 0; t < ntables; t++)
         if (registerTable(ctx, tables[t], &idx) == REDISMODULE_ERR) goto fail;
+    if (registerReplay(ctx) == REDISMODULE_ERR) goto fail;
     if (registerConfigs(ctx) == REDISMODULE_ERR) goto fail;
     applyLoadArgs(&la);
     if (RedisModule_RegisterInfoFunc(ctx, infoFunc) == REDISMODULE_ERR) goto fail;
@@ -408,6 +506,7 @@ int RedisModule_OnUnload(RedisModuleCtx *ctx) {
     classifyUnload();
     reportUnload();
     hdConstStringsFree();
+    hdReplayFree();
     RedisModule_FreeDict(NULL, cmdByName);
     RedisModule_Free(cmdEntries);
     cmdByName = NULL;

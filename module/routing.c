@@ -740,7 +740,11 @@ void routingOffer(Hd *hd, const DeskConfig *cfg, Ticket *t, int push) {
     if (!push || t->agent || !ticketIsActive(t)) return;
     /* A blocked TICKET.NEXT caller that can take it gets it first: leave it
      * in the queue, the key was signalled when the ticket was queued. */
-    if (hasReadyWaiter(hd, t)) return;
+    int held;
+    /* Waiters are clients, not keys: a replay gets the master's answer. */
+    if (!hdReplayTakeFlag('w', &held)) held = hasReadyWaiter(hd, t);
+    hdReplayNoteFlag('w', held);
+    if (held) return;
     RedisModuleString *aid = bestAgentFor(hd, t->category, t->catlen);
     if (aid) ticketAssignTo(hd, cfg, t, aid, "routed");
 }

@@ -3,7 +3,7 @@
 effects, counted by callgrind (deterministic on a busy machine).
 
     scripts/bench/cost.py [--server redis|valkey] [-n N] [--aof off,on]
-                            [--only create,claim,close,next] [--keep]
+                            [--replication commands|effects] [--keep]
 
 For each command (TICKET.CREATE, TICKET.CLAIM topping up one ticket for an
 agent holding 14, TICKET.CLOSE, TICKET.NEXT) it counts, with AOF off and on:
@@ -131,7 +131,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, workdir, name, module, aof, callgrind):
+    def __init__(self, binary, workdir, name, module, aof, callgrind, modargs=()):
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir)
         self.callgrind = callgrind
@@ -142,7 +142,7 @@ class Server:
                    "--appendonly", "yes" if aof else "no", "--appendfsync", "everysec",
                    "--dir", self.dir, "--daemonize", "no"]
             if module:
-                cmd += ["--loadmodule", module]
+                cmd += ["--loadmodule", module] + list(modargs)
             if callgrind:
                 cmd = ["valgrind", "--tool=callgrind", "--toggle-collect=processInputBuffer",
                        "--callgrind-out-file=" + os.path.join(self.dir, "cg.out")] + cmd
@@ -263,7 +263,10 @@ def capture(binary, module, workdir, phases):
     """Runs the workload natively with AOF on and returns, per phase, the
     effects it wrote: a list of 'units', each the encoded commands of one
     client command (one MULTI..EXEC block, or a single command)."""
-    srv = Server(binary, workdir, "capture", module, aof=True, callgrind=False)
+    # Effects mode whatever is measured: the effects side replays the plain
+    # commands the module's effects are.
+    srv = Server(binary, workdir, "capture", module, aof=True, callgrind=False,
+                 modargs=("replication", "effects"))
     try:
         for name, _, cmds in phases:
             srv.conn.pipe(cmds, "capture " + name)
@@ -303,8 +306,9 @@ def flatten(units):
 
 # ---- runs ----------------------------------------------------------------------
 
-def run_module(binary, module, workdir, phases, aof, n, out):
-    srv = Server(binary, workdir, "module-aof-" + aof, module, aof=aof == "on", callgrind=True)
+def run_module(binary, module, workdir, phases, aof, n, out, replication):
+    srv = Server(binary, workdir, "module-aof-" + aof, module, aof=aof == "on", callgrind=True,
+                 modargs=("replication", replication))
     try:
         ping = srv.measure([resp("PING")] * n, "ping") / n
         out["ping.%s.module" % aof] = ping
@@ -357,6 +361,9 @@ def main():
     ap.add_argument("--module-only", action="store_true",
                     help="measure the module's commands only (no effects or Lua runs)")
     ap.add_argument("--keep", action="store_true", help="keep the servers' directories")
+    ap.add_argument("--replication", choices=["commands", "effects"], default="commands",
+                    help="helpdesk.replication of the module side (default: the module's "
+                         "default, commands)")
     args = ap.parse_args()
     binary = {"redis": "redis-server", "valkey": "valkey-server"}[args.server]
     for tool in (binary, "valgrind", "callgrind_control"):
@@ -380,7 +387,7 @@ def main():
             say("%s: capturing the module's effects (AOF) ..." % binary)
             effects = capture(binary, module, workdir, phases)
         for aof in args.aof.split(","):
-            run_module(binary, module, workdir, phases, aof, args.n, out)
+            run_module(binary, module, workdir, phases, aof, args.n, out, args.replication)
             if not args.module_only:
                 run_effects(binary, workdir, phases, effects, aof, args.n, out)
         for aof in args.aof.split(","):

@@ -94,6 +94,20 @@ typedef struct HdKeyMemo {
     RedisModuleString *key;     /* the memo's own reference (HoldString) */
 } HdKeyMemo;
 
+/* Keys a command opened (keys.c, hdKeyOpen): each is opened once, READ and
+ * WRITE, by the first type check or write that needs it, and closed by the
+ * context's auto memory when the command returns. Opening a key was ~700 instructions and
+ * closing it ~250, and a TICKET.CREATE checked the type of about 20 keys
+ * and then opened the same keys again to write them. */
+#define HD_OPEN_KEYS 32
+#define HD_OPEN_INDEX 64            /* power of two, > HD_OPEN_KEYS */
+typedef struct HdOpenKey {
+    RedisModuleString *name;    /* the caller's name (pointer compared first) */
+    const char *bytes;          /* its bytes and length */
+    size_t len;
+    RedisModuleKey *k;
+} HdOpenKey;
+
 typedef struct Hd {
     RedisModuleCtx *ctx;
     RedisModuleString *desk;    /* argv[1] */
@@ -107,6 +121,10 @@ typedef struct Hd {
     HdKeyMemo memo[HD_KEY_MEMO];
     RedisModuleString *fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ... by kind */
     struct HdHashRead *hash_read;  /* the last hash read whole (effects.c) */
+    int nopen;                  /* open keys, only while memo_on */
+    HdOpenKey open[HD_OPEN_KEYS];
+    RedisModuleKey *loose;      /* a handle handed out with the table full */
+    unsigned char open_by_ptr[HD_OPEN_INDEX], open_by_tail[HD_OPEN_INDEX];
 } Hd;
 
 /* Handler of one command: argv/argc are the full command line. */
@@ -298,6 +316,21 @@ int hdKeyType(Hd *hd, RedisModuleString *key);
 /* "hash", "sorted set", ... for a REDISMODULE_KEYTYPE_* ("unknown type" else). */
 const char *hdTypeName(int type);
 /* Sets have no low-level API: REDISMODULE_KEYTYPE_SET is checked the same way. */
+
+/* The command's handle of key, opened READ|WRITE the first time and kept
+ * for the rest of the command where the key-name memo is on (hdKeyMemoStart:
+ * a context with auto memory, which closes the kept handles when the
+ * command returns; closing them one by one cost ~390 instructions each in
+ * Redis's search of the auto-memory queue, more than the close); hand it
+ * back with hdKeyRelease, which closes it only when it was not kept. The
+ * type checks above and the fx* writes share it, so a key is opened once
+ * per command. Anything that changes a key behind its handle (RM_Call,
+ * an expiry set) must hdKeyForget it first: the handle's value pointer
+ * would go stale. The module sets NO_IMPLICIT_SIGNAL_MODIFIED, so closing
+ * a key nothing wrote does not touch WATCH; writers signal (effects.c). */
+RedisModuleKey *hdKeyOpen(Hd *hd, RedisModuleString *key);
+void hdKeyRelease(Hd *hd, RedisModuleKey *k);
+void hdKeyForget(Hd *hd, RedisModuleString *key);
 
 /* Argument parsing helpers; on failure they reply the error and return 0. */
 int hdArgLongLongOrReply(Hd *hd, RedisModuleString *arg, const char *what,

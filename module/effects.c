@@ -41,9 +41,15 @@ static size_t ticketHashLen(Hd *hd, RedisModuleString *key) {
     return i;
 }
 
+/* Every write the module makes to a key through its handle passes here (the
+ * RM_Call ones signal inside the command they run). The module turned the
+ * implicit signal of closing a WRITE key off (module.c): a command's keys
+ * are opened READ|WRITE by its type checks, and a command that failed after
+ * them must not abort a WATCH of a key it only looked at. */
 static void notify(Hd *hd, int type, const char *event, RedisModuleString *key) {
     size_t n;
     cmdWrites.wrote = 1;
+    RedisModule_SignalModifiedKey(hd->ctx, key);
     RedisModule_NotifyKeyspaceEvent(hd->ctx, type, event, key);
     if (!cmdWrites.ticket && (n = ticketHashLen(hd, key)) > 0)
         cmdWrites.ticket = RedisModule_CreateString(NULL,
@@ -285,16 +291,17 @@ static void forgetRead(Hd *hd, RedisModuleString *key) {
         hd->hash_read = NULL;
 }
 
+/* The command's handle of key (keys.c), the one its type check opened. */
 static RedisModuleKey *openWrite(Hd *hd, RedisModuleString *key) {
     forgetRead(hd, key);
-    return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+    return hdKeyOpen(hd, key);
 }
 
 void fxHashSet(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n) {
     RedisModuleKey *k = openWrite(hd, key);
     for (int i = 0; i + 1 < n; i += 2)
         RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[i], fv[i + 1], NULL);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)n);
     notifyHash(hd, "hset", key);
@@ -303,7 +310,7 @@ void fxHashSet(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n) {
 void fxHashSetC(Hd *hd, RedisModuleString *key, const char *field, RedisModuleString *val) {
     RedisModuleKey *k = openWrite(hd, key);
     RedisModule_HashSet(k, REDISMODULE_HASH_CFIELDS, field, val, NULL);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "HSET", "scs", key, field, val);
     notifyHash(hd, "hset", key);
@@ -323,7 +330,7 @@ void fxHashDel(Hd *hd, RedisModuleString *key, const char *field) {
         notifyHash(hd, "hdel", key);
         notifyIfDeleted(hd, k, key);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
 }
 
 /* One key open for the read and the write. */
@@ -340,7 +347,7 @@ long long fxHashIncr(Hd *hd, RedisModuleString *key, const char *field, long lon
     v += delta;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
     RedisModule_HashSet(k, REDISMODULE_HASH_NONE, f, nv, NULL);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "HSET", "sss", key, f, nv);
     notifyHash(hd, "hset", key);
@@ -363,7 +370,7 @@ void fxHashIncrMany(Hd *hd, RedisModuleString *key, const char **fields,
         fv[2 * i + 1] = RedisModule_CreateStringFromLongLong(hd->ctx, v + deltas[i]);
         RedisModule_HashSet(k, REDISMODULE_HASH_NONE, fv[2 * i], fv[2 * i + 1], NULL);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "HSET", "sv", key, fv, (size_t)(2 * n));
     notifyHash(hd, "hset", key);
@@ -387,7 +394,7 @@ void fxZAdd(Hd *hd, RedisModuleString *key, double score, RedisModuleString *mem
     /* Callers validated the key's type and scores are never NaN: a failure
      * here would replicate a write that did not happen. */
     RedisModule_Assert(RedisModule_ZsetAdd(k, score, member, &flags) == REDISMODULE_OK);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     /* ZADD notifies only when it added or changed a score. */
     if (flags & (REDISMODULE_ZADD_ADDED | REDISMODULE_ZADD_UPDATED))
         notify(hd, REDISMODULE_NOTIFY_ZSET, "zadd", key);
@@ -415,13 +422,13 @@ void fxZRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
         notify(hd, REDISMODULE_NOTIFY_ZSET, "zrem", key);
         notifyIfDeleted(hd, k, key);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
 }
 
 void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
     RedisModuleKey *k = openWrite(hd, key);
     RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, ele) == REDISMODULE_OK);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "RPUSH", "ss", key, ele);
     notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);
@@ -430,7 +437,7 @@ void fxRPush(Hd *hd, RedisModuleString *key, RedisModuleString *ele) {
 void fxSet(Hd *hd, RedisModuleString *key, RedisModuleString *val) {
     RedisModuleKey *k = openWrite(hd, key);
     RedisModule_Assert(RedisModule_StringSet(k, val) == REDISMODULE_OK);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "SET", "ss", key, val);
     notify(hd, REDISMODULE_NOTIFY_STRING, "set", key);
@@ -448,7 +455,7 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
     v++;
     RedisModuleString *nv = RedisModule_CreateStringFromLongLong(hd->ctx, v);
     RedisModule_Assert(RedisModule_StringSet(k, nv) == REDISMODULE_OK);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     /* Replicated as SET of the value (exact even if the counter was edited
      * by hand), so the event is SET's on both sides. */
     if (replicated(hd))
@@ -457,9 +464,12 @@ long long fxIncr(Hd *hd, RedisModuleString *key) {
     return v;
 }
 
-/* SADD/SREM raise their own events (sadd, srem, del) inside the call. */
+/* SADD/SREM raise their own events (sadd, srem, del) inside the call; a
+ * kept handle of the key is closed first (the call may create or delete
+ * the key behind it). */
 void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     forgetRead(hd, key);
+    hdKeyForget(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SADD", hdReplayActive() ? "ss" : "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
@@ -467,6 +477,7 @@ void fxSAdd(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 
 void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
     forgetRead(hd, key);
+    hdKeyForget(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, "SREM", hdReplayActive() ? "ss" : "!ss", key, member);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
@@ -478,6 +489,7 @@ void fxSRem(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 void fxCallVerbatim(Hd *hd, const char *cmd, RedisModuleString *key, const char *a,
                     const char *b) {
     forgetRead(hd, key);
+    hdKeyForget(hd, key);
     RedisModuleCallReply *r = RedisModule_Call(hd->ctx, cmd, hdReplayActive() ? "scc" : "!scc", key, a, b);
     if (r) RedisModule_FreeCallReply(r);
     cmdWrites.wrote = 1;
@@ -487,7 +499,7 @@ void fxDel(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k = openWrite(hd, key);
     int existed = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
     if (existed) RedisModule_UnlinkKey(k);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (existed) {
         if (replicated(hd))
             RedisModule_Replicate(hd->ctx, "UNLINK", "s", key);
@@ -499,7 +511,10 @@ void fxPExpireAt(Hd *hd, RedisModuleString *key, long long at_ms) {
     RedisModuleKey *k = openWrite(hd, key);
     int ok = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY &&
              RedisModule_SetAbsExpire(k, at_ms) == REDISMODULE_OK;
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
+    /* An expiry already past deletes the key at its next lookup, behind
+     * the kept handle's back. */
+    hdKeyForget(hd, key);
     if (ok) {
         if (replicated(hd))
             RedisModule_Replicate(hd->ctx, "PEXPIREAT", "sl", key, at_ms);
@@ -518,7 +533,7 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
     int replayed = hdReplayTakeStreamId(&id);
     if (RedisModule_StreamAdd(k, replayed ? 0 : REDISMODULE_STREAM_ADD_AUTOID, &id, fv, n / 2)
         != REDISMODULE_OK) {
-        RedisModule_CloseKey(k);
+        hdKeyRelease(hd, k);
         return;
     }
     hdReplayNoteStreamId(&id);
@@ -540,7 +555,7 @@ void fxXAdd(Hd *hd, RedisModuleString *key, RedisModuleString **fv, int n,
             RedisModule_Replicate(hd->ctx, "XTRIM", "scl", key, "MAXLEN", left);
         notify(hd, REDISMODULE_NOTIFY_STREAM, "xtrim", key);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (id_out) *id_out = id;
 }
 
@@ -578,14 +593,14 @@ const HdHashRead *hdHashRead(Hd *hd, RedisModuleString *key) {
     HashReadWalk w = { hd, r };
     r->key = RedisModule_HoldString(hd->ctx, key);
     r->n = r->truncated = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     r->type = RedisModule_KeyType(k);
     if (r->type == REDISMODULE_KEYTYPE_HASH) {
         RedisModuleScanCursor *cur = RedisModule_ScanCursorCreate();
         while (RedisModule_ScanKey(k, cur, hashReadOne, &w));
         RedisModule_ScanCursorDestroy(cur);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     hd->hash_read = r;
     return r;
 }
@@ -601,23 +616,23 @@ RedisModuleString *hdHashReadField(Hd *hd, const HdHashRead *r, const char *f, s
 
 RedisModuleString *hdHashGet(Hd *hd, RedisModuleString *key, const char *field) {
     RedisModuleString *v = NULL;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_HASH)
         RedisModule_HashGet(k, REDISMODULE_HASH_CFIELDS, field, &v, NULL);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     return v;
 }
 
 RedisModuleString *hdStringGet(Hd *hd, RedisModuleString *key, int *type) {
     RedisModuleString *v = NULL;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     int t = RedisModule_KeyType(k);
     if (t == REDISMODULE_KEYTYPE_STRING) {
         size_t len;
         const char *p = RedisModule_StringDMA(k, &len, REDISMODULE_READ);
         v = RedisModule_CreateString(hd->ctx, p, len);
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (type) *type = t;
     return v;
 }
@@ -664,9 +679,9 @@ int hdHashGetLL(Hd *hd, RedisModuleString *key, const char *field, long long *ou
 }
 
 int hdKeyExists(Hd *hd, RedisModuleString *key) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     int exists = RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_EMPTY;
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     return exists;
 }
 
@@ -681,9 +696,9 @@ int hdSIsMember(Hd *hd, RedisModuleString *key, RedisModuleString *member) {
 
 /* Number of elements of a key of the given type; 0 when missing or other. */
 static long long lengthOf(Hd *hd, RedisModuleString *key, int type) {
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     long long n = RedisModule_KeyType(k) == type ? (long long)RedisModule_ValueLength(k) : 0;
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     return n;
 }
 
@@ -697,11 +712,11 @@ long long hdZCard(Hd *hd, RedisModuleString *key) {
 
 int hdZScore(Hd *hd, RedisModuleString *key, RedisModuleString *member, double *score) {
     int found = 0;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, key);
     *score = 0;
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_ZSET)
         found = RedisModule_ZsetScore(k, member, score) == REDISMODULE_OK;
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     return found;
 }
 
@@ -742,7 +757,7 @@ void fxRPushMany(Hd *hd, RedisModuleString *key, RedisModuleString **eles, int n
     for (int i = 0; i < n; i++)
         RedisModule_Assert(RedisModule_ListPush(k, REDISMODULE_LIST_TAIL, eles[i]) ==
                            REDISMODULE_OK);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     if (replicated(hd))
         RedisModule_Replicate(hd->ctx, "RPUSH", "sv", key, eles, (size_t)n);
     notify(hd, REDISMODULE_NOTIFY_LIST, "rpush", key);

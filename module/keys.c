@@ -169,6 +169,10 @@ void hdKeyMemoStart(Hd *hd) {
     hd->memo_on = 1;
     hd->nmemo = 0;
     hd->hash_read = NULL;
+    hd->nopen = 0;
+    hd->loose = NULL;
+    memset(hd->open_by_ptr, 0, sizeof(hd->open_by_ptr));
+    memset(hd->open_by_tail, 0, sizeof(hd->open_by_tail));
     memset(hd->fixed_keys, 0, sizeof(hd->fixed_keys));
 }
 
@@ -452,6 +456,99 @@ const char *hdTypeName(int type) {
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* The keys a command opened (Hd.open)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Two small open-addressing indexes of hd->open (entry + 1, 0 free): by
+ * the name's address (names mostly come from the key-name memo, so a key
+ * asked for again is the same object) and by its length and last bytes
+ * (another object with the same bytes must find the same handle: two WRITE
+ * handles of one key would leave one of them stale). A scan of the table
+ * was ~100 instructions a lookup, the cost of the open it saved. */
+static unsigned ptrIndex(RedisModuleString *key) {
+    return (unsigned)(((uintptr_t)key * 0x9E3779B97F4A7C15ULL) >> 58) & (HD_OPEN_INDEX - 1);
+}
+
+static unsigned tailIndex(const char *s, size_t len) {
+    unsigned h = (unsigned)len * 31u + (unsigned char)s[len - 1];
+    if (len > 1) h = h * 131u + (unsigned char)s[len - 2];
+    return (h * 2654435761u >> 26) & (HD_OPEN_INDEX - 1);
+}
+
+static void indexPut(unsigned char *ix, unsigned h, int slot) {
+    while (ix[h]) h = (h + 1) & (HD_OPEN_INDEX - 1);
+    ix[h] = (unsigned char)(slot + 1);
+}
+
+/* The slot of key in hd->open, or -1. */
+static int openSlot(Hd *hd, RedisModuleString *key) {
+    size_t len;
+    const char *s;
+    unsigned h;
+    for (h = ptrIndex(key); hd->open_by_ptr[h]; h = (h + 1) & (HD_OPEN_INDEX - 1))
+        if (hd->open[hd->open_by_ptr[h] - 1].name == key) return hd->open_by_ptr[h] - 1;
+    s = RedisModule_StringPtrLen(key, &len);
+    if (!len) return -1;
+    for (h = tailIndex(s, len); hd->open_by_tail[h]; h = (h + 1) & (HD_OPEN_INDEX - 1)) {
+        const HdOpenKey *o = &hd->open[hd->open_by_tail[h] - 1];
+        if (o->len == len && !memcmp(o->bytes, s, len)) return hd->open_by_tail[h] - 1;
+    }
+    return -1;
+}
+
+RedisModuleKey *hdKeyOpen(Hd *hd, RedisModuleString *key) {
+    RedisModuleKey *k;
+    HdOpenKey *o;
+    const char *s;
+    size_t len;
+    int i;
+    if (!hd->memo_on) return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+    if ((i = openSlot(hd, key)) >= 0) return hd->open[i].k;
+    k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
+    s = RedisModule_StringPtrLen(key, &len);
+    if (hd->nopen == HD_OPEN_KEYS || !len) {
+        /* Not kept: hdKeyRelease closes it. Callers hold one handle at a
+         * time, so one such handle is out at most. */
+        RedisModule_Assert(!hd->loose);
+        return hd->loose = k;
+    }
+    /* The handle holds a reference to the name object (RM_OpenKey), so the
+     * pointer and its bytes stay valid even if the caller frees its name. */
+    o = &hd->open[hd->nopen];
+    o->name = key;
+    o->bytes = s;
+    o->len = len;
+    o->k = k;
+    indexPut(hd->open_by_ptr, ptrIndex(key), hd->nopen);
+    indexPut(hd->open_by_tail, tailIndex(o->bytes, o->len), hd->nopen);
+    hd->nopen++;
+    return k;
+}
+
+void hdKeyRelease(Hd *hd, RedisModuleKey *k) {
+    if (hd->memo_on && k != hd->loose) return;
+    hd->loose = NULL;
+    RedisModule_CloseKey(k);
+}
+
+void hdKeyForget(Hd *hd, RedisModuleString *key) {
+    int i;
+    if (!hd->memo_on || !hd->nopen || (i = openSlot(hd, key)) < 0) return;
+    RedisModule_CloseKey(hd->open[i].k);
+    hd->open[i] = hd->open[--hd->nopen];
+    /* Rare (a set written through RM_Call, an expiry): index afresh. */
+    memset(hd->open_by_ptr, 0, sizeof(hd->open_by_ptr));
+    memset(hd->open_by_tail, 0, sizeof(hd->open_by_tail));
+    for (i = 0; i < hd->nopen; i++) {
+        indexPut(hd->open_by_ptr, ptrIndex(hd->open[i].name), i);
+        indexPut(hd->open_by_tail, tailIndex(hd->open[i].bytes, hd->open[i].len), i);
+    }
+}
+
+/* Sets are written through RM_Call (no low-level set API), which would
+ * leave a kept handle stale: their types are read with a handle of their
+ * own, as before. */
 int hdKeyType(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ);
     int actual = RedisModule_KeyType(k);
@@ -459,13 +556,24 @@ int hdKeyType(Hd *hd, RedisModuleString *key) {
     return actual;
 }
 
+/* The type through the command's kept handle (hdKeyOpen), except for sets. */
+static int checkedType(Hd *hd, RedisModuleString *key, int type) {
+    RedisModuleKey *k;
+    int actual;
+    if (type == REDISMODULE_KEYTYPE_SET || !hd->memo_on) return hdKeyType(hd, key);
+    k = hdKeyOpen(hd, key);
+    actual = RedisModule_KeyType(k);
+    hdKeyRelease(hd, k);
+    return actual;
+}
+
 int hdTypeOk(Hd *hd, RedisModuleString *key, int type) {
-    int actual = hdKeyType(hd, key);
+    int actual = checkedType(hd, key, type);
     return actual == REDISMODULE_KEYTYPE_EMPTY || actual == type;
 }
 
 int hdCheckTypeOrReply(Hd *hd, RedisModuleString *key, int type) {
-    int actual = hdKeyType(hd, key);
+    int actual = checkedType(hd, key, type);
     if (actual == REDISMODULE_KEYTYPE_EMPTY || actual == type) return 1;
     hdError(hd, "INVALID", "key '%s' holds a %s where helpdesk expects a %s; "
             "run DESK.CHECK or delete the key",

@@ -466,6 +466,11 @@ int RedisModule_OnLoad(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     if (RedisModule_Init(ctx, "helpdesk", HD_MODULE_VERSION, REDISMODULE_APIVER_1)
         == REDISMODULE_ERR) return REDISMODULE_ERR;
     if (parseLoadArgs(ctx, argv, argc, &la) == REDISMODULE_ERR) return REDISMODULE_ERR;
+    /* A command's keys are opened READ|WRITE once, by its type checks
+     * (keys.c, hdKeyOpen); closing them must not signal WATCH and client
+     * tracking for keys it did not write. The effects signal what they
+     * write (effects.c, notify). */
+    RedisModule_SetModuleOptions(ctx, REDISMODULE_OPTION_NO_IMPLICIT_SIGNAL_MODIFIED);
 
     cmdCount = 0;
     for (int t = 0; t < ntables; t++) cmdCount += tableSize(tables[t]);

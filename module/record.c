@@ -242,17 +242,17 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
 #undef GET
         goto loaded;
     }
-    k = RedisModule_OpenKey(hd->ctx, t->key, REDISMODULE_READ);
+    k = hdKeyOpen(hd, t->key);
     if (RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_EMPTY) {
-        RedisModule_CloseKey(k);
+        hdKeyRelease(hd, k);
         return 1;
     }
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
+        hdKeyRelease(hd, k);
         return hdCheckTypeOrReply(hd, t->key, REDISMODULE_KEYTYPE_HASH);
     }
     if (hd->memo_on && (tr = readWhole(hd, k, t->key)) != NULL) {
-        RedisModule_CloseKey(k);
+        hdKeyRelease(hd, k);
         t->read = tr;
         hdHashReadAdopt(hd, &tr->h);
         status = readValue(tr, F_STATUS);
@@ -275,7 +275,7 @@ int ticketLoad(Hd *hd, long long tid, Ticket *t) {
                         FN(F_SLA_DUE_AT), &sla, FN(F_MASTER), &t->master,
                         FN(F_USER_ID), &t->user_id, NULL);
 #undef FN
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
 loaded:
     t->exists = 1;
     copyField(status, t->status, sizeof(t->status), NULL);
@@ -353,16 +353,16 @@ int agentLoad(Hd *hd, RedisModuleString *aid, AgentInfo *a) {
     a->id = aid;
     a->key = hdAgentKey(hd, aid);
     a->open_key = hdAgentOpenKey(hd, aid);
-    k = RedisModule_OpenKey(hd->ctx, a->key, REDISMODULE_READ);
+    k = hdKeyOpen(hd, a->key);
     if (RedisModule_KeyType(k) != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(k);
+        hdKeyRelease(hd, k);
         return 0;
     }
     RedisModule_HashGet(k, REDISMODULE_HASH_NONE, agentField(hd, A_LOAD), &load,
                         agentField(hd, A_CAPACITY), &cap,
                         agentField(hd, A_AVAILABILITY), &avail,
                         agentField(hd, A_ASSIGNED_TOTAL), &total, NULL);
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     a->load = a->capacity = a->assigned_total = 0;
     if (load) RedisModule_StringToLongLong(load, &a->load);
     if (cap) RedisModule_StringToLongLong(cap, &a->capacity);
@@ -499,7 +499,7 @@ void ticketRetire(Hd *hd, Ticket *t) {
 int ticketSeqRead(Hd *hd, long long *out) {
     long long v = 0;
     int ok = 1;
-    RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdSeqTicketsKey(hd), REDISMODULE_READ);
+    RedisModuleKey *k = hdKeyOpen(hd, hdSeqTicketsKey(hd));
     int type = RedisModule_KeyType(k);
     if (type == REDISMODULE_KEYTYPE_STRING) {
         size_t len;
@@ -510,7 +510,7 @@ int ticketSeqRead(Hd *hd, long long *out) {
     } else if (type != REDISMODULE_KEYTYPE_EMPTY) {
         ok = 0;
     }
-    RedisModule_CloseKey(k);
+    hdKeyRelease(hd, k);
     *out = ok ? v : 0;
     return ok;
 }

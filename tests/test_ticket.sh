@@ -705,6 +705,36 @@ r TICKET.CLOSE $D "$tid" >/dev/null
 assert_eq "events-maxlen 0: no stream" 0 "$(r EXISTS $D:events)"
 assert_eq "events-maxlen 0: the log still records" 4 "$(loglen "$tid")"
 
+# ==== WATCH sees the module's writes, not its checks =====================
+# Hot commands open each key once, read-write, before they know whether they
+# will write; only what they do write may touch a client's WATCH.
+
+section watch
+W=watchdesk
+quiet_desk $W
+r AGENT.CREATE $W W1 "Wanda" SKILLS general >/dev/null
+wt=$(r TICKET.CREATE $W "watched" CATEGORY general)
+# watch_exec KEYS CMD...: WATCH KEYS, run CMD on the same connection, then
+# MULTI PING EXEC; prints EXEC's reply (PONG, or nothing when aborted).
+watch_exec() {
+    local keys=$1; shift
+    { echo "WATCH $keys"; echo "$*"; echo MULTI; echo PING; echo EXEC; } |
+        redis-cli -p "$PORT" | tail -n 1
+}
+wkeys="$W:stats $W:queue:priority $W:queue:sla $W:sla:timer $W:ticket:$wt $W:agent:W1 $W:seq:tickets"
+r SET $W:events "not a stream" >/dev/null
+before=$(dbdigest)
+assert_match "watch: CREATE fails on a wrong-typed key" "INVALID*" "$(r TICKET.CREATE $W "fails" CATEGORY general)"
+assert_eq "watch: the failing CREATE changed nothing" "$before" "$(dbdigest)"
+assert_eq "watch: a failing CREATE leaves WATCH alone" PONG "$(watch_exec "$wkeys" TICKET.CREATE $W fails CATEGORY general)"
+assert_eq "watch: a failing CLOSE leaves WATCH alone" PONG "$(watch_exec "$wkeys" TICKET.CLOSE $W "$wt")"
+assert_eq "watch: a failing CLAIM of an unknown agent leaves WATCH alone" PONG "$(watch_exec "$wkeys" TICKET.CLAIM $W nobody)"
+r DEL $W:events >/dev/null
+assert_eq "watch: a CREATE that writes aborts the EXEC" "" "$(watch_exec "$W:queue:priority" TICKET.CREATE $W works CATEGORY general)"
+assert_eq "watch: a CLAIM that writes aborts the EXEC" "" "$(watch_exec "$W:agent:W1" TICKET.CLAIM $W W1)"
+assert_eq "watch: a CLOSE that writes aborts the EXEC" "" "$(watch_exec "$W:ticket:$wt" TICKET.CLOSE $W "$wt")"
+assert_eq "watch: DESK.CHECK clean" "[]" "$(rj DESK.CHECK $W)"
+
 section consistency
 for d in $LIFE_DESKS; do check_desk "$d"; done
 finish

@@ -361,9 +361,9 @@ def main():
     ap.add_argument("--module-only", action="store_true",
                     help="measure the module's commands only (no effects or Lua runs)")
     ap.add_argument("--keep", action="store_true", help="keep the servers' directories")
-    ap.add_argument("--replication", choices=["commands", "effects"], default="commands",
-                    help="helpdesk.replication of the module side (default: the module's "
-                         "default, commands)")
+    ap.add_argument("--replication", choices=["commands", "effects"], default="effects",
+                    help="helpdesk.replication of the module side (default: effects, "
+                         "the module's default)")
     args = ap.parse_args()
     binary = {"redis": "redis-server", "valkey": "valkey-server"}[args.server]
     for tool in (binary, "valgrind", "callgrind_control"):

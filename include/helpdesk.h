@@ -424,8 +424,12 @@ int hdReplayTakeTrim(long long *left);
 void hdReplayNoteTrim(long long left);
 int hdReplayTakeFlag(char tag, int *v);
 void hdReplayNoteFlag(char tag, int v);
-/* HD.REPLAY's handler; hdRunReplayed (module.c) runs argv (a hot command)
- * at clock now: -1 when argv is no hot command, else whether it wrote. */
+/* HD.REPLAY's handler. It runs argv (a hot command) at clock now through
+ * the runner the entry layer hands it at load (hdRunReplayed, module.c):
+ * -1 when argv is no hot command, else whether it wrote. */
+typedef int (*HdReplayRunFn)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc,
+                             long long now);
+void hdReplaySetRunner(HdReplayRunFn fn);
 int hdReplayCommand(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 void hdReplayFree(void);              /* at unload */
 int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long long now);

@@ -173,6 +173,7 @@ static int registerReplay(RedisModuleCtx *ctx) {
         .key_specs = specs,
         .args = argsReplay,
     };
+    hdReplaySetRunner(hdRunReplayed);
     if (RedisModule_CreateCommand(ctx, "hd.replay", hdReplayCommand, "write deny-oom",
                                   5, 5, 1) == REDISMODULE_ERR) return REDISMODULE_ERR;
     return RedisModule_SetCommandInfo(RedisModule_GetCommand(ctx, "hd.replay"), &info);

@@ -363,6 +363,14 @@ assert_eq "COMMAND LIST FILTERBY MODULE helpdesk has every customer/agent/desk c
 bad_docs="" bad_keys=""
 for c in $cmds; do
     [ "$c" = desk.config ] && continue   # the container: no key, its subcommands have
+    # HD.REPLAY carries a command: its desk is the carried command's (position 5).
+    if [ "$c" = hd.replay ]; then
+        keys=$(r COMMAND GETKEYS HD.REPLAY 1 0 "" TICKET.CREATE mydesk subject)
+        [ "$keys" = mydesk ] || bad_keys+=" $c($keys)"
+        summary=$(rj COMMAND DOCS "$c" | sed -nE 's/^\{"[^"]+":\{"summary":"([^"]*)".*/\1/p')
+        [ -n "$summary" ] || bad_docs+=" $c"
+        continue
+    fi
     summary=$(rj COMMAND DOCS "$c" | sed -nE 's/^\{"[^"]+":\{"summary":"([^"]*)".*/\1/p')
     [ -n "$summary" ] || bad_docs+=" $c"
     arity=$(r COMMAND INFO "$c" | sed -n 2p)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 # Bottom up; one line per layer: its name, then its files (module/<f>.c).
 LAYERS=(
     "ground    globals errors reply keys keyschema tzfile bizhours text textsig lexicon jsonutf8"
-    "effects   effects sets"
+    "effects   effects sets replay"
     "desk      deskconfig stats events alerts queue access"
     "record    record"
     "service   sla slametrics slaroute report"

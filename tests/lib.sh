@@ -70,6 +70,7 @@ start_server() {
     if hd_start "$SERVER_DIR" --enable-debug-command yes --enable-module-command yes \
             --loadmodule "$HELPDESK_SO"; then
         PORT=$HD_PORT SERVER_PID=$HD_PID
+        apply_replication_mode
         return 0
     fi
     PORT=$HD_PORT
@@ -85,7 +86,15 @@ restart_server() {
     hd_launch "$SERVER_DIR" "$PORT" --enable-debug-command yes --enable-module-command yes \
         --loadmodule "$HELPDESK_SO" "$@"
     SERVER_PID=$HD_PID
-    hd_wait_ping "$PORT" "$SERVER_PID"
+    hd_wait_ping "$PORT" "$SERVER_PID" && apply_replication_mode
+}
+
+# HD_REPLICATION=commands|effects runs a suite with the module's replication
+# mode set (helpdesk.replication) on the suite's server, so every suite's
+# digest checks can be run against either mode; unset keeps the default.
+apply_replication_mode() {
+    [ -n "${HD_REPLICATION:-}" ] || return 0
+    redis-cli -p "$PORT" CONFIG SET helpdesk.replication "$HD_REPLICATION" >/dev/null
 }
 
 stop_server() {

@@ -366,9 +366,6 @@ r SWAPDB 0 9 >/dev/null; mk
 assert_eq "kept: SWAPDB is seen" 91 "$(created)"
 r SWAPDB 0 9 >/dev/null; r -n 9 FLUSHDB >/dev/null; mk
 assert_eq "kept: SWAPDB back is seen" 2 "$(created)"
-r SAVE >/dev/null; mk
-r DEBUG RELOAD NOSAVE >/dev/null; mk
-assert_eq "kept: a load (DEBUG RELOAD NOSAVE) is seen" 3 "$(created)"
 r PEXPIRE "$K:report:$(today)" 100 >/dev/null
 sleep 0.3; mk
 assert_eq "kept: its expiry is seen" 1 "$(created)"
@@ -424,4 +421,19 @@ rr CONFIG SET helpdesk.sla-timer-ms 0 >/dev/null
 before=$(dbdigest)
 r DEBUG LOADAOF >/dev/null
 assert_eq "replaying the AOF gives the same digest" "$before" "$(dbdigest)"
+# ---- a load drops the kept counters -------------------------------------------
+# Last, because it loses a write on purpose: the snapshot is taken before one
+# more create and loaded without saving, so the load brings back counters the
+# module does not hold. The replica and the AOF keep that create (in plain
+# Redis too: SET, SAVE, INCR, DEBUG RELOAD NOSAVE leaves the replica and the
+# AOF one INCR ahead), so no digest is compared after it.
+section load
+secs=$(( $(r TIME | head -n 1) % 86400 ))
+[ "$secs" -lt 86100 ] || sleep $(( 86405 - secs ))
+mk; mk
+r SAVE >/dev/null; mk
+assert_eq "load: three creates counted" 3 "$(created)"
+r DEBUG RELOAD NOSAVE >/dev/null; mk
+assert_eq "load: the loaded count (two) is seen, not the kept one" 3 "$(created)"
+r DESK.PURGE $K >/dev/null
 finish

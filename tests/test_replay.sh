@@ -128,4 +128,25 @@ assert_match "the server log says so" "*HD.REPLAY format 99 is unknown*NOT appli
     "$(grep 'is unknown to this module' "$SERVER_DIR/server.log" | tail -1)"
 assert_eq "refused before running: no divergence counted" 0 "$(rinfo r replay_divergences)"
 
+# ---- ... and over a live master link --------------------------------------
+# No master of this version sends another format, so tests/fake-master plays
+# one: an empty dataset, HD.REPLAY of format 99, then a plain SET.
+section r6
+stop_replica
+fm=$SERVER_DIR/fake-master
+printf '%s\n' 'HD.REPLAY 99 1700000000000 "" TICKET.CREATE rp future' 'SET rp:after-refusal 1' |
+    "$(dirname "$0")/fake-master" --port-file "$fm.port" --until "$fm.done" &
+fmpid=$!
+wait_until test -s "$fm.port"
+start_extra fakelink --loadmodule "$HELPDESK_SO" --replicaof 127.0.0.1 "$(cat "$fm.port")"
+after_refusal() { [ "$(rr GET rp:after-refusal)" = 1 ]; }
+wait_until after_refusal
+assert_eq "the link goes on after the refused call" 1 "$(rr GET rp:after-refusal)"
+assert_eq "the unknown format applied nothing" 1 "$(rr DBSIZE)"
+assert_match "the replica's log says so" "*HD.REPLAY format 99 is unknown*NOT applied*" \
+    "$(grep 'is unknown to this module' "$REPLICA_DIR/server.log" | tail -1)"
+assert_eq "no divergence counted on the replica" 0 "$(rinfo rr replay_divergences)"
+touch "$fm.done"; wait "$fmpid"
+assert_eq "the fake master saw the whole exchange" 0 $?
+
 finish

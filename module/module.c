@@ -15,11 +15,15 @@ typedef struct CmdEntry {
     long long calls;
     long long usec;
     int hot;            /* replicated as HD.REPLAY in commands mode (replay.c) */
+    int replayed_argc;  /* arguments it carries, 0 all: see hotCommands */
 } CmdEntry;
 
-/* The commands helpdesk.replication = commands replicates as themselves. */
-static const char *hotCommands[] = {
-    "ticket.create", "ticket.claim", "ticket.close", "ticket.next", NULL
+/* The commands helpdesk.replication = commands replicates as themselves,
+ * and how many of their arguments travel: TICKET.NEXT goes without its
+ * BLOCK ms, since a replay never waits (the call served on the master). */
+static const struct { const char *name; int replayed_argc; } hotCommands[] = {
+    { "ticket.create", 0 }, { "ticket.claim", 0 }, { "ticket.close", 0 },
+    { "ticket.next", 3 }, { NULL, 0 }
 };
 
 static RedisModuleDict *cmdByName;   /* lower-case name -> CmdEntry */
@@ -110,7 +114,7 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hdNotifyBegin(&hd);
     hdReplayBegin(e->hot && hdg.replication_mode == HD_REPLICATION_COMMANDS);
     e->def->handler(&hd, argv, argc);
-    hdReplayEnd(&hd, argv, argc);
+    hdReplayEnd(&hd, argv, e->replayed_argc && argc > e->replayed_argc ? e->replayed_argc : argc);
     hdNotifyCommand(&hd, e->def->name);
     e->calls++;
     e->usec += monotonicUsec() - start;
@@ -287,7 +291,11 @@ static int registerTable(RedisModuleCtx *ctx, HdCommand *table, int *idx) {
             return REDISMODULE_ERR;
         }
         RedisModule_DictSetC(cmdByName, (void *)c->name, strlen(c->name), e);
-        for (const char **h = hotCommands; *h; h++) if (!strcmp(*h, c->name)) e->hot = 1;
+        for (int h = 0; hotCommands[h].name; h++) {
+            if (strcmp(hotCommands[h].name, c->name)) continue;
+            e->hot = 1;
+            e->replayed_argc = hotCommands[h].replayed_argc;
+        }
     }
     return REDISMODULE_OK;
 }

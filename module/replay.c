@@ -29,7 +29,6 @@
  * format is refused, loudly, without running anything. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include "helpdesk.h"
 
 typedef struct Decided { char tag; long long a, b; } Decided;
@@ -128,8 +127,8 @@ static size_t formatDecided(char *buf, size_t cap) {
     return len;
 }
 
-/* After the handler: a call that wrote replicates itself once. TICKET.NEXT
- * goes without BLOCK ms: a replay never waits (it served on the master). */
+/* After the handler: a call that wrote replicates itself once, as the
+ * argc arguments the command table says it carries (module.c). */
 void hdReplayEnd(Hd *hd, RedisModuleString **argv, int argc) {
     char *buf;
     size_t len, cap;
@@ -141,8 +140,6 @@ void hdReplayEnd(Hd *hd, RedisModuleString **argv, int argc) {
         RedisModule_ReplicateVerbatim(hd->ctx);
         return;
     }
-    if (argc > 3 && !strcasecmp(RedisModule_StringPtrLen(argv[0], NULL), "ticket.next"))
-        argc = 3;
     cap = (size_t)rs.n * DECIDED_TEXT_MAX + 1;
     buf = RedisModule_PoolAlloc(hd->ctx, cap);   /* the context has auto memory */
     len = formatDecided(buf, cap);

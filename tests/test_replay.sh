@@ -102,6 +102,13 @@ r CONFIG SET helpdesk.replication effects >/dev/null
 workload ${D}a1                 # the previous format: effects
 r CONFIG SET helpdesk.replication commands >/dev/null
 workload ${D}a2                 # HD.REPLAY
+aof_lines() { cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -ci "^$1\$"; }
+r DESK.CONFIG SET ${D}a2 auto-route no >/dev/null
+r TICKET.CREATE ${D}a2 "For a NEXT with BLOCK" CATEGORY general >/dev/null
+nexts=$(aof_lines ticket.next)
+assert_match "a NEXT with BLOCK served at once" "*id*" "$(r TICKET.NEXT ${D}a2 A2 BLOCK 1000 | paste -sd' ')"
+assert_eq "... is replicated as HD.REPLAY of TICKET.NEXT" $((nexts + 1)) "$(aof_lines ticket.next)"
+assert_eq "... without its BLOCK (a replay never waits)" 0 "$(aof_lines block)"
 assert_match "the AOF holds HD.REPLAY" "*HD.REPLAY*" "$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -m1 -i 'hd.replay')"
 assert_match "the AOF holds effects" "*XADD*" "$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -m1 XADD)"
 digest=$(dbdigest)

@@ -141,7 +141,9 @@ int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long 
     hdNotifyBegin(&hd);
     e->def->handler(&hd, argv, argc);
     wrote = fxWrote();
-    hdNotifyCommand(&hd, e->def->name);
+    /* No module event: a replica raises the keyspace events of the writes,
+     * as in effects mode, and the command's own event stays the master's. */
+    hdNotifyBegin(&hd);
     e->calls++;
     hdg.replays++;
     return wrote;

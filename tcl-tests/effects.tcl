@@ -4,7 +4,8 @@
 # Until issue 15 an assignment replicated the agent's counters as two
 # commands (HSET D:agent:A load N, HSET D:agent:A assigned_total M); it now
 # sends one (HSET D:agent:A load N assigned_total M). Both are plain Redis
-# commands, so an AOF of either form replays without module logic.
+# commands, so an AOF of either form replays without module logic. The
+# servers run helpdesk.replication effects: that is the form under test.
 # Run by tcl-tests/run; [list ...] so that $::env(...) is expanded.
 set helpdesk_so $::env(HELPDESK_SO)
 source tests/support/aofmanifest.tcl
@@ -57,7 +58,8 @@ proc fx_agent_writes {cmds} {
 }
 
 start_server [list tags {"helpdesk effects"} \
-                  overrides [list appendonly yes appendfsync always loadmodule $helpdesk_so]] {
+                  overrides [list appendonly yes appendfsync always loadmodule $helpdesk_so \
+                                 helpdesk.replication effects]] {
     test {an assignment replicates the agent's load and assigned_total as one HSET} {
         r agent.create fx A1 "Ann" SKILLS billing CAPACITY 5
         for {set i 1} {$i <= 4} {incr i} {

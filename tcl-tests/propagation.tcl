@@ -13,7 +13,9 @@ set helpdesk_so $::env(HELPDESK_SO)
 
 source tests/helpdesk/lib/workload.tcl
 
-set pr_module [list loadmodule $helpdesk_so helpdesk.sla-timer-ms 3600000]
+# Effects mode: what is built for replication, or not, is the effects.
+set pr_module [list loadmodule $helpdesk_so helpdesk.sla-timer-ms 3600000 \
+                   helpdesk.replication effects]
 
 # A field of INFO helpdesk (Redis prefixes it with the module name).
 proc pr_info {c field} {

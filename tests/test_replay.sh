@@ -2,6 +2,8 @@
 # helpdesk.replication: hot commands replicated as HD.REPLAY (commands) or
 # as their effects; replica digest, AOF reload in both modes, an AOF mixing
 # both forms, an unknown replicated format, HD.REPLAY from a client.
+# It sets the modes itself: HD_REPLICATION (tests/lib.sh) does not apply.
+unset HD_REPLICATION
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 

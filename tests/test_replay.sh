@@ -63,9 +63,9 @@ workload() {
 
 # ---- HD.REPLAY is not for clients ---------------------------------------
 section r1
-assert_eq "default replication mode" "helpdesk.replication effects" \
+assert_eq "default replication mode" "helpdesk.replication commands" \
     "$(r CONFIG GET helpdesk.replication | paste -sd' ')"
-assert_eq "INFO names the mode" effects "$(rinfo r replication)"
+assert_eq "INFO names the mode" commands "$(rinfo r replication)"
 assert_nochange "HD.REPLAY from a client is refused" -c DENIED HD.REPLAY 1 1700000000000 "" \
     TICKET.CREATE $D "subject"
 assert_eq "HD.REPLAY's key is the desk" "$D" \

@@ -361,8 +361,8 @@ def main():
     ap.add_argument("--module-only", action="store_true",
                     help="measure the module's commands only (no effects or Lua runs)")
     ap.add_argument("--keep", action="store_true", help="keep the servers' directories")
-    ap.add_argument("--replication", choices=["commands", "effects"], default="effects",
-                    help="helpdesk.replication of the module side (default: effects, "
+    ap.add_argument("--replication", choices=["commands", "effects"], default="commands",
+                    help="helpdesk.replication of the module side (default: commands, "
                          "the module's default)")
     args = ap.parse_args()
     binary = {"redis": "redis-server", "valkey": "valkey-server"}[args.server]

@@ -104,6 +104,9 @@ r CONFIG SET helpdesk.replication effects >/dev/null
 workload ${D}a1                 # the previous format: effects
 r CONFIG SET helpdesk.replication commands >/dev/null
 workload ${D}a2                 # HD.REPLAY
+# Each write reaches the file before its reply (everysec may hold it back
+# while a background fsync runs).
+r CONFIG SET appendfsync always >/dev/null
 aof_lines() { cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -ci "^$1\$"; }
 r DESK.CONFIG SET ${D}a2 auto-route no >/dev/null
 r TICKET.CREATE ${D}a2 "For a NEXT with BLOCK" CATEGORY general >/dev/null
@@ -114,7 +117,6 @@ assert_eq "... without its BLOCK (a replay never waits)" 0 "$(aof_lines block)"
 assert_match "the AOF holds HD.REPLAY" "*HD.REPLAY*" "$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -m1 -i 'hd.replay')"
 assert_match "the AOF holds effects" "*XADD*" "$(cat "$SERVER_DIR"/appendonlydir/*.incr.aof | tr -d '\r' | grep -m1 XADD)"
 digest=$(dbdigest)
-r CONFIG SET appendfsync always >/dev/null
 r SET rp:flush x >/dev/null; r DEL rp:flush >/dev/null
 kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 restart_server --appendonly yes --auto-aof-rewrite-percentage 0

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Wrong-typed keys under the four hot commands (SPEC.md sections 4 and 8):
-# TICKET.CREATE, TICKET.CLAIM, TICKET.CLOSE and TICKET.NEXT. For every key
-# each command opens (found by tracing every key the module opens during
-# the command, README "How consistency is kept"), one case on a fresh desk
-# puts a value of the wrong type there (a string where a hash, set, sorted
-# set, list or stream belongs, a hash where a string belongs) and checks:
+# TICKET.CREATE, TICKET.CLAIM, TICKET.CLOSE and TICKET.NEXT (and TICKET.ROUTE,
+# which picks as NEXT does). For every key each command opens (found by
+# tracing the keys the module opened during each command, in every path
+# below; README "How consistency is kept"), one case on a fresh desk puts
+# a value of the wrong type there (a string where a hash, set, sorted set,
+# list or stream belongs, a hash where a string belongs) and checks:
 #   - the reply is INVALID "key 'K' holds a T where helpdesk expects a U; run
 #     DESK.CHECK or delete the key" (the module's wrong-type error: SPEC
 #     names no WRONGTYPE code, the README documents INVALID);
@@ -15,7 +16,8 @@
 #   - with the key restored DESK.CHECK is clean, the same command then
 #     succeeds and DESK.CHECK stays clean.
 # A few keys are only read, or a damaged one is passed over by design
-# (ROUTE's candidate agents, a taken ticket id, the classifier's model);
+# (ROUTE's candidate agents, the tickets and master a flood would merge,
+# a taken ticket id, the classifier's model);
 # those cases check exactly that: the command succeeds, the wrong value is
 # left as it was, DESK.CHECK is clean once it is restored. CLAIM that meets
 # a damaged ticket after it took one stops there (section claim-second).
@@ -69,6 +71,20 @@ fx_sla_claimed() { fx_sla; echo "TICKET.CLAIM $D A1"; }
 # keys.
 fx_trained() { base_desk; echo "TICKET.TRAIN $D billing \"invoice refund charge\""; }
 
+# A flash flood (flood-threshold 3): FLOOD_N near-identical tickets; with
+# 3 of them ticket 4 is the master incident and 1-3 are merged into it.
+flood_desk() {
+    local _
+    echo "DESK.PURGE $D"
+    echo "DEL $SAVED"
+    echo "DESK.CONFIG SET $D flood-threshold 3"
+    for _ in $(seq "$1"); do
+        echo "TICKET.CREATE $D \"printer on fire in building\" BODY \"the printer is on fire\" CATEGORY technical PRIORITY 5"
+    done
+}
+fx_flood2() { flood_desk 2; }
+fx_flood3() { flood_desk 3; }
+
 # ---- probes --------------------------------------------------------------
 
 # The desk's report day key for the server's clock (report.c: one hash per
@@ -117,7 +133,7 @@ wrong_key() {
     local name="$* ($fixture) with $key wrong" have=string cmd n=13
     local -a got
     cmd=$(quoted "$@")
-    [ "$want" = string ] && have=hash
+    [ "$want" = string ] && have="hash"
     [ "$outcome" = invalid ] && n=15
     # RENAME and its undo answer "no such key" when KEY was absent: fine.
     mapfile -t got < <({ "fx_$fixture"
@@ -171,6 +187,15 @@ DESK_KEYS="config=hash events=stream stats=hash queue:priority=zset queue:sla=zs
     sla:timer=zset sla:relax=zset sla:reassign=zset flood:recent=zset flood:masters=hash
     queue:unassigned:general=zset queue:created:general=zset"
 
+# What CLAIM and NEXT of A1 open: the agent's hash and sets, the picked
+# ticket's hash and log, the routing queues of its categories (technical,
+# billing and general) with their creation-order twins.
+AGENT_QUEUES="queue:unassigned:technical=zset queue:unassigned:billing=zset
+    queue:unassigned:general=zset queue:created:technical=zset queue:created:billing=zset
+    queue:created:general=zset"
+PULL_KEYS="config=hash events=stream agent:A1=hash agent:A1:open_tickets=set
+    agent:A1:skills=set ticket:1=hash ticket:1:log=list $AGENT_QUEUES"
+
 run_cases() {
     local day
     day=$(today)
@@ -210,15 +235,35 @@ run_cases() {
     cases skipped trained "model:meta=hash model:words=hash" \
         -- TICKET.CREATE $D new BODY "my invoice is wrong"
 
+    section "flood-$1"
+    # The third similar ticket opens master 4 and merges 1-3 into it; the
+    # new ticket's own keys fail it as any create's do.
+    cases invalid flood2 "ticket:3:log=list flood:recent=zset flood:masters=hash" \
+        -- TICKET.CREATE $D "printer on fire in building" BODY "the printer is on fire" \
+           CATEGORY technical PRIORITY 5
+    # Flood detection passes over what it finds damaged (flood.c
+    # ticketLoadQuiet, ticketKeysQuiet; no incident when the master's keys
+    # are taken): an earlier ticket's keys, the master's log and children.
+    cases skipped flood2 "ticket:1=hash ticket:1:log=list ticket:2=hash ticket:2:log=list
+        ticket:4:log=list flood:children:4=set" \
+        -- TICKET.CREATE $D "printer on fire in building" BODY "the printer is on fire" \
+           CATEGORY technical PRIORITY 5
+    # A fourth joins the open master, unless the master's keys are damaged.
+    cases invalid flood3 "ticket:5:log=list" \
+        -- TICKET.CREATE $D "printer on fire in building" BODY "the printer is on fire" \
+           CATEGORY technical PRIORITY 5
+    cases skipped flood3 "ticket:4=hash flood:children:4=set" \
+        -- TICKET.CREATE $D "printer on fire in building" BODY "the printer is on fire" \
+           CATEGORY technical PRIORITY 5
+    # Closing the master closes its merged tickets.
+    cases invalid flood3 "ticket:1=hash ticket:1:log=list ticket:1:report=list ticket:3=hash
+        ticket:3:log=list ticket:3:report=list ticket:4=hash ticket:4:log=list
+        flood:children:4=set" -- TICKET.CLOSE $D 4
+
     section "claim-$1"
-    cases invalid plain "config=hash events=stream agent:A1=hash agent:A1:open_tickets=set
-        agent:A1:skills=set ticket:1=hash ticket:1:log=list
-        queue:unassigned:technical=zset queue:unassigned:billing=zset queue:unassigned:general=zset
-        queue:created:technical=zset queue:created:billing=zset queue:created:general=zset" \
+    cases invalid plain "$PULL_KEYS" \
         -- TICKET.CLAIM $D A1
-    cases invalid plain "agent:A1=hash agent:A1:skills=set ticket:1=hash ticket:1:log=list
-        queue:unassigned:technical=zset queue:unassigned:billing=zset queue:unassigned:general=zset
-        queue:created:technical=zset queue:created:billing=zset queue:created:general=zset" \
+    cases invalid plain "agent:A1=hash agent:A1:skills=set ticket:1=hash ticket:1:log=list $AGENT_QUEUES" \
         -- TICKET.CLAIM $D A1 ORDER CREATED
     cases invalid sla "sla:reassign=zset" -- TICKET.CLAIM $D A1
     # D:sla:relax is only read (a ticket leaves it when it is there).
@@ -238,11 +283,14 @@ run_cases() {
         r DEL "$D:${k%%=*}" >/dev/null
     done
 
+    section "route-$1"
+    # TICKET.ROUTE without a ticket id picks like NEXT (routing.c
+    # loadPicked): a damaged pick is one INVALID reply, not an error and a
+    # nil.
+    cases invalid plain "ticket:1=hash ticket:1:log=list" -- TICKET.ROUTE $D
+
     section "next-$1"
-    cases invalid plain "config=hash events=stream agent:A1=hash agent:A1:open_tickets=set
-        agent:A1:skills=set ticket:1=hash ticket:1:log=list
-        queue:unassigned:technical=zset queue:unassigned:billing=zset queue:unassigned:general=zset
-        queue:created:technical=zset queue:created:billing=zset queue:created:general=zset" \
+    cases invalid plain "$PULL_KEYS" \
         -- TICKET.NEXT $D A1
     # With BLOCK too: the damaged pick is answered at once, not answered and
     # then blocked on (which would show as a second reply).

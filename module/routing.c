@@ -309,22 +309,23 @@ static int agentCanTakeOrReply(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) 
     return 1;
 }
 
-/* Loads and type-checks a picked ticket without replying: 1 when it can be
- * assigned, 0 when it cannot (a stale queue entry: gone, closed or already
- * assigned), -1 when its hash or log has the wrong type. Callers write
- * nothing for a ticket that is not 1, and reply replyPickedDamage for -1
- * before their first write (ticketLoad's own reply would be a second one
- * next to the caller's). */
-static int loadPicked(Hd *hd, long long tid, Ticket *t) {
-    if (!hdTypeOk(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH)) return -1;
-    if (!ticketLoad(hd, tid, t) || !t->exists || !ticketIsActive(t) || t->agent) return 0;
-    return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST) ? 1 : -1;
-}
-
-/* The INVALID reply for a ticket loadPicked found damaged. */
-static void replyPickedDamage(Hd *hd, long long tid) {
-    if (hdCheckTypeOrReply(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH))
-        hdCheckTypeOrReply(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
+/* Loads and type-checks a picked ticket: 1 when it can be assigned, 0 when
+ * it cannot (a stale queue entry: gone, closed or already assigned), -1
+ * when its hash or log has the wrong type. Callers write nothing for a
+ * ticket that is not 1. With reply (nothing written yet) -1 comes with the
+ * INVALID reply, and the caller replies nothing more; without, nothing is
+ * replied (a CLAIM that has assigned tickets already stops there and
+ * replies them): the hash is then type-checked before ticketLoad, which
+ * would reply. */
+static int loadPicked(Hd *hd, long long tid, Ticket *t, int reply) {
+    RedisModuleString *log;
+    if (!reply && !hdTypeOk(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH)) return -1;
+    if (!ticketLoad(hd, tid, t)) return -1;
+    if (!t->exists || !ticketIsActive(t) || t->agent) return 0;
+    log = hdTicketLogKey(hd, tid);
+    if (hdTypeOk(hd, log, REDISMODULE_KEYTYPE_LIST)) return 1;
+    if (reply) hdCheckTypeOrReply(hd, log, REDISMODULE_KEYTYPE_LIST);
+    return -1;
 }
 
 /* The keys an assignment writes besides the ticket's own: the routing
@@ -370,8 +371,8 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
     if (!agentCategories(hd, aidArg, &l) || !checkDeskKeys(hd, &cfg, &a, &l, 1)) return 1;
     long long tid = pickTicket(hd, &l);
     if (tid < 0) return 1;
-    int picked = tid ? loadPicked(hd, tid, &t) : 0;
-    if (picked < 0) return replyPickedDamage(hd, tid), 1;
+    int picked = tid ? loadPicked(hd, tid, &t, 1) : 0;
+    if (picked < 0) return 1;
     if (!picked) return 0;
     ticketAssignToAgent(hd, &cfg, &t, &a, "next");
     /* The hash as loaded plus what the assignment wrote: no second read. */
@@ -722,13 +723,12 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     for (long long have = had; have < target; have++) {
         Ticket t;
         long long tid = mergePeek(&m);
-        int picked = tid ? loadPicked(hd, tid, &t) : 0;
         /* Damage met before the first write fails the claim; after it the
          * top-up ends there: what was written is whole, the damaged ticket
          * is untouched, and the next CLAIM or NEXT names it. */
+        int picked = tid ? loadPicked(hd, tid, &t, have == had) : 0;
         if (picked < 0 && have == had) {
             mergeFree(&m);
-            replyPickedDamage(hd, tid);
             return REDISMODULE_OK;
         }
         if (picked <= 0) break;
@@ -829,8 +829,8 @@ static int cmdTicketRoute(Hd *hd, RedisModuleString **argv, int argc) {
     } else {
         long long tid = mostUrgentUnassigned(hd, &cfg);
         if (tid < 0) return REDISMODULE_OK;
-        int picked = tid ? loadPicked(hd, tid, &t) : 0;
-        if (picked < 0) return replyPickedDamage(hd, tid), REDISMODULE_OK;
+        int picked = tid ? loadPicked(hd, tid, &t, 1) : 0;
+        if (picked < 0) return REDISMODULE_OK;
         if (!picked) return RedisModule_ReplyWithNull(hd->ctx);
     }
     RedisModuleString *aid = bestAgentFor(hd, t.category, t.catlen);

@@ -59,11 +59,18 @@ static void addSkillMember(RedisModuleKey *key, RedisModuleString *member,
     addSkill(s, len, privdata);
 }
 
-/* One open of the skills key for its type, its size and its members. */
-static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
+/* One open of the skills key for its type, its size and its members.
+ * Returns 0 after replying INVALID when the key is not a set: a damaged
+ * skills set is not "no skills" (the agent would silently get nothing). */
+static int agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
     RedisModuleKey *k = RedisModule_OpenKey(hd->ctx, hdAgentSkillsKey(hd, aid), REDISMODULE_READ);
-    int isSet = RedisModule_KeyType(k) == REDISMODULE_KEYTYPE_SET;
+    int type = RedisModule_KeyType(k);
+    int isSet = type == REDISMODULE_KEYTYPE_SET;
     long long n = isSet ? (long long)RedisModule_ValueLength(k) : 0;
+    if (!isSet && type != REDISMODULE_KEYTYPE_EMPTY) {
+        RedisModule_CloseKey(k);
+        return hdCheckTypeOrReply(hd, hdAgentSkillsKey(hd, aid), REDISMODULE_KEYTYPE_SET);
+    }
     l->n = 0;
     l->cap = (int)n + 1;
     l->cats = RedisModule_PoolAlloc(hd->ctx, sizeof(*l->cats) * (size_t)l->cap);
@@ -74,6 +81,7 @@ static void agentCategories(Hd *hd, RedisModuleString *aid, CatList *l) {
         RedisModule_ScanCursorDestroy(cur);
     }
     RedisModule_CloseKey(k);
+    return 1;
 }
 
 /* First element of a routing queue in [min, max] (min excluded when
@@ -286,6 +294,9 @@ static int agentCanTakeOrReply(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) 
     size_t len;
     const char *aid = RedisModule_StringPtrLen(aidArg, &len);
     if (!agentLoad(hd, aidArg, a)) {
+        /* A key of another type is damage, not a missing agent. */
+        if (hdValidId(aid, len) &&
+            !hdCheckTypeOrReply(hd, hdAgentKey(hd, aidArg), REDISMODULE_KEYTYPE_HASH)) return 0;
         hdError(hd, "NOTFOUND", "agent '%.*s' does not exist; create it with "
                 "AGENT.CREATE", (int)(len > 64 ? 64 : len), aid);
         return 0;
@@ -298,19 +309,33 @@ static int agentCanTakeOrReply(Hd *hd, RedisModuleString *aidArg, AgentInfo *a) 
     return 1;
 }
 
-/* Loads and type-checks a picked ticket; 0 when it cannot be assigned
- * (damaged keys), so callers stop before writing anything for it. */
-static int loadPicked(Hd *hd, long long tid, Ticket *t) {
-    if (!ticketLoad(hd, tid, t) || !t->exists || !ticketIsActive(t) || t->agent) return 0;
-    return hdTypeOk(hd, hdTicketLogKey(hd, tid), REDISMODULE_KEYTYPE_LIST);
+/* Loads and type-checks a picked ticket: 1 when it can be assigned, 0 when
+ * it cannot (a stale queue entry: gone, closed or already assigned), -1
+ * when its hash or log has the wrong type. Callers write nothing for a
+ * ticket that is not 1. With reply (nothing written yet) -1 comes with the
+ * INVALID reply, and the caller replies nothing more; without, nothing is
+ * replied (a CLAIM that has assigned tickets already stops there and
+ * replies them): the hash is then type-checked before ticketLoad, which
+ * would reply. */
+static int loadPicked(Hd *hd, long long tid, Ticket *t, int reply) {
+    RedisModuleString *log;
+    if (!reply && !hdTypeOk(hd, hdTicketKey(hd, tid), REDISMODULE_KEYTYPE_HASH)) return -1;
+    if (!ticketLoad(hd, tid, t)) return -1;
+    if (!t->exists || !ticketIsActive(t) || t->agent) return 0;
+    log = hdTicketLogKey(hd, tid);
+    if (hdTypeOk(hd, log, REDISMODULE_KEYTYPE_LIST)) return 1;
+    if (reply) hdCheckTypeOrReply(hd, log, REDISMODULE_KEYTYPE_LIST);
+    return -1;
 }
 
 /* The keys an assignment writes besides the ticket's own: the routing
  * queues it may leave, the event stream and the agent's set (its hash is
  * one: agentLoad read it as a hash). D:stats is not among them: taking a
  * ticket changes no status. With seek_checks the routing queues are left to
- * the pick (pickTicket), which opens each of them anyway. */
-static int checkDeskKeys(Hd *hd, const AgentInfo *a, const CatList *l, int seek_checks) {
+ * the pick (pickTicket), which opens each of them anyway. D:sla:reassign
+ * is written only with reassign-after on (slaAssignClock). */
+static int checkDeskKeys(Hd *hd, const DeskConfig *cfg, const AgentInfo *a, const CatList *l,
+                         int seek_checks) {
     for (int i = 0; i < l->n; i++) {
         const char *cat = l->cats[i];
         size_t clen = strlen(cat);
@@ -320,7 +345,9 @@ static int checkDeskKeys(Hd *hd, const AgentInfo *a, const CatList *l, int seek_
                         : !queueCheckRoutingOrReply(hd, cat, clen)) return 0;
     }
     return hdCheckTypeOrReply(hd, hdEventsKey(hd), REDISMODULE_KEYTYPE_STREAM) &&
-           hdCheckTypeOrReply(hd, a->open_key, REDISMODULE_KEYTYPE_SET);
+           hdCheckTypeOrReply(hd, a->open_key, REDISMODULE_KEYTYPE_SET) &&
+           (cfg->reassign_after <= 0 ||
+            hdCheckTypeOrReply(hd, hdSlaReassignKey(hd), REDISMODULE_KEYTYPE_ZSET));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -341,11 +368,12 @@ static int serveNext(Hd *hd, RedisModuleString *aidArg) {
         return hdError(hd, "CAPACITY", "agent %s is at capacity (%lld of %lld); close or "
                        "release tickets first", RedisModule_StringPtrLen(aidArg, NULL),
                        a.load, a.capacity), 1;
-    agentCategories(hd, aidArg, &l);
-    if (!checkDeskKeys(hd, &a, &l, 1)) return 1;
+    if (!agentCategories(hd, aidArg, &l) || !checkDeskKeys(hd, &cfg, &a, &l, 1)) return 1;
     long long tid = pickTicket(hd, &l);
     if (tid < 0) return 1;
-    if (!tid || !loadPicked(hd, tid, &t)) return 0;
+    int picked = tid ? loadPicked(hd, tid, &t, 1) : 0;
+    if (picked < 0) return 1;
+    if (!picked) return 0;
     ticketAssignToAgent(hd, &cfg, &t, &a, "next");
     /* The hash as loaded plus what the assignment wrote: no second read. */
     ticketReplyLoaded(hd, &t);
@@ -563,7 +591,7 @@ static int nextTimedOut(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
 static void blockForNext(Hd *hd, RedisModuleString *aid, long long ms) {
     CatList l;
     Waiter *w = RedisModule_Calloc(1, sizeof(*w));
-    agentCategories(hd, aid, &l);
+    (void)agentCategories(hd, aid, &l);    /* serveNext found the skills set whole */
     w->keys = RedisModule_Alloc(sizeof(*w->keys) * (size_t)(l.n + 1));
     for (int i = 0; i <= l.n; i++) {
         w->keys[i] = i < l.n ? hdRoutingKey(hd, l.cats[i], strlen(l.cats[i]))
@@ -678,9 +706,9 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
     }
     if (!deskConfigLoad(hd, &cfg)) return REDISMODULE_OK;
     if (!agentCanTakeOrReply(hd, argv[2], &a)) return REDISMODULE_OK;
-    agentCategories(hd, argv[2], &l);
     /* ORDER CREATED sizes the queues instead of seeking them: checked here. */
-    if (!checkDeskKeys(hd, &a, &l, !by_created)) return REDISMODULE_OK;
+    if (!agentCategories(hd, argv[2], &l) || !checkDeskKeys(hd, &cfg, &a, &l, !by_created))
+        return REDISMODULE_OK;
 
     /* Top up to COUNT open tickets, never past capacity. */
     long long target = count < 0 ? a.capacity : (count < a.capacity ? count : a.capacity);
@@ -691,10 +719,19 @@ static int cmdTicketClaim(Hd *hd, RedisModuleString **argv, int argc) {
         hdCheckTypeOrReply(hd, m.wrongtype, REDISMODULE_KEYTYPE_ZSET);
         return REDISMODULE_OK;
     }
-    for (long long have = a.load; have < target; have++) {
+    long long had = a.load;     /* the assignments below count a.load up */
+    for (long long have = had; have < target; have++) {
         Ticket t;
         long long tid = mergePeek(&m);
-        if (!tid || !loadPicked(hd, tid, &t)) break;
+        /* Damage met before the first write fails the claim; after it the
+         * top-up ends there: what was written is whole, the damaged ticket
+         * is untouched, and the next CLAIM or NEXT names it. */
+        int picked = tid ? loadPicked(hd, tid, &t, have == had) : 0;
+        if (picked < 0 && have == had) {
+            mergeFree(&m);
+            return REDISMODULE_OK;
+        }
+        if (picked <= 0) break;
         ticketAssignToAgent(hd, &cfg, &t, &a, "claimed");
         mergeAdvance(&m);
         hdg.claims++;
@@ -792,7 +829,9 @@ static int cmdTicketRoute(Hd *hd, RedisModuleString **argv, int argc) {
     } else {
         long long tid = mostUrgentUnassigned(hd, &cfg);
         if (tid < 0) return REDISMODULE_OK;
-        if (!tid || !loadPicked(hd, tid, &t)) return RedisModule_ReplyWithNull(hd->ctx);
+        int picked = tid ? loadPicked(hd, tid, &t, 1) : 0;
+        if (picked < 0) return REDISMODULE_OK;
+        if (!picked) return RedisModule_ReplyWithNull(hd->ctx);
     }
     RedisModuleString *aid = bestAgentFor(hd, t.category, t.catlen);
     if (!aid) return RedisModule_ReplyWithNull(hd->ctx);

@@ -142,10 +142,13 @@ RedisModuleString *hdConstString(Hd *hd, const char *lit) {
     return constStrings[nconstStrings++].s;
 }
 
+static void fixedCacheFree(void);
+
 void hdConstStringsFree(void) {
     for (int i = 0; i < nconstStrings; i++) RedisModule_FreeString(NULL, constStrings[i].s);
     nconstStrings = 0;
     memset(constByPtr, 0, sizeof(constByPtr));
+    fixedCacheFree();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -246,22 +249,55 @@ static RedisModuleString *memoPut(Hd *hd, int kind, long long num, const char *i
     return key;
 }
 
-/* "<desk>:<suffix>" without formatting. */
-static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
+/* "<desk>:<suffix>" without formatting; ctx NULL for a module string. */
+static RedisModuleString *fixedKey(Hd *hd, RedisModuleCtx *ctx, const char *suffix, size_t slen) {
     char buf[HD_DESK_MAX + 32];
     memcpy(buf, hd->dname, hd->dlen);
     buf[hd->dlen] = ':';
     memcpy(buf + hd->dlen + 1, suffix, slen);
-    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+    return RedisModule_CreateString(ctx, buf, hd->dlen + 1 + slen);
+}
+
+/* The fixed names of the last desk a lending command used, kept across
+ * commands (module strings, no context): consecutive commands mostly name
+ * one desk, and these were eleven string objects a TICKET.CREATE, each
+ * made, queued for auto memory and freed. Shared as the constant strings
+ * are: writes copy a key name, handles and replication take their own
+ * references. Only a lending command (memo_lend) takes them: it frees no
+ * name it was handed, and only one such command runs at a time, so a desk
+ * switch frees nothing a running command still names. */
+static struct {
+    char desk[HD_DESK_MAX];
+    size_t dlen;
+    RedisModuleString *s[HD_FIXED_KEYS];
+} fixedCache;
+
+static void fixedCacheFree(void) {
+    for (int i = 0; i < HD_FIXED_KEYS; i++) {
+        if (fixedCache.s[i]) RedisModule_FreeString(NULL, fixedCache.s[i]);
+        fixedCache.s[i] = NULL;
+    }
+    fixedCache.dlen = 0;
+}
+
+static RedisModuleString *fixedCached(Hd *hd, int kind, const char *suffix, size_t slen) {
+    if (fixedCache.dlen != hd->dlen || memcmp(fixedCache.desk, hd->dname, hd->dlen)) {
+        fixedCacheFree();
+        memcpy(fixedCache.desk, hd->dname, hd->dlen);
+        fixedCache.dlen = hd->dlen;
+    }
+    if (!fixedCache.s[kind]) fixedCache.s[kind] = fixedKey(hd, NULL, suffix, slen);
+    return fixedCache.s[kind];
 }
 
 /* A fixed name has its own slot: no search. */
 static RedisModuleString *memoFixed(Hd *hd, int kind, const char *suffix, size_t slen) {
     RedisModuleString *k;
     int i;
-    if (!hd->memo_on) return fixedKey(hd, suffix, slen);
+    if (!hd->memo_on) return fixedKey(hd, hd->ctx, suffix, slen);
     if (hd->fixed_keys[kind]) return handOut(hd, hd->memo[hd->fixed_keys[kind] - 1].key);
-    k = fixedKey(hd, suffix, slen);
+    k = hd->memo_lend && hd->dlen <= HD_DESK_MAX ? fixedCached(hd, kind, suffix, slen)
+                                                 : fixedKey(hd, hd->ctx, suffix, slen);
     if ((i = entryPut(hd, kind, 0, NULL, 0, k)) >= 0) hd->fixed_keys[kind] = (unsigned char)(i + 1);
     return k;
 }

@@ -303,9 +303,65 @@ static RedisModuleString *memoFixed(Hd *hd, int kind, const char *suffix, size_t
 }
 #define FIXED(kind, suffix) memoFixed(hd, kind, suffix, sizeof(suffix) - 1)
 
+/* "<desk>:" and then pieces, without hdFormat: the memoised builders run
+ * on every hot command, and a format's scan was ~300 instructions a name.
+ * Pieces past HD_KEY_MAX are cut, as hdFormat cuts. */
+typedef struct KeyName { char buf[HD_KEY_MAX]; size_t n; } KeyName;
+
+static void knAdd(KeyName *kn, const char *s, size_t len) {
+    if (len > sizeof(kn->buf) - kn->n) len = sizeof(kn->buf) - kn->n;
+    memcpy(kn->buf + kn->n, s, len);
+    kn->n += len;
+}
+#define KN_LIT(kn, lit) knAdd(kn, lit, sizeof(lit) - 1)
+
+static void knStart(Hd *hd, KeyName *kn) {
+    kn->n = 0;
+    knAdd(kn, hd->dname, hd->dlen);
+    KN_LIT(kn, ":");
+}
+
+static void knNum(KeyName *kn, long long v) {
+    char num[24];
+    knAdd(kn, num, (size_t)hdFormatLL(num, v));
+}
+
+static RedisModuleString *knString(Hd *hd, const KeyName *kn) {
+    return RedisModule_CreateString(hd->ctx, kn->buf, kn->n);
+}
+
+/* "<desk>:<pre><num><post>", memoised as (kind, num). */
+static RedisModuleString *numKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                 long long num, const char *post, size_t qlen) {
+    KeyName kn;
+    RedisModuleString *k = memoGet(hd, kind, num, NULL, 0);
+    if (k) return k;
+    knStart(hd, &kn);
+    knAdd(&kn, pre, plen);
+    knNum(&kn, num);
+    knAdd(&kn, post, qlen);
+    return memoPut(hd, kind, num, NULL, 0, knString(hd, &kn));
+}
+#define NUM_KEY(kind, pre, num, post) \
+    numKey(hd, kind, pre, sizeof(pre) - 1, num, post, sizeof(post) - 1)
+
+/* "<desk>:<pre><text><post>", memoised as (kind, text). */
+static RedisModuleString *textKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                  const char *s, size_t len, const char *post, size_t qlen) {
+    KeyName kn;
+    RedisModuleString *k = memoGet(hd, kind, 0, s, len);
+    if (k) return k;
+    knStart(hd, &kn);
+    knAdd(&kn, pre, plen);
+    knAdd(&kn, s, len);
+    knAdd(&kn, post, qlen);
+    return memoPut(hd, kind, 0, s, len, knString(hd, &kn));
+}
+#define TEXT_KEY(kind, pre, s, len, post) \
+    textKey(hd, kind, pre, sizeof(pre) - 1, s, len, post, sizeof(post) - 1)
+
 RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET, tid, NULL, 0, hdKey(hd, "ticket:%lld", tid));
+    return NUM_KEY(KM_TICKET, "ticket:", tid, "");
 }
 
 /* One builder per key kind (SPEC.md section 2): the schema is spelled here
@@ -356,8 +412,7 @@ RedisModuleString *hdModelWordsKey(Hd *hd) {
     return hdKey(hd, "model:words");
 }
 RedisModuleString *hdTicketLogKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET_LOG, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET_LOG, tid, NULL, 0, hdKey(hd, "ticket:%lld:log", tid));
+    return NUM_KEY(KM_TICKET_LOG, "ticket:", tid, ":log");
 }
 RedisModuleString *hdTicketChatKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:chat", tid);
@@ -366,15 +421,13 @@ RedisModuleString *hdTicketStateKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:state", tid);
 }
 RedisModuleString *hdTicketReportKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET_REPORT, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET_REPORT, tid, NULL, 0, hdKey(hd, "ticket:%lld:report", tid));
+    return NUM_KEY(KM_TICKET_REPORT, "ticket:", tid, ":report");
 }
 RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
     return hdKey(hd, "chat:%lld", tid);
 }
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_FLOOD_CHILDREN, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_FLOOD_CHILDREN, tid, NULL, 0, hdKey(hd, "flood:children:%lld", tid));
+    return NUM_KEY(KM_FLOOD_CHILDREN, "flood:children:", tid, "");
 }
 /* The flood keys are opened on every TICKET.CREATE (hot path). */
 RedisModuleString *hdFloodRecentKey(Hd *hd) {
@@ -384,8 +437,7 @@ RedisModuleString *hdFloodMastersKey(Hd *hd) {
     return FIXED(KM_FLOOD_MASTERS, "flood:masters");
 }
 RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
-    RedisModuleString *k = memoGet(hd, KM_REPORT_DAY, day, NULL, 0);
-    return k ? k : memoPut(hd, KM_REPORT_DAY, day, NULL, 0, hdKey(hd, "report:%lld", day));
+    return NUM_KEY(KM_REPORT_DAY, "report:", day, "");
 }
 
 /* A member, not a key, memoised the same way: writes copy it (ZsetAdd,
@@ -398,43 +450,39 @@ RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     return memoPut(hd, KM_MEMBER, tid, NULL, 0, RedisModule_CreateString(hd->ctx, buf, n));
 }
 
-/* Ids are validated to 64 bytes, so "%.*s" keys always fit in HD_KEY_MAX. */
-static RedisModuleString *idKey(Hd *hd, int memo, const char *kind, RedisModuleString *id,
-                                const char *suffix) {
+/* Ids are validated to 64 bytes, so these keys always fit in HD_KEY_MAX. */
+#define ID_KEY(kind, pre, id, post) \
+    idKey(hd, kind, pre, sizeof(pre) - 1, id, post, sizeof(post) - 1)
+static RedisModuleString *idKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                RedisModuleString *id, const char *post, size_t qlen) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(id, &len);
-    RedisModuleString *k = memoGet(hd, memo, 0, s, len);
-    return k ? k : memoPut(hd, memo, 0, s, len,
-                           hdKey(hd, "%s:%.*s%s", kind, (int)len, s, suffix));
+    return textKey(hd, kind, pre, plen, s, len, post, qlen);
 }
 
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT, "agent", aid, "");
+    return ID_KEY(KM_AGENT, "agent:", aid, "");
 }
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT_SKILLS, "agent", aid, ":skills");
+    return ID_KEY(KM_AGENT_SKILLS, "agent:", aid, ":skills");
 }
 RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT_OPEN, "agent", aid, ":open_tickets");
+    return ID_KEY(KM_AGENT_OPEN, "agent:", aid, ":open_tickets");
 }
 RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, KM_USER, "user", uid, "");
+    return ID_KEY(KM_USER, "user:", uid, "");
 }
 RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, KM_USER_TICKETS, "user", uid, ":tickets");
+    return ID_KEY(KM_USER_TICKETS, "user:", uid, ":tickets");
 }
 RedisModuleString *hdEmailKey(Hd *hd, const char *email, size_t len) {
     return hdKey(hd, "idx:user_email:%.*s", (int)len, email);
 }
 RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
-    RedisModuleString *k = memoGet(hd, KM_ROUTING, 0, cat, len);
-    return k ? k : memoPut(hd, KM_ROUTING, 0, cat, len,
-                           hdKey(hd, "queue:unassigned:%.*s", (int)len, cat));
+    return TEXT_KEY(KM_ROUTING, "queue:unassigned:", cat, len, "");
 }
 RedisModuleString *hdCreatedKey(Hd *hd, const char *cat, size_t len) {
-    RedisModuleString *k = memoGet(hd, KM_CREATED, 0, cat, len);
-    return k ? k : memoPut(hd, KM_CREATED, 0, cat, len,
-                           hdKey(hd, "queue:created:%.*s", (int)len, cat));
+    return TEXT_KEY(KM_CREATED, "queue:created:", cat, len, "");
 }
 RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len) {
     return hdKey(hd, "skill:%.*s", (int)len, skill);

@@ -248,6 +248,10 @@ int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
 /* Turns the key-name memo on for this command. Only for an Hd whose ctx has
  * auto memory (RedisModule_AutoMemory) and lives for one command. */
 void hdKeyMemoStart(Hd *hd);
+/* And lends the memo's names (Hd.memo_lend), after hdKeyMemoStart, for a
+ * command that frees no key name it is handed; one such command runs at a
+ * time (none calls another). */
+void hdKeyMemoLend(Hd *hd);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

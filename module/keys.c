@@ -169,6 +169,8 @@ enum {
 };
 _Static_assert(KM_FIXED_END <= HD_FIXED_KEYS, "HD_FIXED_KEYS is too small");
 
+static unsigned nameGen;        /* the running lending command's (hdKeyMemoLend) */
+
 void hdKeyMemoStart(Hd *hd) {
     hd->memo_on = 1;
     hd->memo_lend = 0;
@@ -179,6 +181,11 @@ void hdKeyMemoStart(Hd *hd) {
     memset(hd->by_args, 0, sizeof(hd->by_args));
     memset(hd->by_ptr, 0, sizeof(hd->by_ptr));
     memset(hd->fixed_keys, 0, sizeof(hd->fixed_keys));
+}
+
+void hdKeyMemoLend(Hd *hd) {
+    hd->memo_lend = 1;
+    nameGen++;                  /* the desk cache's names it takes (below) */
 }
 
 static unsigned argsSlot(int kind, long long num, const char *id, size_t idlen) {
@@ -272,20 +279,78 @@ static struct {
     RedisModuleString *s[HD_FIXED_KEYS];
 } fixedCache;
 
+/* The same for names with a text argument (an agent's keys, a category's
+ * queues, a customer's): the few agents and categories a desk's commands
+ * name again and again. A round-robin victim, never one the running
+ * command has taken (used == the command's generation, bumped by
+ * hdKeyMemoLend): that command may still name it. */
+#define NAME_CACHE 32
+static struct {
+    int kind;
+    size_t idlen;
+    char id[HD_ID_MAX];
+    RedisModuleString *s;
+    unsigned used;
+} nameCache[NAME_CACHE];
+static unsigned nameNext;
+
 static void fixedCacheFree(void) {
     for (int i = 0; i < HD_FIXED_KEYS; i++) {
         if (fixedCache.s[i]) RedisModule_FreeString(NULL, fixedCache.s[i]);
         fixedCache.s[i] = NULL;
     }
+    for (int i = 0; i < NAME_CACHE; i++) {
+        if (nameCache[i].s) RedisModule_FreeString(NULL, nameCache[i].s);
+        nameCache[i].s = NULL;
+    }
     fixedCache.dlen = 0;
 }
 
-static RedisModuleString *fixedCached(Hd *hd, int kind, const char *suffix, size_t slen) {
+/* The cache, emptied first when it holds another desk's names. */
+static void deskCacheFor(Hd *hd) {
     if (fixedCache.dlen != hd->dlen || memcmp(fixedCache.desk, hd->dname, hd->dlen)) {
         fixedCacheFree();
         memcpy(fixedCache.desk, hd->dname, hd->dlen);
         fixedCache.dlen = hd->dlen;
     }
+}
+
+/* Whether a lending command may take names from the desk cache. */
+static int deskCacheOn(Hd *hd) {
+    return hd->memo_lend && hd->dlen <= HD_DESK_MAX;
+}
+
+/* The cached name for (kind, id), or NULL. */
+static RedisModuleString *nameCached(Hd *hd, int kind, const char *id, size_t idlen) {
+    deskCacheFor(hd);
+    for (int i = 0; i < NAME_CACHE; i++)
+        if (nameCache[i].s && nameCache[i].kind == kind && nameCache[i].idlen == idlen &&
+            !memcmp(nameCache[i].id, id, idlen)) {
+            nameCache[i].used = nameGen;
+            return nameCache[i].s;
+        }
+    return NULL;
+}
+
+/* Keeps s (a module string) as the name of (kind, id) when a slot is free
+ * of the running command; returns whether it did (else the caller owns s). */
+static int nameCachePut(int kind, const char *id, size_t idlen, RedisModuleString *s) {
+    for (int tries = 0; tries < NAME_CACHE; tries++) {
+        int i = (int)(nameNext++ % NAME_CACHE);
+        if (nameCache[i].s && nameCache[i].used == nameGen) continue;
+        if (nameCache[i].s) RedisModule_FreeString(NULL, nameCache[i].s);
+        nameCache[i].kind = kind;
+        nameCache[i].idlen = idlen;
+        memcpy(nameCache[i].id, id, idlen);
+        nameCache[i].s = s;
+        nameCache[i].used = nameGen;
+        return 1;
+    }
+    return 0;
+}
+
+static RedisModuleString *fixedCached(Hd *hd, int kind, const char *suffix, size_t slen) {
+    deskCacheFor(hd);
     if (!fixedCache.s[kind]) fixedCache.s[kind] = fixedKey(hd, NULL, suffix, slen);
     return fixedCache.s[kind];
 }
@@ -296,8 +361,7 @@ static RedisModuleString *memoFixed(Hd *hd, int kind, const char *suffix, size_t
     int i;
     if (!hd->memo_on) return fixedKey(hd, hd->ctx, suffix, slen);
     if (hd->fixed_keys[kind]) return handOut(hd, hd->memo[hd->fixed_keys[kind] - 1].key);
-    k = hd->memo_lend && hd->dlen <= HD_DESK_MAX ? fixedCached(hd, kind, suffix, slen)
-                                                 : fixedKey(hd, hd->ctx, suffix, slen);
+    k = deskCacheOn(hd) ? fixedCached(hd, kind, suffix, slen) : fixedKey(hd, hd->ctx, suffix, slen);
     if ((i = entryPut(hd, kind, 0, NULL, 0, k)) >= 0) hd->fixed_keys[kind] = (unsigned char)(i + 1);
     return k;
 }
@@ -350,12 +414,24 @@ static RedisModuleString *textKey(Hd *hd, int kind, const char *pre, size_t plen
                                   const char *s, size_t len, const char *post, size_t qlen) {
     KeyName kn;
     RedisModuleString *k = memoGet(hd, kind, 0, s, len);
+    int cache = deskCacheOn(hd) && len <= HD_ID_MAX;
     if (k) return k;
+    if (cache && (k = nameCached(hd, kind, s, len)) != NULL)
+        return memoPut(hd, kind, 0, s, len, k);
     knStart(hd, &kn);
     knAdd(&kn, pre, plen);
     knAdd(&kn, s, len);
     knAdd(&kn, post, qlen);
-    return memoPut(hd, kind, 0, s, len, knString(hd, &kn));
+    if (cache) {
+        k = RedisModule_CreateString(NULL, kn.buf, kn.n);
+        if (!nameCachePut(kind, s, len, k)) {
+            RedisModule_FreeString(NULL, k);
+            k = knString(hd, &kn);
+        }
+    } else {
+        k = knString(hd, &kn);
+    }
+    return memoPut(hd, kind, 0, s, len, k);
 }
 #define TEXT_KEY(kind, pre, s, len, post) \
     textKey(hd, kind, pre, sizeof(pre) - 1, s, len, post, sizeof(post) - 1)

@@ -81,32 +81,29 @@
 /* Per-call context                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* Key names a command has built (keys.c), so each is made once per command:
- * a key name was a format, a string object and its free every time, and a
- * TICKET.CREATE asks for about 40 of them, 20 different. */
-#define HD_KEY_MEMO 24
+/* Key names a command has built (keys.c), so each is made once per command,
+ * and the handle it opened on each (hdKeyOpen), in one table: a key name
+ * was a format, a string object and its free every time, a TICKET.CREATE
+ * asks for about 40 of them, 20 different, and opening a key was ~700
+ * instructions and closing it ~250. Each key is opened once, READ and
+ * WRITE, by the first type check or write that needs it, and closed by the
+ * context's auto memory when the command returns. An entry names the key
+ * once: the builder's arguments find it (a name asked for again), its
+ * string object finds its handle. Names no builder made (hdKey's others,
+ * a full table) get an entry of their own when opened. */
+#define HD_KEY_MEMO 64
+#define HD_KEY_INDEX 128            /* power of two, > 2 * HD_KEY_MEMO */
 #define HD_FIXED_KEYS 16
 typedef struct HdKeyMemo {
-    int kind;                   /* which builder (keys.c) */
+    int kind;                   /* which builder (keys.c), or none */
     long long num;              /* its number argument (ticket id, day) */
     size_t idlen;               /* its text argument (agent, user, category) */
     char id[HD_ID_MAX];
-    RedisModuleString *key;     /* the memo's own reference (HoldString) */
-} HdKeyMemo;
-
-/* Keys a command opened (keys.c, hdKeyOpen): each is opened once, READ and
- * WRITE, by the first type check or write that needs it, and closed by the
- * context's auto memory when the command returns. Opening a key was ~700 instructions and
- * closing it ~250, and a TICKET.CREATE checked the type of about 20 keys
- * and then opened the same keys again to write them. */
-#define HD_OPEN_KEYS 32
-#define HD_OPEN_INDEX 64            /* power of two, > HD_OPEN_KEYS */
-typedef struct HdOpenKey {
-    RedisModuleString *name;    /* the caller's name (pointer compared first) */
-    const char *bytes;          /* its bytes and length */
+    RedisModuleString *key;     /* the memo's own reference */
+    const char *bytes;          /* the name's bytes and length */
     size_t len;
-    RedisModuleKey *k;
-} HdOpenKey;
+    RedisModuleKey *k;          /* the command's handle of it, or NULL */
+} HdKeyMemo;
 
 typedef struct Hd {
     RedisModuleCtx *ctx;
@@ -116,15 +113,23 @@ typedef struct Hd {
     long long now;              /* Unix ms, read once per command */
     /* The key-name memo, on only where hdKeyMemoStart turned it on (a
      * context with auto memory: the memo's references are collected with
-     * the context's, so no name outlives the command). */
-    int memo_on, nmemo;
+     * the context's, so no name outlives the command). memo_lend: builders
+     * hand out the memo's own reference, not one of the caller's (callers
+     * must not free a name; DESK.CHECK's scratch lists do, so it is off
+     * there). */
+    int memo_on, memo_lend, nmemo;
     HdKeyMemo memo[HD_KEY_MEMO];
-    RedisModuleString *fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ... by kind */
+    unsigned char fixed_keys[HD_FIXED_KEYS];  /* "<desk>:stats", ...: entry + 1 */
+    /* entry + 1 (0 free), open addressing: by builder arguments, and by
+     * the name's address */
+    unsigned char by_args[HD_KEY_INDEX], by_ptr[HD_KEY_INDEX];
+    /* entries of names no builder made that hold a handle: another object
+     * with the same bytes must find the same handle (two WRITE handles of
+     * one key would leave one stale) */
+    int nplain;
+    unsigned char plain[HD_KEY_MEMO];
     struct HdHashRead *hash_read;  /* the last hash read whole (effects.c) */
-    int nopen;                  /* open keys, only while memo_on */
-    HdOpenKey open[HD_OPEN_KEYS];
     RedisModuleKey *loose;      /* a handle handed out with the table full */
-    unsigned char open_by_ptr[HD_OPEN_INDEX], open_by_tail[HD_OPEN_INDEX];
 } Hd;
 
 /* Handler of one command: argv/argc are the full command line. */
@@ -243,6 +248,10 @@ int hdDbDeskName(char *buf, int db, const char *desk, size_t dlen);
 /* Turns the key-name memo on for this command. Only for an Hd whose ctx has
  * auto memory (RedisModule_AutoMemory) and lives for one command. */
 void hdKeyMemoStart(Hd *hd);
+/* And lends the memo's names (Hd.memo_lend), after hdKeyMemoStart, for a
+ * command that frees no key name it is handed; one such command runs at a
+ * time (none calls another). */
+void hdKeyMemoLend(Hd *hd);
 /* "<desk>:<suffix>", suffix built printf-style. Auto-memory string. */
 RedisModuleString *hdKey(Hd *hd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -142,10 +142,13 @@ RedisModuleString *hdConstString(Hd *hd, const char *lit) {
     return constStrings[nconstStrings++].s;
 }
 
+static void fixedCacheFree(void);
+
 void hdConstStringsFree(void) {
     for (int i = 0; i < nconstStrings; i++) RedisModule_FreeString(NULL, constStrings[i].s);
     nconstStrings = 0;
     memset(constByPtr, 0, sizeof(constByPtr));
+    fixedCacheFree();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -154,6 +157,7 @@ void hdConstStringsFree(void) {
 
 /* Builders whose names are memoised, one kind each. */
 enum {
+    KM_NONE = -1,       /* a name opened that no builder made */
     /* fixed names, one slot each in Hd.fixed_keys */
     KM_STATS, KM_EVENTS, KM_CONFIG, KM_AGENTS, KM_QUEUE_PRIORITY, KM_QUEUE_SLA,
     KM_SLA_TIMER, KM_SLA_RELAX, KM_SLA_REASSIGN, KM_SEQ_TICKETS, KM_FLOOD_RECENT,
@@ -165,72 +169,275 @@ enum {
 };
 _Static_assert(KM_FIXED_END <= HD_FIXED_KEYS, "HD_FIXED_KEYS is too small");
 
+static unsigned nameGen;        /* the running lending command's (hdKeyMemoLend) */
+
 void hdKeyMemoStart(Hd *hd) {
     hd->memo_on = 1;
+    hd->memo_lend = 0;
     hd->nmemo = 0;
+    hd->nplain = 0;
     hd->hash_read = NULL;
-    hd->nopen = 0;
     hd->loose = NULL;
-    memset(hd->open_by_ptr, 0, sizeof(hd->open_by_ptr));
-    memset(hd->open_by_tail, 0, sizeof(hd->open_by_tail));
+    memset(hd->by_args, 0, sizeof(hd->by_args));
+    memset(hd->by_ptr, 0, sizeof(hd->by_ptr));
     memset(hd->fixed_keys, 0, sizeof(hd->fixed_keys));
 }
 
-/* The name built earlier in this command for (kind, num, id), or NULL. A
- * hit is handed out as a reference of the caller's own (HoldString, also
- * collected by auto memory), so a caller that frees its name (DESK.CHECK's
- * scratch lists do) leaves the memo's reference whole. The desk is the same
- * for the whole Hd, so it is not part of the memo's key. */
+void hdKeyMemoLend(Hd *hd) {
+    hd->memo_lend = 1;
+    nameGen++;                  /* the desk cache's names it takes (below) */
+}
+
+static unsigned argsSlot(int kind, long long num, const char *id, size_t idlen) {
+    uint64_t h = (uint64_t)kind * 0x100000001B3ULL ^ (uint64_t)num ^ ((uint64_t)idlen << 40);
+    for (size_t i = 0; i < idlen; i++) h = (h ^ (unsigned char)id[i]) * 0x100000001B3ULL;
+    return (unsigned)((h * 0x9E3779B97F4A7C15ULL) >> 57) & (HD_KEY_INDEX - 1);
+}
+
+static unsigned ptrSlotOf(const RedisModuleString *key) {
+    return (unsigned)(((uintptr_t)key * 0x9E3779B97F4A7C15ULL) >> 57) & (HD_KEY_INDEX - 1);
+}
+
+static void indexPut(unsigned char *ix, unsigned h, int entry) {
+    while (ix[h]) h = (h + 1) & (HD_KEY_INDEX - 1);
+    ix[h] = (unsigned char)(entry + 1);
+}
+
+/* A builder's name handed to its caller: the memo's own reference where
+ * memo_lend is on, else a reference of the caller's own (HoldString, also
+ * collected by auto memory), which the caller may free and leave the
+ * memo's reference whole. */
+static RedisModuleString *handOut(Hd *hd, RedisModuleString *key) {
+    return hd->memo_lend ? key : RedisModule_HoldString(hd->ctx, key);
+}
+
+/* The name built earlier in this command for (kind, num, id), or NULL. The
+ * desk is the same for the whole Hd, so it is not part of the memo's key. */
 static RedisModuleString *memoGet(Hd *hd, int kind, long long num, const char *id,
                                   size_t idlen) {
     if (!hd->memo_on) return NULL;
-    for (int i = 0; i < hd->nmemo; i++) {
-        HdKeyMemo *m = &hd->memo[i];
+    for (unsigned h = argsSlot(kind, num, id, idlen); hd->by_args[h];
+         h = (h + 1) & (HD_KEY_INDEX - 1)) {
+        HdKeyMemo *m = &hd->memo[hd->by_args[h] - 1];
         if (m->kind == kind && m->num == num && m->idlen == idlen &&
             (!idlen || !memcmp(m->id, id, idlen)))
-            return RedisModule_HoldString(hd->ctx, m->key);
+            return handOut(hd, m->key);
     }
     return NULL;
 }
 
-/* Keeps a reference to key, just built, for the rest of the command (auto
- * memory releases it with the context); returns key. A full memo, or an id
- * too long to copy, only skips the keeping. */
-static RedisModuleString *memoPut(Hd *hd, int kind, long long num, const char *id,
-                                  size_t idlen, RedisModuleString *key) {
-    if (!hd->memo_on || hd->nmemo == HD_KEY_MEMO || idlen > HD_ID_MAX) return key;
-    HdKeyMemo *m = &hd->memo[hd->nmemo++];
+/* A new entry naming key (kind KM_NONE: no builder's), or -1 when the
+ * table is full. Keeps the reference key is (lending) or one of its own,
+ * collected with the context either way. */
+static int entryPut(Hd *hd, int kind, long long num, const char *id, size_t idlen,
+                    RedisModuleString *key) {
+    HdKeyMemo *m;
+    if (hd->nmemo == HD_KEY_MEMO) return -1;
+    m = &hd->memo[hd->nmemo];
     m->kind = kind;
     m->num = num;
     m->idlen = idlen;
     if (idlen) memcpy(m->id, id, idlen);
-    m->key = RedisModule_HoldString(hd->ctx, key);
+    m->key = kind == KM_NONE || hd->memo_lend ? key : RedisModule_HoldString(hd->ctx, key);
+    m->bytes = RedisModule_StringPtrLen(key, &m->len);
+    m->k = NULL;
+    indexPut(hd->by_ptr, ptrSlotOf(m->key), hd->nmemo);
+    return hd->nmemo++;
+}
+
+/* Keeps key, just built, for the rest of the command; returns key. A full
+ * memo, or an id too long to copy, only skips the keeping. */
+static RedisModuleString *memoPut(Hd *hd, int kind, long long num, const char *id,
+                                  size_t idlen, RedisModuleString *key) {
+    int i;
+    if (!hd->memo_on || idlen > HD_ID_MAX) return key;
+    if ((i = entryPut(hd, kind, num, id, idlen, key)) >= 0)
+        indexPut(hd->by_args, argsSlot(kind, num, id, idlen), i);
     return key;
 }
 
-/* "<desk>:<suffix>" without formatting. */
-static RedisModuleString *fixedKey(Hd *hd, const char *suffix, size_t slen) {
+/* "<desk>:<suffix>" without formatting; ctx NULL for a module string. */
+static RedisModuleString *fixedKey(Hd *hd, RedisModuleCtx *ctx, const char *suffix, size_t slen) {
     char buf[HD_DESK_MAX + 32];
     memcpy(buf, hd->dname, hd->dlen);
     buf[hd->dlen] = ':';
     memcpy(buf + hd->dlen + 1, suffix, slen);
-    return RedisModule_CreateString(hd->ctx, buf, hd->dlen + 1 + slen);
+    return RedisModule_CreateString(ctx, buf, hd->dlen + 1 + slen);
+}
+
+/* The fixed names of the last desk a lending command used, kept across
+ * commands (module strings, no context): consecutive commands mostly name
+ * one desk, and these were eleven string objects a TICKET.CREATE, each
+ * made, queued for auto memory and freed. Shared as the constant strings
+ * are: writes copy a key name, handles and replication take their own
+ * references. Only a lending command (memo_lend) takes them: it frees no
+ * name it was handed, and only one such command runs at a time, so a desk
+ * switch frees nothing a running command still names. */
+static struct {
+    char desk[HD_DESK_MAX];
+    size_t dlen;
+    RedisModuleString *s[HD_FIXED_KEYS];
+} fixedCache;
+
+/* The same for names with a text argument (an agent's keys, a category's
+ * queues, a customer's): the few agents and categories a desk's commands
+ * name again and again. A round-robin victim, never one the running
+ * command has taken (used == the command's generation, bumped by
+ * hdKeyMemoLend): that command may still name it. */
+#define NAME_CACHE 32
+static struct {
+    int kind;
+    size_t idlen;
+    char id[HD_ID_MAX];
+    RedisModuleString *s;
+    unsigned used;
+} nameCache[NAME_CACHE];
+static unsigned nameNext;
+
+static void fixedCacheFree(void) {
+    for (int i = 0; i < HD_FIXED_KEYS; i++) {
+        if (fixedCache.s[i]) RedisModule_FreeString(NULL, fixedCache.s[i]);
+        fixedCache.s[i] = NULL;
+    }
+    for (int i = 0; i < NAME_CACHE; i++) {
+        if (nameCache[i].s) RedisModule_FreeString(NULL, nameCache[i].s);
+        nameCache[i].s = NULL;
+    }
+    fixedCache.dlen = 0;
+}
+
+/* The cache, emptied first when it holds another desk's names. */
+static void deskCacheFor(Hd *hd) {
+    if (fixedCache.dlen != hd->dlen || memcmp(fixedCache.desk, hd->dname, hd->dlen)) {
+        fixedCacheFree();
+        memcpy(fixedCache.desk, hd->dname, hd->dlen);
+        fixedCache.dlen = hd->dlen;
+    }
+}
+
+/* Whether a lending command may take names from the desk cache. */
+static int deskCacheOn(Hd *hd) {
+    return hd->memo_lend && hd->dlen <= HD_DESK_MAX;
+}
+
+/* The cached name for (kind, id), or NULL. */
+static RedisModuleString *nameCached(Hd *hd, int kind, const char *id, size_t idlen) {
+    deskCacheFor(hd);
+    for (int i = 0; i < NAME_CACHE; i++)
+        if (nameCache[i].s && nameCache[i].kind == kind && nameCache[i].idlen == idlen &&
+            !memcmp(nameCache[i].id, id, idlen)) {
+            nameCache[i].used = nameGen;
+            return nameCache[i].s;
+        }
+    return NULL;
+}
+
+/* Keeps s (a module string) as the name of (kind, id) when a slot is free
+ * of the running command; returns whether it did (else the caller owns s). */
+static int nameCachePut(int kind, const char *id, size_t idlen, RedisModuleString *s) {
+    for (int tries = 0; tries < NAME_CACHE; tries++) {
+        int i = (int)(nameNext++ % NAME_CACHE);
+        if (nameCache[i].s && nameCache[i].used == nameGen) continue;
+        if (nameCache[i].s) RedisModule_FreeString(NULL, nameCache[i].s);
+        nameCache[i].kind = kind;
+        nameCache[i].idlen = idlen;
+        memcpy(nameCache[i].id, id, idlen);
+        nameCache[i].s = s;
+        nameCache[i].used = nameGen;
+        return 1;
+    }
+    return 0;
+}
+
+static RedisModuleString *fixedCached(Hd *hd, int kind, const char *suffix, size_t slen) {
+    deskCacheFor(hd);
+    if (!fixedCache.s[kind]) fixedCache.s[kind] = fixedKey(hd, NULL, suffix, slen);
+    return fixedCache.s[kind];
 }
 
 /* A fixed name has its own slot: no search. */
 static RedisModuleString *memoFixed(Hd *hd, int kind, const char *suffix, size_t slen) {
     RedisModuleString *k;
-    if (!hd->memo_on) return fixedKey(hd, suffix, slen);
-    if (hd->fixed_keys[kind]) return RedisModule_HoldString(hd->ctx, hd->fixed_keys[kind]);
-    k = fixedKey(hd, suffix, slen);
-    hd->fixed_keys[kind] = RedisModule_HoldString(hd->ctx, k);
+    int i;
+    if (!hd->memo_on) return fixedKey(hd, hd->ctx, suffix, slen);
+    if (hd->fixed_keys[kind]) return handOut(hd, hd->memo[hd->fixed_keys[kind] - 1].key);
+    k = deskCacheOn(hd) ? fixedCached(hd, kind, suffix, slen) : fixedKey(hd, hd->ctx, suffix, slen);
+    if ((i = entryPut(hd, kind, 0, NULL, 0, k)) >= 0) hd->fixed_keys[kind] = (unsigned char)(i + 1);
     return k;
 }
 #define FIXED(kind, suffix) memoFixed(hd, kind, suffix, sizeof(suffix) - 1)
 
+/* "<desk>:" and then pieces, without hdFormat: the memoised builders run
+ * on every hot command, and a format's scan was ~300 instructions a name.
+ * Pieces past HD_KEY_MAX are cut, as hdFormat cuts. */
+typedef struct KeyName { char buf[HD_KEY_MAX]; size_t n; } KeyName;
+
+static void knAdd(KeyName *kn, const char *s, size_t len) {
+    if (len > sizeof(kn->buf) - kn->n) len = sizeof(kn->buf) - kn->n;
+    memcpy(kn->buf + kn->n, s, len);
+    kn->n += len;
+}
+#define KN_LIT(kn, lit) knAdd(kn, lit, sizeof(lit) - 1)
+
+static void knStart(Hd *hd, KeyName *kn) {
+    kn->n = 0;
+    knAdd(kn, hd->dname, hd->dlen);
+    KN_LIT(kn, ":");
+}
+
+static void knNum(KeyName *kn, long long v) {
+    char num[24];
+    knAdd(kn, num, (size_t)hdFormatLL(num, v));
+}
+
+static RedisModuleString *knString(Hd *hd, const KeyName *kn) {
+    return RedisModule_CreateString(hd->ctx, kn->buf, kn->n);
+}
+
+/* "<desk>:<pre><num><post>", memoised as (kind, num). */
+static RedisModuleString *numKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                 long long num, const char *post, size_t qlen) {
+    KeyName kn;
+    RedisModuleString *k = memoGet(hd, kind, num, NULL, 0);
+    if (k) return k;
+    knStart(hd, &kn);
+    knAdd(&kn, pre, plen);
+    knNum(&kn, num);
+    knAdd(&kn, post, qlen);
+    return memoPut(hd, kind, num, NULL, 0, knString(hd, &kn));
+}
+#define NUM_KEY(kind, pre, num, post) \
+    numKey(hd, kind, pre, sizeof(pre) - 1, num, post, sizeof(post) - 1)
+
+/* "<desk>:<pre><text><post>", memoised as (kind, text). */
+static RedisModuleString *textKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                  const char *s, size_t len, const char *post, size_t qlen) {
+    KeyName kn;
+    RedisModuleString *k = memoGet(hd, kind, 0, s, len);
+    int cache = deskCacheOn(hd) && len <= HD_ID_MAX;
+    if (k) return k;
+    if (cache && (k = nameCached(hd, kind, s, len)) != NULL)
+        return memoPut(hd, kind, 0, s, len, k);
+    knStart(hd, &kn);
+    knAdd(&kn, pre, plen);
+    knAdd(&kn, s, len);
+    knAdd(&kn, post, qlen);
+    if (cache) {
+        k = RedisModule_CreateString(NULL, kn.buf, kn.n);
+        if (!nameCachePut(kind, s, len, k)) {
+            RedisModule_FreeString(NULL, k);
+            k = knString(hd, &kn);
+        }
+    } else {
+        k = knString(hd, &kn);
+    }
+    return memoPut(hd, kind, 0, s, len, k);
+}
+#define TEXT_KEY(kind, pre, s, len, post) \
+    textKey(hd, kind, pre, sizeof(pre) - 1, s, len, post, sizeof(post) - 1)
+
 RedisModuleString *hdTicketKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET, tid, NULL, 0, hdKey(hd, "ticket:%lld", tid));
+    return NUM_KEY(KM_TICKET, "ticket:", tid, "");
 }
 
 /* One builder per key kind (SPEC.md section 2): the schema is spelled here
@@ -281,8 +488,7 @@ RedisModuleString *hdModelWordsKey(Hd *hd) {
     return hdKey(hd, "model:words");
 }
 RedisModuleString *hdTicketLogKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET_LOG, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET_LOG, tid, NULL, 0, hdKey(hd, "ticket:%lld:log", tid));
+    return NUM_KEY(KM_TICKET_LOG, "ticket:", tid, ":log");
 }
 RedisModuleString *hdTicketChatKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:chat", tid);
@@ -291,15 +497,13 @@ RedisModuleString *hdTicketStateKey(Hd *hd, long long tid) {
     return hdKey(hd, "ticket:%lld:state", tid);
 }
 RedisModuleString *hdTicketReportKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_TICKET_REPORT, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_TICKET_REPORT, tid, NULL, 0, hdKey(hd, "ticket:%lld:report", tid));
+    return NUM_KEY(KM_TICKET_REPORT, "ticket:", tid, ":report");
 }
 RedisModuleString *hdChatChannel(Hd *hd, long long tid) {
     return hdKey(hd, "chat:%lld", tid);
 }
 RedisModuleString *hdFloodChildrenKey(Hd *hd, long long tid) {
-    RedisModuleString *k = memoGet(hd, KM_FLOOD_CHILDREN, tid, NULL, 0);
-    return k ? k : memoPut(hd, KM_FLOOD_CHILDREN, tid, NULL, 0, hdKey(hd, "flood:children:%lld", tid));
+    return NUM_KEY(KM_FLOOD_CHILDREN, "flood:children:", tid, "");
 }
 /* The flood keys are opened on every TICKET.CREATE (hot path). */
 RedisModuleString *hdFloodRecentKey(Hd *hd) {
@@ -309,8 +513,7 @@ RedisModuleString *hdFloodMastersKey(Hd *hd) {
     return FIXED(KM_FLOOD_MASTERS, "flood:masters");
 }
 RedisModuleString *hdReportDayKey(Hd *hd, long long day) {
-    RedisModuleString *k = memoGet(hd, KM_REPORT_DAY, day, NULL, 0);
-    return k ? k : memoPut(hd, KM_REPORT_DAY, day, NULL, 0, hdKey(hd, "report:%lld", day));
+    return NUM_KEY(KM_REPORT_DAY, "report:", day, "");
 }
 
 /* A member, not a key, memoised the same way: writes copy it (ZsetAdd,
@@ -323,43 +526,39 @@ RedisModuleString *hdTicketMember(Hd *hd, long long tid) {
     return memoPut(hd, KM_MEMBER, tid, NULL, 0, RedisModule_CreateString(hd->ctx, buf, n));
 }
 
-/* Ids are validated to 64 bytes, so "%.*s" keys always fit in HD_KEY_MAX. */
-static RedisModuleString *idKey(Hd *hd, int memo, const char *kind, RedisModuleString *id,
-                                const char *suffix) {
+/* Ids are validated to 64 bytes, so these keys always fit in HD_KEY_MAX. */
+#define ID_KEY(kind, pre, id, post) \
+    idKey(hd, kind, pre, sizeof(pre) - 1, id, post, sizeof(post) - 1)
+static RedisModuleString *idKey(Hd *hd, int kind, const char *pre, size_t plen,
+                                RedisModuleString *id, const char *post, size_t qlen) {
     size_t len;
     const char *s = RedisModule_StringPtrLen(id, &len);
-    RedisModuleString *k = memoGet(hd, memo, 0, s, len);
-    return k ? k : memoPut(hd, memo, 0, s, len,
-                           hdKey(hd, "%s:%.*s%s", kind, (int)len, s, suffix));
+    return textKey(hd, kind, pre, plen, s, len, post, qlen);
 }
 
 RedisModuleString *hdAgentKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT, "agent", aid, "");
+    return ID_KEY(KM_AGENT, "agent:", aid, "");
 }
 RedisModuleString *hdAgentSkillsKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT_SKILLS, "agent", aid, ":skills");
+    return ID_KEY(KM_AGENT_SKILLS, "agent:", aid, ":skills");
 }
 RedisModuleString *hdAgentOpenKey(Hd *hd, RedisModuleString *aid) {
-    return idKey(hd, KM_AGENT_OPEN, "agent", aid, ":open_tickets");
+    return ID_KEY(KM_AGENT_OPEN, "agent:", aid, ":open_tickets");
 }
 RedisModuleString *hdUserKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, KM_USER, "user", uid, "");
+    return ID_KEY(KM_USER, "user:", uid, "");
 }
 RedisModuleString *hdUserTicketsKey(Hd *hd, RedisModuleString *uid) {
-    return idKey(hd, KM_USER_TICKETS, "user", uid, ":tickets");
+    return ID_KEY(KM_USER_TICKETS, "user:", uid, ":tickets");
 }
 RedisModuleString *hdEmailKey(Hd *hd, const char *email, size_t len) {
     return hdKey(hd, "idx:user_email:%.*s", (int)len, email);
 }
 RedisModuleString *hdRoutingKey(Hd *hd, const char *cat, size_t len) {
-    RedisModuleString *k = memoGet(hd, KM_ROUTING, 0, cat, len);
-    return k ? k : memoPut(hd, KM_ROUTING, 0, cat, len,
-                           hdKey(hd, "queue:unassigned:%.*s", (int)len, cat));
+    return TEXT_KEY(KM_ROUTING, "queue:unassigned:", cat, len, "");
 }
 RedisModuleString *hdCreatedKey(Hd *hd, const char *cat, size_t len) {
-    RedisModuleString *k = memoGet(hd, KM_CREATED, 0, cat, len);
-    return k ? k : memoPut(hd, KM_CREATED, 0, cat, len,
-                           hdKey(hd, "queue:created:%.*s", (int)len, cat));
+    return TEXT_KEY(KM_CREATED, "queue:created:", cat, len, "");
 }
 RedisModuleString *hdSkillKey(Hd *hd, const char *skill, size_t len) {
     return hdKey(hd, "skill:%.*s", (int)len, skill);
@@ -460,70 +659,65 @@ const char *hdTypeName(int type) {
 /* The keys a command opened (Hd.open)                                      */
 /* ------------------------------------------------------------------------ */
 
-/* Two small open-addressing indexes of hd->open (entry + 1, 0 free): by
- * the name's address (names mostly come from the key-name memo, so a key
- * asked for again is the same object) and by its length and last bytes
- * (another object with the same bytes must find the same handle: two WRITE
- * handles of one key would leave one of them stale). A scan of the table
- * was ~100 instructions a lookup, the cost of the open it saved. */
-static unsigned ptrIndex(RedisModuleString *key) {
-    return (unsigned)(((uintptr_t)key * 0x9E3779B97F4A7C15ULL) >> 58) & (HD_OPEN_INDEX - 1);
-}
-
-static unsigned tailIndex(const char *s, size_t len) {
-    unsigned h = (unsigned)len * 31u + (unsigned char)s[len - 1];
-    if (len > 1) h = h * 131u + (unsigned char)s[len - 2];
-    return (h * 2654435761u >> 26) & (HD_OPEN_INDEX - 1);
-}
-
-static void indexPut(unsigned char *ix, unsigned h, int slot) {
-    while (ix[h]) h = (h + 1) & (HD_OPEN_INDEX - 1);
-    ix[h] = (unsigned char)(slot + 1);
-}
-
-/* The slot of key in hd->open, or -1. */
-static int openSlot(Hd *hd, RedisModuleString *key) {
-    size_t len;
-    const char *s;
-    unsigned h;
-    for (h = ptrIndex(key); hd->open_by_ptr[h]; h = (h + 1) & (HD_OPEN_INDEX - 1))
-        if (hd->open[hd->open_by_ptr[h] - 1].name == key) return hd->open_by_ptr[h] - 1;
-    s = RedisModule_StringPtrLen(key, &len);
-    if (!len) return -1;
-    for (h = tailIndex(s, len); hd->open_by_tail[h]; h = (h + 1) & (HD_OPEN_INDEX - 1)) {
-        const HdOpenKey *o = &hd->open[hd->open_by_tail[h] - 1];
-        if (o->len == len && !memcmp(o->bytes, s, len)) return hd->open_by_tail[h] - 1;
-    }
+/* The entry whose name object is key, or -1. */
+static int entryOf(Hd *hd, RedisModuleString *key) {
+    for (unsigned h = ptrSlotOf(key); hd->by_ptr[h]; h = (h + 1) & (HD_KEY_INDEX - 1))
+        if (hd->memo[hd->by_ptr[h] - 1].key == key) return hd->by_ptr[h] - 1;
     return -1;
+}
+
+static int sameName(const HdKeyMemo *m, const char *s, size_t len) {
+    return m->k && m->len == len && !memcmp(m->bytes, s, len);
+}
+
+/* The entry holding the handle of key's bytes under another name object,
+ * or -1. Builders' names differ from each other's, so a builder's name
+ * (built) can only share its bytes with the names no builder made. */
+static int openByBytes(Hd *hd, RedisModuleString *key, int built) {
+    size_t len;
+    const char *s = RedisModule_StringPtrLen(key, &len);
+    if (built) {
+        for (int i = 0; i < hd->nplain; i++)
+            if (sameName(&hd->memo[hd->plain[i]], s, len)) return hd->plain[i];
+        return -1;
+    }
+    for (int i = 0; i < hd->nmemo; i++)
+        if (sameName(&hd->memo[i], s, len)) return i;
+    return -1;
+}
+
+/* The entry holding key's handle, or -1. */
+static int openEntry(Hd *hd, RedisModuleString *key) {
+    int i = entryOf(hd, key);
+    if (i >= 0 && hd->memo[i].k) return i;
+    return openByBytes(hd, key, i >= 0 && hd->memo[i].kind != KM_NONE);
 }
 
 RedisModuleKey *hdKeyOpen(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k;
-    HdOpenKey *o;
-    const char *s;
-    size_t len;
-    int i;
+    int i, j;
     if (!hd->memo_on) return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
-    if ((i = openSlot(hd, key)) >= 0) return hd->open[i].k;
+    i = entryOf(hd, key);
+    if (i >= 0 && hd->memo[i].k) return hd->memo[i].k;
+    if ((j = openByBytes(hd, key, i >= 0 && hd->memo[i].kind != KM_NONE)) >= 0)
+        return hd->memo[j].k;
     k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
-    s = RedisModule_StringPtrLen(key, &len);
-    if (hd->nopen == HD_OPEN_KEYS || !len) {
+    /* The handle holds a reference to the name object (RM_OpenKey), so an
+     * entry made here stays valid even if the caller frees its name. */
+    if (i >= 0 && hd->memo[i].kind == KM_NONE) {
+        /* Forgotten earlier: the name object at this address may be new. */
+        hd->memo[i].key = key;
+        hd->memo[i].bytes = RedisModule_StringPtrLen(key, &hd->memo[i].len);
+    } else if (i < 0 && (i = entryPut(hd, KM_NONE, 0, NULL, 0, key)) >= 0) {
+        hd->plain[hd->nplain++] = (unsigned char)i;
+    }
+    if (i < 0) {
         /* Not kept: hdKeyRelease closes it. Callers hold one handle at a
          * time, so one such handle is out at most. */
         RedisModule_Assert(!hd->loose);
         return hd->loose = k;
     }
-    /* The handle holds a reference to the name object (RM_OpenKey), so the
-     * pointer and its bytes stay valid even if the caller frees its name. */
-    o = &hd->open[hd->nopen];
-    o->name = key;
-    o->bytes = s;
-    o->len = len;
-    o->k = k;
-    indexPut(hd->open_by_ptr, ptrIndex(key), hd->nopen);
-    indexPut(hd->open_by_tail, tailIndex(o->bytes, o->len), hd->nopen);
-    hd->nopen++;
-    return k;
+    return hd->memo[i].k = k;
 }
 
 void hdKeyRelease(Hd *hd, RedisModuleKey *k) {
@@ -532,18 +726,13 @@ void hdKeyRelease(Hd *hd, RedisModuleKey *k) {
     RedisModule_CloseKey(k);
 }
 
+/* Rare (a set written through RM_Call, an expiry): the entry stays, without
+ * a handle; the next hdKeyOpen opens afresh. */
 void hdKeyForget(Hd *hd, RedisModuleString *key) {
     int i;
-    if (!hd->memo_on || !hd->nopen || (i = openSlot(hd, key)) < 0) return;
-    RedisModule_CloseKey(hd->open[i].k);
-    hd->open[i] = hd->open[--hd->nopen];
-    /* Rare (a set written through RM_Call, an expiry): index afresh. */
-    memset(hd->open_by_ptr, 0, sizeof(hd->open_by_ptr));
-    memset(hd->open_by_tail, 0, sizeof(hd->open_by_tail));
-    for (i = 0; i < hd->nopen; i++) {
-        indexPut(hd->open_by_ptr, ptrIndex(hd->open[i].name), i);
-        indexPut(hd->open_by_tail, tailIndex(hd->open[i].bytes, hd->open[i].len), i);
-    }
+    if (!hd->memo_on || (i = openEntry(hd, key)) < 0) return;
+    RedisModule_CloseKey(hd->memo[i].k);
+    hd->memo[i].k = NULL;
 }
 
 /* Sets are written through RM_Call (no low-level set API), which would

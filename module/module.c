@@ -106,6 +106,7 @@ int hdDispatch(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = (long long)RedisModule_Milliseconds();
     hdKeyMemoStart(&hd);        /* ctx has auto memory (above) */
+    if (e->hot) hdKeyMemoLend(&hd); /* hot paths free no key name they were handed */
     if (!deskNameValidOrReply(&hd)) return REDISMODULE_OK;
     if (!accessCheck(&hd, e->def, argv, argc)) return REDISMODULE_OK;
     slaNoteDesk(&hd);
@@ -136,6 +137,7 @@ int hdRunReplayed(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, long 
     hd.dname = RedisModule_StringPtrLen(argv[1], &hd.dlen);
     hd.now = now;
     hdKeyMemoStart(&hd);
+    hdKeyMemoLend(&hd);         /* a hot command (above) */
     if (!deskNameValidOrReply(&hd)) return 0;
     slaNoteDesk(&hd);
     hdNotifyBegin(&hd);

@@ -12,7 +12,13 @@ typedef enum {
     K_QUEUE_PRIORITY, K_QUEUE_SLA, K_QUEUE_ROUTING, K_QUEUE_CREATED,
     K_AGENTS, K_AGENT, K_AGENT_OPEN, K_AGENT_SKILLS, K_SKILL,
     K_USER, K_USER_TICKETS, K_EMAIL_INDEX,
-    K_STATS, K_EVENTS, K_CONFIG, K_SEQ, K_ADMINS, K_NKINDS
+    K_STATS, K_EVENTS, K_CONFIG, K_SEQ, K_ADMINS,
+    /* The module's own keys (SPEC leaves their layout to the module): only
+     * their type is checked, since the hot commands refuse a wrong one with
+     * "run DESK.CHECK"; D:sla:timer is rebuilt from the tickets. */
+    K_SLA_TIMER, K_SLA_RELAX, K_SLA_REASSIGN, K_FLOOD_RECENT, K_FLOOD_MASTERS,
+    K_FLOOD_CHILDREN, K_REPORT_DAY, K_TICKET_REPORT, K_MODEL_META, K_MODEL_WORDS,
+    K_NKINDS
 } KeyKind;
 
 /* The type each kind must have, and whether REPAIR rebuilds it. */

@@ -28,6 +28,16 @@ const HdKindRule hdKindRules[K_NKINDS] = {
     [K_CONFIG] = { REDISMODULE_KEYTYPE_HASH, 0 },
     [K_SEQ] = { REDISMODULE_KEYTYPE_STRING, 0 },
     [K_ADMINS] = { REDISMODULE_KEYTYPE_SET, 0 },
+    [K_SLA_TIMER] = { REDISMODULE_KEYTYPE_ZSET, 1 },
+    [K_SLA_RELAX] = { REDISMODULE_KEYTYPE_ZSET, 0 },
+    [K_SLA_REASSIGN] = { REDISMODULE_KEYTYPE_ZSET, 0 },
+    [K_FLOOD_RECENT] = { REDISMODULE_KEYTYPE_ZSET, 0 },
+    [K_FLOOD_MASTERS] = { REDISMODULE_KEYTYPE_HASH, 0 },
+    [K_FLOOD_CHILDREN] = { REDISMODULE_KEYTYPE_SET, 0 },
+    [K_REPORT_DAY] = { REDISMODULE_KEYTYPE_HASH, 0 },
+    [K_TICKET_REPORT] = { REDISMODULE_KEYTYPE_LIST, 0 },
+    [K_MODEL_META] = { REDISMODULE_KEYTYPE_HASH, 0 },
+    [K_MODEL_WORDS] = { REDISMODULE_KEYTYPE_HASH, 0 },
 };
 
 int hdUsableIdBuf(Hd *hd, const char *s, size_t len) {
@@ -51,6 +61,13 @@ static int is(const char *s, size_t len, const char *word) {
     return len == strlen(word) && memcmp(s, word, len) == 0;
 }
 
+/* A report day as keys.c names it: yyyymmdd. */
+static int isDay(const char *s, size_t len) {
+    if (len != 8) return 0;
+    for (size_t i = 0; i < len; i++) if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
 /* "<id>" or "<id><suffix>": sets ki->id and returns the suffix. */
 static const char *splitId(const char *s, size_t len, KeyInfo *ki, size_t *suflen) {
     const char *colon = memchr(s, ':', len);
@@ -68,6 +85,7 @@ static KeyKind classifyTicketKey(const char *s, size_t len, KeyInfo *ki) {
     if (is(suf, sl, ":log")) return K_TICKET_LOG;
     if (is(suf, sl, ":chat")) return K_TICKET_CHAT;
     if (is(suf, sl, ":state")) return K_TICKET_STATE;
+    if (is(suf, sl, ":report")) return K_TICKET_REPORT;
     return K_OTHER;
 }
 
@@ -104,6 +122,16 @@ KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
     if (is(s, len, "config")) return K_CONFIG;
     if (is(s, len, "admins")) return K_ADMINS;
     if (eat(&s, &len, "seq:")) return K_SEQ;
+    if (is(s, len, "sla:timer")) return K_SLA_TIMER;
+    if (is(s, len, "sla:relax")) return K_SLA_RELAX;
+    if (is(s, len, "sla:reassign")) return K_SLA_REASSIGN;
+    if (is(s, len, "flood:recent")) return K_FLOOD_RECENT;
+    if (is(s, len, "flood:masters")) return K_FLOOD_MASTERS;
+    if (is(s, len, "model:meta")) return K_MODEL_META;
+    if (is(s, len, "model:words")) return K_MODEL_WORDS;
+    if (eat(&s, &len, "flood:children:"))
+        return hdCanonicalTid(s, len, &ki->tid) ? K_FLOOD_CHILDREN : K_OTHER;
+    if (eat(&s, &len, "report:")) return isDay(s, len) ? K_REPORT_DAY : K_OTHER;
     /* The rest of the name is the category, skill or email. */
     ki->id = s;
     ki->idlen = len;

@@ -101,6 +101,17 @@ static KeyKind classifyIdKey(Hd *hd, const char *s, size_t len, KeyInfo *ki,
     return K_OTHER;
 }
 
+/* The desk keys whose name is fixed: "<desk>:<name>". */
+static const struct { const char *name; KeyKind kind; } fixedNames[] = {
+    { "queue:priority", K_QUEUE_PRIORITY }, { "queue:sla", K_QUEUE_SLA },
+    { "agents", K_AGENTS }, { "stats", K_STATS }, { "events", K_EVENTS },
+    { "config", K_CONFIG }, { "admins", K_ADMINS },
+    { "sla:timer", K_SLA_TIMER }, { "sla:relax", K_SLA_RELAX },
+    { "sla:reassign", K_SLA_REASSIGN }, { "flood:recent", K_FLOOD_RECENT },
+    { "flood:masters", K_FLOOD_MASTERS }, { "model:meta", K_MODEL_META },
+    { "model:words", K_MODEL_WORDS },
+};
+
 KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
     memset(ki, 0, sizeof(*ki));
     if (len <= hd->dlen || memcmp(s, hd->dname, hd->dlen) != 0 || s[hd->dlen] != ':')
@@ -114,21 +125,9 @@ KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
                              ":skills", K_AGENT_SKILLS);
     if (eat(&s, &len, "user:"))
         return classifyIdKey(hd, s, len, ki, K_USER, ":tickets", K_USER_TICKETS, NULL, K_OTHER);
-    if (is(s, len, "queue:priority")) return K_QUEUE_PRIORITY;
-    if (is(s, len, "queue:sla")) return K_QUEUE_SLA;
-    if (is(s, len, "agents")) return K_AGENTS;
-    if (is(s, len, "stats")) return K_STATS;
-    if (is(s, len, "events")) return K_EVENTS;
-    if (is(s, len, "config")) return K_CONFIG;
-    if (is(s, len, "admins")) return K_ADMINS;
+    for (size_t i = 0; i < sizeof(fixedNames) / sizeof(fixedNames[0]); i++)
+        if (is(s, len, fixedNames[i].name)) return fixedNames[i].kind;
     if (eat(&s, &len, "seq:")) return K_SEQ;
-    if (is(s, len, "sla:timer")) return K_SLA_TIMER;
-    if (is(s, len, "sla:relax")) return K_SLA_RELAX;
-    if (is(s, len, "sla:reassign")) return K_SLA_REASSIGN;
-    if (is(s, len, "flood:recent")) return K_FLOOD_RECENT;
-    if (is(s, len, "flood:masters")) return K_FLOOD_MASTERS;
-    if (is(s, len, "model:meta")) return K_MODEL_META;
-    if (is(s, len, "model:words")) return K_MODEL_WORDS;
     if (eat(&s, &len, "flood:children:"))
         return hdCanonicalTid(s, len, &ki->tid) ? K_FLOOD_CHILDREN : K_OTHER;
     if (eat(&s, &len, "report:")) return isDay(s, len) ? K_REPORT_DAY : K_OTHER;

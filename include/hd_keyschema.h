@@ -45,5 +45,7 @@ int hdUsableIdBuf(Hd *hd, const char *s, size_t len);
 /* A ticket id as DESK.CHECK reads key names and members: canonical (1-18
  * digits, no leading zero), hdParseTicketId's stricter mode. */
 int hdCanonicalTid(const char *s, size_t len, long long *tid);
+/* A report day as keys.c names D:report:<day>: yyyymmdd. */
+int hdIsReportDay(const char *s, size_t len);
 
 #endif

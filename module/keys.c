@@ -686,9 +686,10 @@ static int openByBytes(Hd *hd, RedisModuleString *key, int built) {
     return -1;
 }
 
-/* The entry holding key's handle, or -1. */
-static int openEntry(Hd *hd, RedisModuleString *key) {
-    int i = entryOf(hd, key);
+/* The entry holding key's handle, or -1; *self is the entry of key's own
+ * name object (-1 when it has none), where a new handle would go. */
+static int openEntry(Hd *hd, RedisModuleString *key, int *self) {
+    int i = *self = entryOf(hd, key);
     if (i >= 0 && hd->memo[i].k) return i;
     return openByBytes(hd, key, i >= 0 && hd->memo[i].kind != KM_NONE);
 }
@@ -697,10 +698,7 @@ RedisModuleKey *hdKeyOpen(Hd *hd, RedisModuleString *key) {
     RedisModuleKey *k;
     int i, j;
     if (!hd->memo_on) return RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
-    i = entryOf(hd, key);
-    if (i >= 0 && hd->memo[i].k) return hd->memo[i].k;
-    if ((j = openByBytes(hd, key, i >= 0 && hd->memo[i].kind != KM_NONE)) >= 0)
-        return hd->memo[j].k;
+    if ((j = openEntry(hd, key, &i)) >= 0) return hd->memo[j].k;
     k = RedisModule_OpenKey(hd->ctx, key, REDISMODULE_READ | REDISMODULE_WRITE);
     /* The handle holds a reference to the name object (RM_OpenKey), so an
      * entry made here stays valid even if the caller frees its name. */
@@ -729,8 +727,8 @@ void hdKeyRelease(Hd *hd, RedisModuleKey *k) {
 /* Rare (a set written through RM_Call, an expiry): the entry stays, without
  * a handle; the next hdKeyOpen opens afresh. */
 void hdKeyForget(Hd *hd, RedisModuleString *key) {
-    int i;
-    if (!hd->memo_on || (i = openEntry(hd, key)) < 0) return;
+    int i, self;
+    if (!hd->memo_on || (i = openEntry(hd, key, &self)) < 0) return;
     RedisModule_CloseKey(hd->memo[i].k);
     hd->memo[i].k = NULL;
 }

@@ -61,8 +61,7 @@ static int is(const char *s, size_t len, const char *word) {
     return len == strlen(word) && memcmp(s, word, len) == 0;
 }
 
-/* A report day as keys.c names it: yyyymmdd. */
-static int isDay(const char *s, size_t len) {
+int hdIsReportDay(const char *s, size_t len) {
     if (len != 8) return 0;
     for (size_t i = 0; i < len; i++) if (s[i] < '0' || s[i] > '9') return 0;
     return 1;
@@ -130,7 +129,7 @@ KeyKind hdClassifyKey(Hd *hd, const char *s, size_t len, KeyInfo *ki) {
     if (eat(&s, &len, "seq:")) return K_SEQ;
     if (eat(&s, &len, "flood:children:"))
         return hdCanonicalTid(s, len, &ki->tid) ? K_FLOOD_CHILDREN : K_OTHER;
-    if (eat(&s, &len, "report:")) return isDay(s, len) ? K_REPORT_DAY : K_OTHER;
+    if (eat(&s, &len, "report:")) return hdIsReportDay(s, len) ? K_REPORT_DAY : K_OTHER;
     /* The rest of the name is the category, skill or email. */
     ki->id = s;
     ki->idlen = len;

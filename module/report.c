@@ -26,6 +26,7 @@
 #include <string.h>
 #include <math.h>
 #include "helpdesk.h"
+#include "hd_keyschema.h"
 #include "hd_text.h"
 
 #define REPORT_BUCKETS 128
@@ -159,8 +160,9 @@ static struct {
 static unsigned long long keptEpoch = 1;
 static RedisModuleString *keptOwnWrite;    /* the key of the HSET written below */
 
+/* "<desk>:report:<yyyymmdd>", from a keyspace event (no desk at hand). */
 static int isDayKey(const char *k, size_t len) {
-    return len > 16 && !memcmp(k + len - 16, ":report:", 8);
+    return len > 16 && !memcmp(k + len - 16, ":report:", 8) && hdIsReportDay(k + len - 8, 8);
 }
 
 static void keptKeyEvent(RedisModuleCtx *ctx, int type, const char *event,
